@@ -1,0 +1,24 @@
+# BIOSCAN-style release from a raw BOLD export:
+#   ingest -> normalise -> resolve -> infer (per barcode shard) -> partition -> emit.
+# Intermediates live under release.work_dir, the release under release.output_dir (config.yaml).
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/normalise.smk"
+include: "workflow/rules/resolve.smk"
+include: "workflow/rules/infer.smk"
+include: "workflow/rules/partition.smk"
+include: "workflow/rules/emit.smk"
+
+
+rule all:
+    input:
+        release_files(),

@@ -1,0 +1,83 @@
+"""The edges of the pipeline: reading and writing intermediates, atomically, with a log.
+
+Outputs are written to a staging file outside the destination directory and moved into place in
+one ``os.replace``, so a killed job never leaves a half-written file where a later rule, or a
+user looking at the release directory, would take it for a finished one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+#: Directory for staging files; the workflow sets it under its work directory so that staging
+#: and destination share a filesystem (``os.replace`` is atomic only within one).
+STAGING_ENV = "CURATION_STAGING_DIR"
+
+log = logging.getLogger("curation")
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a staging path; on success move it to ``path``, on failure delete it."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging_dir = Path(os.environ.get(STAGING_ENV) or target.parent.parent / ".staging")
+    staging_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".partial", dir=staging_dir)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str], **options: Any) -> None:
+    """Write an intermediate Parquet file atomically (zstd, statistics on)."""
+    options.setdefault("compression", "zstd")
+    with atomic_output(path) as tmp:
+        frame.write_parquet(tmp, **options)
+
+
+def read_parquet(path: str | os.PathLike[str]) -> pl.DataFrame:
+    return pl.read_parquet(path)
+
+
+def write_json(data: Any, path: str | os.PathLike[str]) -> None:
+    """Write JSON deterministically: sorted keys, fixed indentation, trailing newline."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+@contextlib.contextmanager
+def rule_log(path: str | os.PathLike[str] | None) -> Iterator[logging.Logger]:
+    """Send the ``curation`` logger (and warnings) to a rule's log file for the block's duration."""
+    handler: logging.Handler
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path, mode="w", encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    logging.captureWarnings(True)
+    try:
+        yield log
+    except Exception:
+        log.exception("rule failed")
+        raise
+    finally:
+        log.removeHandler(handler)
+        handler.close()

@@ -1,0 +1,142 @@
+"""The validated configuration of a pipeline run.
+
+``config.yaml`` is loaded by Snakemake and validated here at workflow start.  Every model forbids
+unknown keys, so a misspelt threshold is an error that names the key instead of a silently ignored
+setting.  Defaults are the values of the original BIOSCAN-5M curation (DECISIONS.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GeneratorConfig(_Strict):
+    """Synthetic BOLD export used when no input files are named."""
+
+    records: Annotated[int, Field(gt=0)] = 100_000
+    seed: int = 2024
+
+
+class InputConfig(_Strict):
+    """What to ingest."""
+
+    #: BOLD v4 TSV, BCDM TSV, BIOSCAN-5M CSV or BIOSCAN-1M TSV files, plain or gzip.  Empty: the
+    #: generator's export is the input.
+    files: list[str] = []
+    generator: GeneratorConfig = GeneratorConfig()
+    #: Only rows of this marker are released; others are rejected as ``non_target_marker``.
+    target_marker: str = "COI-5P"
+    #: BIOSCAN-1M metadata TSV; fills ``index_bioscan_1M_insect`` by processid (DECISIONS A13).
+    bioscan1m_metadata: str | None = None
+    #: Crop bounding boxes (processid, width_original, height_original, x0, y0, x1, y1); fills
+    #: ``area_fraction`` and ``scale_factor`` (spec 7.4).
+    bounding_boxes: str | None = None
+
+
+class CurationConfig(_Strict):
+    """Label cleaning (spec section 3, DECISIONS.md "Label cleaning")."""
+
+    #: Share of a barcode's non-null annotations the majority needs at a rank (C5).
+    vote_threshold: Annotated[float, Field(gt=0.5, le=1.0)] = 0.90
+    #: Versioned ``old -> new`` corrections per rank (C1); ``schemas/corrections.py`` defines it.
+    corrections_table: str | None = "resources/corrections.tsv"
+    #: Zero-padding width of placeholder codes, per code family word (C2).
+    placeholder_code_widths: dict[str, Annotated[int, Field(ge=1)]] = {"Malaise": 4}
+    #: Largest edit distance at which a word counts as a misspelling of "Malaise" (C2).
+    malaise_max_distance: Annotated[int, Field(ge=0, le=3)] = 2
+    #: Switches for the rules that the original applied; all on by default.
+    fill_unassigned_subfamily: bool = True
+    remove_open_nomenclature: bool = True
+
+
+class SeedsConfig(_Strict):
+    test: int = 1
+    val: int = 3
+    test_unseen: int = 5
+    val_unseen: int = 7
+
+
+class PartitionConfig(_Strict):
+    """Species sets and splits (spec sections 5-6).  Defaults reproduce the original code."""
+
+    seeds: SeedsConfig = SeedsConfig()
+    #: An unseen species needs at least this many rows (spec 5.2 step 5).
+    unseen_min_rows: Annotated[int, Field(ge=1)] = 8
+    #: Test step (spec 6.5): target min(cap, floor(4 + (n-8)/4)) for n >= min_rows, lower bound.
+    test_min_rows: Annotated[int, Field(ge=1)] = 8
+    test_target_cap: Annotated[int, Field(ge=1)] = 25
+    test_lower_bound: Annotated[int, Field(ge=0)] = 3
+    #: Val main step: a fraction of the remaining rows of species with at least val_min_rows.
+    val_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    val_min_rows: Annotated[int, Field(ge=1)] = 20
+    #: Val long tail (spec 6.6): species with long_tail_min_rows..val_min_rows-1 remaining rows.
+    long_tail_min_rows: Annotated[int, Field(ge=1)] = 7
+    #: Val_unseen step: a fraction of each unseen species' rows left after test_unseen.
+    val_unseen_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.20
+
+
+class ReleaseConfig(_Strict):
+    """Where and under which name the release is written, and how it describes itself."""
+
+    name: str = "BIOSCAN-5M-rebuild"
+    version: str = "0.1.0"
+    output_dir: str = "results/release"
+    work_dir: str = "results/work"
+    #: Base name of the metadata CSV/Parquet files.
+    file_stem: str = "BIOSCAN_5M_Insect_Dataset_metadata"
+    description: str = (
+        "DNA-barcoded arthropod specimens curated from a BOLD export with the BIOSCAN-5M label "
+        "cleaning and partitioning rules."
+    )
+    license: str = "https://creativecommons.org/licenses/by/3.0/"
+    url: str = "https://github.com/bioscan-ml/BIOSCAN-5M"
+    citation: str = (
+        "Gharaee et al., BIOSCAN-5M: A Multimodal Dataset for Insect Biodiversity, NeurIPS 2024 "
+        "Datasets and Benchmarks Track, arXiv:2406.12723."
+    )
+    date_published: str = "2026-11-23"
+    #: Rows per Parquet row group (DuckDB prunes per group; clients-formats.md section 4).
+    parquet_row_group_size: Annotated[int, Field(ge=2048)] = 131_072
+
+
+class PipelineConfig(_Strict):
+    """The whole of ``config.yaml``."""
+
+    input: InputConfig = InputConfig()
+    curation: CurationConfig = CurationConfig()
+    partition: PartitionConfig = PartitionConfig()
+    release: ReleaseConfig = ReleaseConfig()
+    #: Number of independent jobs for the per-barcode stages (normalise -> resolve -> infer).
+    shards: Annotated[int, Field(ge=1, le=4096)] = 1
+    #: Threads a polars job may use (POLARS_MAX_THREADS).
+    threads: Annotated[int, Field(ge=1)] = 2
+
+    @model_validator(mode="after")
+    def _distinct_dirs(self) -> "PipelineConfig":
+        if Path(self.release.output_dir) == Path(self.release.work_dir):
+            raise ValueError("release.output_dir and release.work_dir must differ")
+        return self
+
+
+class ConfigError(ValueError):
+    """A configuration problem, phrased for the person who edits config.yaml."""
+
+
+def load_config(raw: dict[str, Any], source: str = "config.yaml") -> PipelineConfig:
+    """Validate a raw config mapping; raise :class:`ConfigError` naming every bad key."""
+    try:
+        return PipelineConfig.model_validate(raw or {})
+    except ValidationError as err:
+        lines = []
+        for problem in err.errors():
+            key = ".".join(str(part) for part in problem["loc"]) or "<top level>"
+            lines.append(f"  {key}: {problem['msg']}")
+        raise ConfigError(f"invalid configuration in {source}:\n" + "\n".join(lines)) from None
+

@@ -1,0 +1,164 @@
+"""Column contracts of every table that crosses a stage boundary.
+
+Each schema is defined once here and imported by the stages, the rule scripts and the tests, so a
+column is renamed or retyped in one place.  Stages call :func:`conform` on what they return: it
+selects the contract's columns in the contract's order and casts them, so an intermediate Parquet
+file never depends on the order in which a stage happened to build its columns.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: The seven taxonomic ranks of the release, shallowest first.  Index = rank number in the spec
+#: (phylum 0 … species 6), which ``inferred_ranks`` is coded against.
+RANKS: tuple[str, ...] = ("phylum", "class", "order", "family", "subfamily", "genus", "species")
+
+#: The eight release splits, in release row order (DECISIONS.md "Row order").
+SPLITS: tuple[str, ...] = (
+    "pretrain",
+    "train",
+    "val",
+    "test",
+    "key_unseen",
+    "val_unseen",
+    "test_unseen",
+    "other_heldout",
+)
+SPLIT_DTYPE = pl.Enum(SPLITS)
+
+_RANK_COLUMNS = {rank: pl.String for rank in RANKS}
+
+#: One row per ingested specimen (output of the ingest stage).  Labels are as decoded from the
+#: source with missing-value tokens nulled; whitespace and casing are left for the normalise stage
+#: so that every change to a label is recorded there.  ``dna_barcode`` is already cleaned
+#: (whitespace and gap characters removed, upper-cased).  ``barcode_key`` is the dense rank
+#: (0-based) of the N-stripped barcode in byte order: equal keys = equal barcodes, and integer
+#: order = key-string order, which the partitioner's tie rule relies on.
+RECORDS_SCHEMA: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "sampleid": pl.String,
+    **_RANK_COLUMNS,
+    "dna_bin": pl.String,
+    "dna_barcode": pl.String,
+    "barcode_key": pl.UInt32,
+    "marker_code": pl.String,
+    "country": pl.String,
+    "province_state": pl.String,
+    "coord-lat": pl.Float64,
+    "coord-lon": pl.Float64,
+    "image_measurement_value": pl.Float64,
+    "area_fraction": pl.Float64,
+    "scale_factor": pl.Float64,
+    "index_bioscan_1M_insect": pl.Int64,
+    "source_file": pl.String,
+    "source_line": pl.Int64,
+}
+
+#: The narrow slice of the records that label curation works on (no sequences: they are most of
+#: the bytes and curation only needs the integer key).
+LABELS_SCHEMA: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "barcode_key": pl.UInt32,
+    "dna_bin": pl.String,
+    **_RANK_COLUMNS,
+}
+
+#: Output of label curation: cleaned labels plus the per-record summary of what changed.
+CURATED_SCHEMA: dict[str, pl.DataType] = {
+    **LABELS_SCHEMA,
+    "taxon": pl.String,
+    "inferred_ranks": pl.UInt8,
+    "label_was_reworded": pl.Boolean,
+    "label_was_inferred": pl.Boolean,
+    "label_was_dropped": pl.Boolean,
+    "bin_conflict": pl.Boolean,
+}
+
+#: The closed vocabulary of curation rules, in the order they are applied (DECISIONS.md "Order").
+#: The changes table is sorted by processid, then this order, then rank order.
+RULES: dict[str, str] = {
+    "C0_whitespace": "whitespace trimmed/collapsed or missing-value token nulled",
+    "C2_placeholder": "placeholder name standardised (zero padding, Malaise misspelling)",
+    "C3_variant": "spelling variant rewritten to the most frequent spelling in the input",
+    "C1_correction": "value replaced from the configured corrections table",
+    "C1_genus_from_species": "missing genus filled from the first word of species",
+    "C1_genus_species_majority": "genus/species mismatch resolved by the barcode's majority",
+    "C4_unassigned_subfamily": "missing subfamily above a genus filled as 'unassigned <Family>'",
+    "C5_vote": "minority label relabelled to the barcode's >= threshold majority",
+    "C5_curtail": "rank and deeper ranks nulled: no majority in the barcode group",
+    "C5_filler_dropped": "'unassigned' subfamily nulled because curtailment left it last",
+    "C6_inferred": "missing rank filled from better-labelled records of the same barcode",
+    "C4_unassigned_subfamily_after_inference": "C4 applied to holes created by inference",
+    "C7_open_nomenclature": "non-unique open-nomenclature species name nulled",
+}
+
+#: One row per label a curation rule changed.  ``before``/``after`` null = missing.
+CHANGES_SCHEMA: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "column": pl.String,
+    "before": pl.String,
+    "after": pl.String,
+    "rule": pl.String,
+}
+
+#: One row per input row that is not released.  ``source_line`` is the 1-based physical line of
+#: the row in its file (null when the reason concerns a whole file section).
+REJECTS_SCHEMA: dict[str, pl.DataType] = {
+    "source_file": pl.String,
+    "source_line": pl.Int64,
+    "processid": pl.String,
+    "reason": pl.String,
+    "detail": pl.String,
+}
+
+#: Non-fatal observations on released rows (a field decoded as cp1252, a coordinate out of range
+#: that was nulled, …): the row is kept, the fact is recorded.
+INGEST_ISSUES_SCHEMA: dict[str, pl.DataType] = {
+    "source_file": pl.String,
+    "source_line": pl.Int64,
+    "processid": pl.String,
+    "field": pl.String,
+    "issue": pl.String,
+    "detail": pl.String,
+}
+
+#: Output of partitioning: one row per curated record.
+SPLITS_SCHEMA: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "split": SPLIT_DTYPE,
+    "species_set": pl.Enum(("unknown", "seen", "unseen", "heldout")),
+    "is_placeholder": pl.Boolean,
+    "chunk": pl.String,
+}
+
+#: The 23 columns of the BIOSCAN-5M metadata CSV (paper Table A3), in release order.
+RELEASE_COLUMNS: tuple[str, ...] = (
+    "processid",
+    "sampleid",
+    "taxon",
+    *RANKS,
+    "dna_bin",
+    "dna_barcode",
+    "country",
+    "province_state",
+    "coord-lat",
+    "coord-lon",
+    "image_measurement_value",
+    "area_fraction",
+    "scale_factor",
+    "inferred_ranks",
+    "split",
+    "index_bioscan_1M_insect",
+    "chunk",
+)
+
+
+def conform(frame: pl.DataFrame | pl.LazyFrame, schema: dict[str, pl.DataType]):
+    """Select ``schema``'s columns in its order, cast to its types (strict: a bad cast is a bug)."""
+    return frame.select([pl.col(name).cast(dtype, strict=True) for name, dtype in schema.items()])
+
+
+def empty(schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """An empty frame with ``schema``'s columns, for stages that have nothing to report."""
+    return pl.DataFrame(schema=schema)

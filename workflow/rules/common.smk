@@ -1,0 +1,56 @@
+# Setup shared by every rule: validated config, file layout, shard list.
+# (Helper functions live here only; snakemake --lint flags rules and defs mixed in one file.)
+
+import os
+import sys
+
+sys.path.insert(0, workflow.basedir)
+
+from schemas.config import ConfigError, load_config
+
+try:
+    CFG = load_config(config)
+except ConfigError as err:
+    raise WorkflowError(str(err)) from None
+
+W = CFG.release.work_dir
+R = CFG.release.output_dir
+STEM = CFG.release.file_stem
+SHARDS = [f"{i:04d}" for i in range(CFG.shards)]
+
+# Every rule's polars job uses this many threads; it is also what the rules declare.
+os.environ["POLARS_MAX_THREADS"] = str(CFG.threads)
+
+# Files of the release, relative to nothing but R; emit.smk writes each of them.
+RELEASE_FILES = {
+    "csv": f"{R}/metadata/csv/{STEM}.csv",
+    "parquet": f"{R}/metadata/parquet/{STEM}.parquet",
+    "changes": f"{R}/metadata/parquet/changes.parquet",
+    "rejects": f"{R}/metadata/parquet/rejects.parquet",
+    "croissant": f"{R}/metadata/croissant.json",
+    "stats": f"{R}/stats/tables.md",
+    "report": f"{R}/report.html",
+    "manifest": f"{R}/MANIFEST",
+}
+
+
+def code(*modules):
+    """The curation modules a rule runs, listed as inputs so that editing one re-runs the rule."""
+    return [os.path.join(workflow.basedir, "curation", f"{m}.py") for m in modules]
+
+
+def input_files():
+    """The raw exports to ingest: the configured files, or the generator's export."""
+    if CFG.input.files:
+        return list(CFG.input.files)
+    return [f"{W}/input/generated_bcdm.tsv"]
+
+
+def release_files():
+    return list(RELEASE_FILES.values())
+
+
+def corrections_table():
+    """The C1 corrections table, when the config names one."""
+    table = CFG.curation.corrections_table
+    return [table] if table else []

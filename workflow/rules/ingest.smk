@@ -1,0 +1,49 @@
+# Stage 1: raw exports -> one canonical record table + rejects (rows in = rows out + rejects).
+
+
+rule generate_input:
+    """A realistic BCDM export (and the labels a correct curation should give it)."""
+    input:
+        code=code("synthetic"),
+    output:
+        tsv=f"{W}/input/generated_bcdm.tsv",
+        truth=f"{W}/input/generated_truth.parquet",
+    params:
+        records=CFG.input.generator.records,
+        seed=CFG.input.generator.seed,
+    log:
+        f"{W}/logs/generate_input.log",
+    benchmark:
+        f"{W}/benchmarks/generate_input.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/generate_input.py"
+
+
+rule ingest:
+    input:
+        exports=input_files(),
+        code=code("ingest"),
+    output:
+        records=f"{W}/ingest/records.parquet",
+        labels=f"{W}/ingest/labels.parquet",
+        rejects=f"{W}/ingest/rejects.parquet",
+        issues=f"{W}/ingest/issues.parquet",
+        summary=f"{W}/ingest/summary.json",
+    params:
+        target_marker=CFG.input.target_marker,
+    log:
+        f"{W}/logs/ingest.log",
+    benchmark:
+        f"{W}/benchmarks/ingest.tsv"
+    threads: CFG.threads
+    resources:
+        mem_mb=8000,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/ingest.py"
