@@ -46,7 +46,8 @@ class CurationConfig(_Strict):
     #: Share of a barcode's non-null annotations the majority needs at a rank (C5).
     vote_threshold: Annotated[float, Field(gt=0.5, le=1.0)] = 0.90
     #: Versioned ``old -> new`` corrections per rank (C1); ``schemas/corrections.py`` defines it.
-    corrections_table: str | None = "resources/corrections.tsv"
+    #: None: the table shipped with the pipeline (``resources/corrections.tsv``, empty).
+    corrections_table: str | None = None
     #: Zero-padding width of placeholder codes, per code family word (C2).
     placeholder_code_widths: dict[str, Annotated[int, Field(ge=1)]] = {"Malaise": 4}
     #: Largest edit distance at which a word counts as a misspelling of "Malaise" (C2).

@@ -7,6 +7,7 @@ import sys
 sys.path.insert(0, workflow.basedir)
 
 from schemas.config import ConfigError, load_config
+from curation.stats import TABLES as STATS_TABLES
 
 try:
     CFG = load_config(config)
@@ -20,6 +21,8 @@ SHARDS = [f"{i:04d}" for i in range(CFG.shards)]
 
 # Every rule's polars job uses this many threads; it is also what the rules declare.
 os.environ["POLARS_MAX_THREADS"] = str(CFG.threads)
+# Outputs are staged here and moved into place atomically (curation/io.py).
+os.environ["CURATION_STAGING_DIR"] = os.path.abspath(f"{W}/.staging")
 
 # Files of the release, relative to nothing but R; emit.smk writes each of them.
 RELEASE_FILES = {
@@ -27,8 +30,10 @@ RELEASE_FILES = {
     "parquet": f"{R}/metadata/parquet/{STEM}.parquet",
     "changes": f"{R}/metadata/parquet/changes.parquet",
     "rejects": f"{R}/metadata/parquet/rejects.parquet",
+    "issues": f"{R}/metadata/parquet/issues.parquet",
     "croissant": f"{R}/metadata/croissant.json",
     "stats": f"{R}/stats/tables.md",
+    **{f"stats_{name}": f"{R}/stats/{name}.csv" for name in STATS_TABLES},
     "report": f"{R}/report.html",
     "manifest": f"{R}/MANIFEST",
 }
@@ -51,6 +56,5 @@ def release_files():
 
 
 def corrections_table():
-    """The C1 corrections table, when the config names one."""
-    table = CFG.curation.corrections_table
-    return [table] if table else []
+    """The C1 corrections table: the configured one, or the (empty) table shipped with the pipeline."""
+    return CFG.curation.corrections_table or os.path.join(workflow.basedir, "resources", "corrections.tsv")

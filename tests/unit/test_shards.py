@@ -1,0 +1,39 @@
+"""Barcode shards: a barcode never straddles shards, and gathering undoes splitting."""
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from curation import shards
+from schemas.tables import LABELS_SCHEMA
+
+
+def labels(keys: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "processid": [f"P{i:05d}-24" for i in range(len(keys))],
+            "barcode_key": keys,
+            "dna_bin": None,
+            **{rank: None for rank in list(LABELS_SCHEMA)[3:]},
+        },
+        schema=LABELS_SCHEMA,
+    )
+
+
+@given(keys=st.lists(st.integers(0, 50), max_size=60), count=st.integers(1, 7))
+def test_each_key_in_exactly_one_shard(keys, count):
+    parts = shards.split(labels(keys), count)
+    assert len(parts) == count
+    owners: dict[int, int] = {}
+    for index, part in enumerate(parts):
+        for key in part["barcode_key"].unique().to_list():
+            assert owners.setdefault(key, index) == index
+    assert sum(part.height for part in parts) == len(keys)
+
+
+@given(keys=st.lists(st.integers(0, 50), max_size=60), count=st.integers(1, 7), seed=st.integers())
+def test_gather_restores_the_sorted_table_whatever_the_shard_order(keys, count, seed):
+    table = labels(keys)
+    parts = shards.split(table.sample(fraction=1.0, shuffle=True, seed=seed % 2**32), count)
+    gathered = shards.gather(parts[::-1], LABELS_SCHEMA, ["processid"])
+    assert gathered.equals(table.sort("processid"))
