@@ -8,9 +8,11 @@ user looking at the release directory, would take it for a finished one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -19,8 +21,9 @@ from typing import Any
 
 import polars as pl
 
-#: Directory for staging files; the workflow sets it under its work directory so that staging
-#: and destination share a filesystem (``os.replace`` is atomic only within one).
+#: Overrides the staging directory.  By default files are staged in ``.snakemake/staging`` of the
+#: working directory (where Snakemake runs every job), which is outside the release directory and
+#: normally on the same filesystem as it (``os.replace`` is atomic only within one filesystem).
 STAGING_ENV = "CURATION_STAGING_DIR"
 
 log = logging.getLogger("curation")
@@ -31,14 +34,22 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a staging path; on success move it to ``path``, on failure delete it."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging_dir = Path(os.environ.get(STAGING_ENV) or target.parent.parent / ".staging")
+    staging_dir = Path(os.environ.get(STAGING_ENV) or Path.cwd() / ".snakemake" / "staging")
     staging_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".partial", dir=staging_dir)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.replace(tmp, target)
+        try:
+            os.replace(tmp, target)
+        except OSError as err:
+            if err.errno != errno.EXDEV:
+                raise
+            # Destination on another filesystem: copy next to it, then rename within it.
+            beside = target.with_name(f".{target.name}.partial")
+            shutil.copyfile(tmp, beside)
+            os.replace(beside, target)
     finally:
         tmp.unlink(missing_ok=True)
 

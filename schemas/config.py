@@ -116,7 +116,7 @@ class PipelineConfig(_Strict):
     release: ReleaseConfig = ReleaseConfig()
     #: Number of independent jobs for the per-barcode stages (normalise -> resolve -> infer).
     shards: Annotated[int, Field(ge=1, le=4096)] = 1
-    #: Threads a polars job may use (POLARS_MAX_THREADS).
+    #: Threads each polars job declares, so Snakemake runs jobs side by side within --cores.
     threads: Annotated[int, Field(ge=1)] = 2
 
     @model_validator(mode="after")

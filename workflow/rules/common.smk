@@ -19,11 +19,6 @@ R = CFG.release.output_dir
 STEM = CFG.release.file_stem
 SHARDS = [f"{i:04d}" for i in range(CFG.shards)]
 
-# Every rule's polars job uses this many threads; it is also what the rules declare.
-os.environ["POLARS_MAX_THREADS"] = str(CFG.threads)
-# Outputs are staged here and moved into place atomically (curation/io.py).
-os.environ["CURATION_STAGING_DIR"] = os.path.abspath(f"{W}/.staging")
-
 # Files of the release, relative to nothing but R; emit.smk writes each of them.
 RELEASE_FILES = {
     "csv": f"{R}/metadata/csv/{STEM}.csv",
