@@ -1,0 +1,507 @@
+"""Species sets and the eight splits, step for step as the original partitioner (spec 6).
+
+Steps (spec 6.1), each relabelling records in one ``state`` column:
+
+ 1. placeholder flag; provisional sets ``pretrain`` / ``seen``
+ 2. unseen species                                    -> ``unseen``
+ 3. seen species with a single record                 -> ``train``
+ 4. test (seed 1)                                     -> ``test``
+ 5-7. val: 5 % of bigger species + long tail (seed 3) -> ``val``
+ 8. the rest of the seen records                      -> ``train``
+ 9. test_unseen (seed 5)                              -> ``test_unseen``
+10. val_unseen (seed 7)                               -> ``val_unseen``
+11. the rest of the unseen records                    -> ``key_unseen``
+12. species-labelled records still in pretrain        -> ``other_heldout``
+
+Global assignment (spec 6.2), reproduced on purpose: a step chooses species or barcode keys
+from its candidate records, then relabels *every* record with that species or key, candidate
+or not.  On a well-curated table (one species per key, one genus per species) that touches no
+other record.  When it does (a "leak": e.g. an unlabelled record sharing a test barcode would
+enter test without a species), the run fails naming the records, as it does when any invariant
+of spec 6.9 breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from curation import derive, selection, species_sets
+from curation.placeholders import genus_flag, species_flag
+from curation.species_sets import STATE, STATES, state
+from schemas.config import PartitionConfig
+from schemas.tables import SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
+
+#: The curated columns partitioning reads.
+INPUT_SCHEMA: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "barcode_key": pl.UInt32,
+    "genus": pl.String,
+    "species": pl.String,
+}
+
+#: Examples quoted per failed invariant, in the error message and in checks.json.
+MAX_EXAMPLES = 5
+
+_SEEN_SPLITS = ("train", "val", "test")
+_UNSEEN_SPLITS = ("key_unseen", "val_unseen", "test_unseen")
+#: Multiplier packing (barcode_key, state code) into one integer (10 states < 16).
+_STATE_SLOTS = 16
+
+
+class PartitionError(ValueError):
+    """The input breaks the partitioner's contract, or a result breaks an invariant."""
+
+
+def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Split a curated table.  Returns (SPLITS_SCHEMA frame sorted by processid, checks).
+
+    ``checks`` is JSON-able: every invariant of spec 6.9 (and the leak check of spec 6.2) with
+    its outcome, per-step and per-split counts.  Raises :class:`PartitionError` when the input
+    lacks a column, a processid or a key, when the configured targets cannot be met, or when an
+    invariant fails; the message names the invariant, the species and the keys involved.
+    """
+    frame = _prepare(curated)
+    # Every step chooses among species-labelled records; the unlabelled 90 % only matter where
+    # a key step's global assignment reaches them (spec 6.2), which whole_table() replays.
+    run = _Run(frame.filter(pl.col("species").is_not_null()))
+    try:
+        singletons = _species_steps(run, cfg)
+        _seen_steps(run, cfg, singletons)
+        _unseen_steps(run, cfg)
+    except selection.SelectionError as err:
+        raise PartitionError(f"configuration cannot be met: {err}") from None
+    leftover = species_sets.heldout_candidates()
+    run.relabel("other_heldout", leftover, leftover, "other_heldout")
+    records = run.whole_table(frame)
+
+    key_splits = _key_splits(records)
+    invariants = _invariants(records, run, cfg, singletons, key_splits)
+    failed = [check for check in invariants if not check["passed"]]
+    if failed:
+        raise PartitionError(
+            "; ".join(
+                f"invariant {check['name']} failed for {check['violations']} {check['unit']}: "
+                + ", ".join(check["examples"])
+                for check in failed
+            )
+        )
+    # STATE lists the eight splits first, so once no provisional state is left the cast to the
+    # split Enum is a relabelling of the same values.
+    splits = records.select(
+        "processid",
+        split=pl.col("state").cast(SPLIT_DTYPE),
+        species_set=species_sets.species_set("state"),
+        is_placeholder="is_placeholder",
+    )
+    splits = splits.with_columns(derive.chunk("split", "processid")).sort("processid")
+    checks = {
+        "records": records.height,
+        "invariants": invariants,
+        "steps": run.steps,
+        "splits": _split_counts(records, key_splits),
+    }
+    return conform(splits, SPLITS_SCHEMA), checks
+
+
+@dataclass
+class _Run:
+    """The states of the species-labelled records during one run, and what each step did."""
+
+    frame: pl.DataFrame
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    leaks: list[pl.DataFrame] = field(default_factory=list)
+    key_steps: list[tuple[str, str, pl.Series]] = field(default_factory=list)
+
+    def relabel(
+        self, step: str, selected: pl.Expr, candidates: pl.Expr, label: str, **stats: Any
+    ) -> None:
+        """Give ``label`` to every selected record; remember selected non-candidates (leaks)."""
+        self.frame, moved = self._apply(
+            self.frame, len(self.steps), step, selected, candidates, label
+        )
+        self.steps[step] = {**stats, "records": moved}
+
+    def relabel_keys(
+        self, step: str, picked: pl.DataFrame, candidates: pl.Expr, label: str, **stats: Any
+    ) -> None:
+        """Relabel every record whose key is among ``picked``'s (the global semantics)."""
+        keys = picked.get_column("barcode_key")
+        self.key_steps.append((step, label, keys))
+        self.relabel(
+            step,
+            pl.col("barcode_key").is_in(keys.implode()),
+            candidates,
+            label,
+            species=picked.get_column("species").n_unique(),
+            keys=keys.len(),
+            **stats,
+        )
+
+    def whole_table(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (all records, with ``row``) with the final ``state`` of every record.
+
+        Unlabelled records stay in pretrain unless they share a key that a step picked: then,
+        as in the original, that step relabels them too (in step order), and they are leaks.
+        """
+        codes = np.full(frame.height, STATES.index("pretrain"), dtype=np.uint32)
+        codes[self.frame.get_column("row").to_numpy()] = (
+            self.frame.get_column("state").to_physical().to_numpy()
+        )
+        records = frame.with_columns(state=pl.Series(STATES, dtype=STATE).gather(codes))
+        order = list(self.steps)
+        for step, label, keys in self.key_steps:
+            reached = pl.col("species").is_null() & pl.col("barcode_key").is_in(keys.implode())
+            records, moved = self._apply(
+                records, order.index(step), step, reached, pl.lit(False), label
+            )
+            self.steps[step]["records"] += moved
+        return records
+
+    def _apply(
+        self,
+        frame: pl.DataFrame,
+        step_no: int,
+        step: str,
+        selected: pl.Expr,
+        candidates: pl.Expr,
+        label: str,
+    ) -> tuple[pl.DataFrame, int]:
+        """``frame`` with the selected records relabelled, and how many there were."""
+        tagged = frame.with_columns(_selected=selected, _candidate=candidates)
+        leaked = tagged.filter(pl.col("_selected") & ~pl.col("_candidate")).select(
+            step_no=pl.lit(step_no, dtype=pl.UInt32),
+            step=pl.lit(step),
+            barcode_key="barcode_key",
+            species="species",
+            before=pl.col("state").cast(pl.String),
+        )
+        self.leaks.append(leaked)
+        relabelled = tagged.with_columns(
+            state=pl.when("_selected").then(state(label)).otherwise("state")
+        ).drop("_selected", "_candidate")
+        return relabelled, int(tagged.get_column("_selected").sum())
+
+
+def _prepare(curated: pl.DataFrame) -> pl.DataFrame:
+    """The columns partitioning needs, checked and sorted by processid, plus the placeholder
+    flag and ``row``, the record's position in that order.
+
+    Sorting first makes every later frame processid-ordered (eager polars keeps row order), so
+    the final sort costs nothing; the curated table normally arrives sorted already.
+    """
+    missing = [name for name in INPUT_SCHEMA if name not in curated.columns]
+    if missing:
+        raise PartitionError(f"curated table lacks column(s) {', '.join(missing)}")
+    try:
+        frame = conform(curated, INPUT_SCHEMA)
+    except pl.exceptions.PolarsError as err:
+        raise PartitionError(f"curated table has a column of the wrong type: {err}") from None
+    for name in ("processid", "barcode_key"):
+        nulls = frame.filter(pl.col(name).is_null())
+        if nulls.height:
+            ids = nulls.get_column("processid").drop_nulls().sort().head(MAX_EXAMPLES).to_list()
+            raise PartitionError(f"{nulls.height} record(s) have no {name}, e.g. processid {ids}")
+    if not frame.get_column("processid").is_sorted():  # checking is far cheaper than sorting
+        frame = frame.sort("processid")
+    # Sorted, a repeated processid has an equal neighbour: fewer runs than records.
+    if frame.height and frame.get_column("processid").rle_id().max() != frame.height - 1:
+        ids = (
+            frame.filter(pl.col("processid").is_duplicated())
+            .get_column("processid")
+            .unique()
+            .sort()
+            .head(MAX_EXAMPLES)
+            .to_list()
+        )
+        raise PartitionError(f"processid is not unique: {ids}")
+    # The rules are per column: evaluate them on the distinct names, not on every record.
+    species = _distinct(frame, "species").filter(species_flag("species")).get_column("species")
+    genera = _distinct(frame, "genus").filter(genus_flag("genus")).get_column("genus")
+    flag = pl.col("species").is_in(species.implode()) | pl.col("genus").is_in(genera.implode())
+    return frame.with_columns(is_placeholder=flag.fill_null(False)).with_row_index("row")
+
+
+def _distinct(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """The distinct non-null values of a column, as a one-column frame."""
+    return frame.get_column(name).drop_nulls().unique().to_frame()
+
+
+def _seen_candidates() -> pl.Expr:
+    return pl.col("species").is_not_null() & (pl.col("state") == "seen")
+
+
+def _unseen_candidates() -> pl.Expr:
+    return pl.col("species").is_not_null() & (pl.col("state") == "unseen")
+
+
+def _species_steps(run: _Run, cfg: PartitionConfig) -> pl.Series:
+    """Steps 1-3: provisional sets, unseen species, singletons.  Returns the singleton species."""
+    run.frame = species_sets.provisional(run.frame)
+    candidates = species_sets.unseen_candidates(run.frame)
+    unseen = species_sets.unseen_species(run.frame, candidates, cfg.unseen_min_rows)
+    chosen = pl.col("species").is_in(unseen.implode())
+    run.relabel("unseen", chosen, candidates, "unseen", species=unseen.len())
+    singletons = (
+        run.frame.filter(_seen_candidates())
+        .group_by("species")
+        .len()
+        .filter(pl.col("len") == 1)
+        .get_column("species")
+        .sort()
+    )
+    run.relabel(
+        "singletons",
+        pl.col("species").is_in(singletons.implode()),
+        _seen_candidates(),
+        "train",
+        species=singletons.len(),
+    )
+    return singletons
+
+
+def _seen_steps(run: _Run, cfg: PartitionConfig, singletons: pl.Series) -> None:
+    """Steps 4-8: test, val (main and long tail), train."""
+    test_rule = selection.count_rule(
+        "test", cfg.seeds.test, cfg.test_min_rows, cfg.test_target_cap, cfg.test_lower_bound
+    )
+    sizes = selection.key_sizes(run.frame.filter(_seen_candidates()))
+    run.relabel_keys("test", selection.select(sizes, test_rule), _seen_candidates(), "test")
+
+    sizes = selection.key_sizes(run.frame.filter(_seen_candidates()))
+    val_rule = selection.fraction_rule("val", cfg.seeds.val, cfg.val_fraction, cfg.val_min_rows)
+    main = selection.select(sizes, val_rule)
+    per_species = sizes.group_by("species").agg(n=pl.col("size").sum())
+    small_records = int(per_species.filter(pl.col("n") < cfg.val_min_rows).get_column("n").sum())
+    quota = selection.long_tail_quota(cfg.val_fraction, singletons.len(), small_records)
+    test_records = (
+        run.frame.filter(pl.col("state") == "test")
+        .group_by("species")
+        .agg(test_rows=pl.len().cast(pl.Int64))
+    )
+    tail = selection.long_tail(
+        sizes, test_records, quota, cfg.long_tail_min_rows, cfg.val_min_rows, test_rule.target
+    )
+    run.relabel_keys(
+        "val",
+        pl.concat([main, tail]),
+        _seen_candidates(),
+        "val",
+        main_keys=main.height,
+        long_tail={"quota": quota, "taken": tail.height, "records": int(tail["size"].sum())},
+    )
+    run.relabel("train", _seen_candidates(), _seen_candidates(), "train")
+
+
+def _unseen_steps(run: _Run, cfg: PartitionConfig) -> None:
+    """Steps 9-11: test_unseen, val_unseen, key_unseen."""
+    test_rule = selection.count_rule(
+        "test_unseen",
+        cfg.seeds.test_unseen,
+        cfg.test_min_rows,
+        cfg.test_target_cap,
+        cfg.test_lower_bound,
+    )
+    sizes = selection.key_sizes(run.frame.filter(_unseen_candidates()))
+    picked = selection.select(sizes, test_rule)
+    run.relabel_keys("test_unseen", picked, _unseen_candidates(), "test_unseen")
+
+    val_rule = selection.fraction_rule("val_unseen", cfg.seeds.val_unseen, cfg.val_unseen_fraction)
+    sizes = selection.key_sizes(run.frame.filter(_unseen_candidates()))
+    picked = selection.select(sizes, val_rule)
+    run.relabel_keys("val_unseen", picked, _unseen_candidates(), "val_unseen")
+    run.relabel("key_unseen", _unseen_candidates(), _unseen_candidates(), "key_unseen")
+
+
+def _key_splits(frame: pl.DataFrame) -> pl.DataFrame:
+    """Distinct (barcode_key, state code) pairs.  Packed into one integer: hashing 5 M integers
+    is several times faster than hashing 5 M (integer, enum) rows."""
+    packed = pl.col("barcode_key").cast(pl.UInt64) * _STATE_SLOTS + pl.col(
+        "state"
+    ).to_physical().cast(pl.UInt64)
+    return frame.select(packed.unique().alias("packed")).select(
+        barcode_key=(pl.col("packed") // _STATE_SLOTS).cast(pl.UInt32),
+        state_code=(pl.col("packed") % _STATE_SLOTS).cast(pl.UInt32),
+    )
+
+
+def _check(name: str, unit: str, bad: pl.DataFrame, describe: Callable[[dict], str]) -> dict:
+    """One invariant's outcome; ``bad`` holds its violations in a deterministic order."""
+    return {
+        "name": name,
+        "passed": bad.height == 0,
+        "violations": bad.height,
+        "unit": unit,
+        "examples": [describe(row) for row in bad.head(MAX_EXAMPLES).iter_rows(named=True)],
+    }
+
+
+def _missing_from(labelled: pl.DataFrame, splits: tuple[str, ...], home: str) -> pl.DataFrame:
+    """(species, split) pairs of ``splits`` whose species has no record in ``home``."""
+    at_home = labelled.filter(pl.col("split") == home).get_column("species").unique()
+    return (
+        labelled.filter(
+            pl.col("split").is_in(splits) & ~pl.col("species").is_in(at_home.implode())
+        )
+        .group_by("species", "split")
+        .len()
+        .sort("species", "split")
+    )
+
+
+def _thin_test_species(labelled: pl.DataFrame, split: str, cfg: PartitionConfig) -> pl.DataFrame:
+    """Species of a test split below the minimums: records and keys in its species set, and
+    records in the split itself."""
+    set_splits = _SEEN_SPLITS if split == "test" else _UNSEEN_SPLITS
+    per_species = (
+        labelled.filter(pl.col("split").is_in(set_splits))
+        .group_by("species")
+        .agg(
+            test_rows=(pl.col("split") == split).sum().cast(pl.Int64),
+            rows=pl.len().cast(pl.Int64),
+            keys=pl.col("barcode_key").n_unique().cast(pl.Int64),
+        )
+    )
+    thin = (
+        (pl.col("test_rows") < cfg.test_lower_bound)
+        | (pl.col("rows") < cfg.test_min_rows)
+        | (pl.col("keys") < 2)
+    )
+    return (
+        per_species.filter((pl.col("test_rows") > 0) & thin)
+        .with_columns(split=pl.lit(split))
+        .select("species", "split", "test_rows", "rows", "keys")
+        .sort("species")
+    )
+
+
+def _invariants(
+    records: pl.DataFrame,
+    run: _Run,
+    cfg: PartitionConfig,
+    singletons: pl.Series,
+    key_splits: pl.DataFrame,
+) -> list[dict[str, Any]]:
+    """Spec 6.9, plus the absence of leaks of the global assignment (spec 6.2)."""
+    # The species-labelled records (~10 %) are the run's own frame: whole_table() only moves
+    # unlabelled ones.  Most checks concern only them; the rest is checked on the whole Enum.
+    all_sets = {**species_sets.SPECIES_SET_OF_SPLIT, "seen": "seen", "unseen": "unseen"}
+    labelled = run.frame.with_columns(
+        split=pl.col("state").cast(pl.String),
+        set=pl.col("state").replace_strict(all_sets, return_dtype=pl.String),
+    )
+    checks = []
+
+    # Unlabelled records are never "seen"/"unseen": no step gives those states by key.
+    unsplit = labelled.filter(pl.col("state").is_in(["seen", "unseen"])).sort("processid")
+    checks.append(_check("one_split_per_row", "records", unsplit,
+                         lambda r: f"{r['processid']} left in {r['state']!r}"))
+
+    wrong = records.filter((pl.col("state") == "pretrain") != pl.col("species").is_null())
+    checks.append(_check(
+        "pretrain_iff_species_null", "records", wrong.sort("barcode_key", "processid"),
+        lambda r: f"{r['processid']} (key {r['barcode_key']}, species {r['species']!r}) "
+        f"in {r['state']}",
+    ))
+
+    mixed = (
+        labelled.group_by("species")
+        .agg(sets=pl.col("set").unique().sort())
+        .filter(pl.col("sets").list.len() > 1)
+        .sort("species")
+    )
+    checks.append(_check("species_sets_disjoint", "species", mixed,
+                         lambda r: f"{r['species']!r} in sets {r['sets']}"))
+
+    shared_keys = key_splits.filter(pl.col("barcode_key").is_duplicated())["barcode_key"]
+    shared = (
+        records.filter(pl.col("barcode_key").is_in(shared_keys.implode()))
+        .group_by("barcode_key")
+        .agg(
+            splits=pl.col("state").cast(pl.String).unique().sort(),
+            species=pl.col("species").drop_nulls().unique().sort(),
+        )
+        .sort("barcode_key")
+    )
+    checks.append(_check("key_in_one_split", "keys", shared,
+                         lambda r: f"key {r['barcode_key']} in {r['splits']} "
+                         f"(species {r['species']})"))
+
+    def in_split(r: dict) -> str:
+        return f"{r['species']!r} in {r['split']}"
+
+    checks.append(_check("eval_species_in_train", "species/split pairs",
+                         _missing_from(labelled, ("val", "test"), "train"), in_split))
+    checks.append(_check("unseen_eval_species_in_key_unseen", "species/split pairs",
+                         _missing_from(labelled, ("val_unseen", "test_unseen"), "key_unseen"),
+                         in_split))
+
+    train_genera = labelled.filter(pl.col("state") == "train").get_column("genus").unique()
+    stray = (
+        labelled.filter(
+            pl.col("split").is_in(_UNSEEN_SPLITS)
+            & ~pl.col("genus").is_in(train_genera.implode(), nulls_equal=True)
+        )
+        .group_by("genus", "species")
+        .len()
+        .sort("genus", "species", nulls_last=True)
+    )
+    checks.append(_check("unseen_genera_in_train", "genus/species pairs", stray,
+                         lambda r: f"genus {r['genus']!r} of {r['species']!r} not in train"))
+
+    small = (
+        labelled.filter(pl.col("set") == "unseen")
+        .group_by("species")
+        .len()
+        .filter(pl.col("len") < cfg.unseen_min_rows)
+        .sort("species")
+    )
+    checks.append(_check("unseen_species_min_rows", "species", small,
+                         lambda r: f"{r['species']!r} has {r['len']} records"))
+
+    thin = pl.concat([_thin_test_species(labelled, name, cfg) for name in ("test", "test_unseen")])
+    checks.append(_check(
+        "test_species_minimums", "species/split pairs", thin,
+        lambda r: f"{r['species']!r} in {r['split']}: {r['test_rows']} of {r['rows']} records, "
+        f"{r['keys']} keys",
+    ))
+
+    lost = labelled.filter(
+        pl.col("species").is_in(singletons.implode()) & (pl.col("split") != "train")
+    )
+    checks.append(_check("singletons_in_train", "records", lost.sort("species", "processid"),
+                         lambda r: f"{r['processid']} ({r['species']!r}) in {r['split']}"))
+
+    leaks = pl.concat(run.leaks).sort(
+        "step_no", "barcode_key", "species", "before", nulls_last=True
+    )
+    checks.append(_check(
+        "no_global_assignment_leak", "records", leaks,
+        lambda r: f"step {r['step']} took key {r['barcode_key']} (species {r['species']!r}) "
+        f"from a {r['before']} record",
+    ))
+    return checks
+
+
+def _split_counts(frame: pl.DataFrame, key_splits: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """Records, distinct barcode keys and distinct species of every split."""
+    per_split = frame.group_by("state").agg(
+        records=pl.len(), species=pl.col("species").drop_nulls().n_unique()
+    )
+    found = {str(row["state"]): row for row in per_split.iter_rows(named=True)}
+    keys = {
+        STATES[code]: count
+        for code, count in key_splits.group_by("state_code").len().iter_rows()
+    }
+    return {
+        split: {
+            "records": int(found[split]["records"]) if split in found else 0,
+            "keys": int(keys.get(split, 0)),
+            "species": int(found[split]["species"]) if split in found else 0,
+        }
+        for split in SPLITS
+    }

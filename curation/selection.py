@@ -1,0 +1,279 @@
+"""The per-species barcode selection routine of the original partitioner (spec 6.4-6.6).
+
+Each evaluation split takes whole barcode keys (all records of a key go together) from every
+species, aiming at a per-species target number of records.  The routine is sequential: species
+are visited in ascending code-point order, and one random generator per step is shared across
+species, so the draws of one species depend on every species before it.  Exact reproduction of
+the original's *counts* therefore needs
+
+* the same species order (polars sorts strings by UTF-8 bytes = code points, as pandas did);
+* numpy's ``default_rng(seed)`` with the very same calls (``integers(lo, hi, size=1)[0]``, drawn
+  only in the random branch);
+* float64 arithmetic in the original's operation order (``target * 1.1 - alloc``, never
+  reassociated): rounding residue decides cases, ``0.2 * 250 * 1.1 == 55.00000000000001``.
+
+Keys of equal size are ordered by ``barcode_key`` (= key string order).  The original used
+numpy's unstable sort there, whose tie order differs between numpy versions and CPUs; which
+keys are picked may differ, how many records and keys are picked per species does not (spec 6.3).
+
+The polars side aggregates candidates into (species, key, size) rows; the Python loop only walks
+those short per-species lists (about 13 k species at full scale).
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+import numpy as np
+import polars as pl
+
+#: Soft factors of the original: the cumulative criterion allows a 10 % overshoot of the target;
+#: the "even the smallest overshoots" fallback allows none for test steps and 10 % for val steps.
+SOFT_CUMULATIVE = 1.1
+SOFT_FALLBACK_TEST = 1.0
+SOFT_FALLBACK_VAL = 1.1
+
+#: Columns of a key-size table: one row per (species, barcode key) with its candidate records.
+KEY_SIZES_SCHEMA: dict[str, pl.DataType] = {
+    "species": pl.String,
+    "barcode_key": pl.UInt32,
+    "size": pl.UInt32,
+}
+
+
+class SelectionError(ValueError):
+    """The configured targets ask for more records than a species has (original: "Impossible
+    outcome"); never raised with the default configuration, where ``n >= 1.1 * target``."""
+
+
+@dataclass(frozen=True)
+class SelectionRule:
+    """One parameterisation of the routine (spec 6.5).  ``target(n) == 0`` skips a species."""
+
+    name: str
+    seed: int
+    target: Callable[[int], float]
+    lower: Callable[[int], float]
+    upper: Callable[[int], float]
+    key_cap: Callable[[int], float]
+    soft_fallback: float
+    soft_cumulative: float = SOFT_CUMULATIVE
+
+
+def count_target(n: int, min_rows: int, cap: int) -> int:
+    """Test records wanted from a species of ``n`` records: min(cap, floor(4 + (n - 8) / 4))."""
+    if n < min_rows:
+        return 0
+    return min(int(math.floor(4 + (n - 8) / 4)), cap)
+
+
+def count_rule(name: str, seed: int, min_rows: int, cap: int, lower_bound: int) -> SelectionRule:
+    """The test and test_unseen steps: integer targets, at most about a third of the keys."""
+
+    def upper(n: int) -> int:
+        return 0 if n < min_rows else int(math.floor(4 + (n - 8) / 3))
+
+    def key_cap(nb: int) -> int:
+        return 0 if nb < 3 else int(math.floor(1 + (nb - 2) / 3))
+
+    return SelectionRule(
+        name=name,
+        seed=seed,
+        target=lambda n: count_target(n, min_rows, cap),
+        lower=lambda _n: lower_bound,
+        upper=upper,
+        key_cap=key_cap,
+        soft_fallback=SOFT_FALLBACK_TEST,
+    )
+
+
+def fraction_rule(name: str, seed: int, fraction: float, min_rows: int = 0) -> SelectionRule:
+    """The val and val_unseen steps: a float share of the records and keys, up to twice that.
+
+    The original wrote ``pc / 100 * n`` and ``2 * pc / 100 * n`` with an integer percentage;
+    ``fraction * n`` and ``(2 * fraction) * n`` are the same float64 values for 5 % and 20 %.
+    """
+    return SelectionRule(
+        name=name,
+        seed=seed,
+        target=lambda n: 0 if n < min_rows else fraction * n,
+        lower=lambda _n: 0,
+        upper=lambda n: (2 * fraction) * n,
+        key_cap=lambda nb: fraction * nb,
+        soft_fallback=SOFT_FALLBACK_VAL,
+    )
+
+
+def pick_positions(
+    sizes: Sequence[int], n: int, rule: SelectionRule, rng: np.random.Generator
+) -> list[int]:
+    """Positions (into ``sizes``, sorted ascending) of the keys one species gives to the split.
+
+    ``n`` is the species' number of candidate records (``sum(sizes)``).  Returns [] when the
+    species is skipped or its picks stay below the lower bound.
+
+    The original tested every key with boolean masks.  Because ``sizes`` is ascending and its
+    running total strictly increasing, the options (size <= target - alloc and running total
+    >= target * s1 - alloc) are the contiguous positions [first, fits), found by bisection.
+    Python compares ints with floats exactly, as numpy compared int64 with float64 here.
+    """
+    target = rule.target(n)
+    if target == 0 or len(sizes) == 1:  # never split a species' only barcode
+        return []
+    lower, upper, cap = rule.lower(n), rule.upper(n), rule.key_cap(len(sizes))
+    s1, s2 = rule.soft_cumulative, rule.soft_fallback
+    left = list(sizes)
+    origin = list(range(len(left)))
+    picked: list[int] = []
+    alloc = 0
+    while True:
+        first = bisect_left(list(accumulate(left)), target * s1 - alloc)
+        fits = bisect_right(left, target - alloc)
+        smallest = left[0]
+        if first >= fits:  # no option
+            if alloc == 0 and smallest > target:
+                # Every key overshoots: take the smallest if it is not most of the species.
+                # (No upper-bound check here, as in the original: spec 6.8 S05.)
+                if not (smallest >= lower and smallest < n / 2):
+                    break
+                i = 0
+            elif smallest > target * s2 - alloc:
+                # Even the smallest key overshoots what is left.
+                if smallest > (target - alloc) / 2 or alloc + smallest > upper:
+                    break
+                i = 0
+            else:
+                if first == len(left):
+                    raise SelectionError(
+                        f"{rule.name}: target {target} is unreachable for a species of {n} "
+                        f"records (target x {s1} exceeds the records left)"
+                    )
+                c = i = first
+                if c > 0 and abs(alloc + left[c - 1] - target) < abs(target - (alloc + left[c])):
+                    i = c - 1
+                if alloc + left[c] > upper:  # the original tests c, not the chosen i
+                    break
+        elif len(picked) + 1 >= cap:
+            # The last key allowed: the largest that fits, or the next one if that lands closer.
+            c = i = fits - 1
+            if (
+                c < len(left) - 1
+                and abs(alloc + left[c + 1] - target) < abs(target - (alloc + left[c]))
+                and alloc + left[c + 1] <= upper
+            ):
+                i = c + 1
+        else:
+            # A random option from the upper half of the options (the original's top_rand);
+            # lo < hi always holds for k >= 1, so its range adjustment never applies.
+            k = fits - first
+            i = first + int(rng.integers(int(k * 0.5), k, size=1)[0])
+        picked.append(origin[i])
+        alloc += left[i]
+        if alloc >= target:
+            break
+        del left[i], origin[i]
+        if len(picked) >= cap:
+            break
+    return picked if alloc >= lower else []
+
+
+def key_sizes(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Records per (species, key) of the candidate records, sorted by species, size, key."""
+    return (
+        candidates.group_by("species", "barcode_key")
+        .agg(size=pl.len().cast(pl.UInt32))
+        .sort("species", "size", "barcode_key")
+        .select(list(KEY_SIZES_SCHEMA))
+    )
+
+
+def _species_bounds(sizes: pl.DataFrame) -> pl.DataFrame:
+    """Per species (ascending): first row in ``sizes``, number of keys, number of records."""
+    return (
+        sizes.with_row_index("row")
+        .group_by("species")
+        .agg(
+            start=pl.col("row").min(),
+            keys=pl.len(),
+            records=pl.col("size").sum(),
+        )
+        .sort("species")
+    )
+
+
+def select(sizes: pl.DataFrame, rule: SelectionRule) -> pl.DataFrame:
+    """Run the routine over every species of a :func:`key_sizes` table.
+
+    Returns the picked keys (KEY_SIZES_SCHEMA plus ``pick``, the order of picking within the
+    species), sorted by species then pick order.
+    """
+    sizes = sizes.sort("species", "size", "barcode_key")  # each species a contiguous, ascending run
+    # Species with a single key neither pick nor draw: leave them out of the Python loop.
+    bounds = _species_bounds(sizes).filter(pl.col("keys") > 1)
+    all_sizes = sizes.get_column("size").to_list()
+    rng = np.random.default_rng(rule.seed)
+    rows: list[int] = []
+    picks: list[int] = []
+    for start, nb, n in bounds.select("start", "keys", "records").iter_rows():
+        positions = pick_positions(all_sizes[start : start + nb], n, rule, rng)
+        rows.extend(start + p for p in positions)
+        picks.extend(range(len(positions)))
+    return (
+        sizes[rows]
+        .with_columns(pick=pl.Series(picks, dtype=pl.UInt32))
+        .sort("species", "pick")
+    )
+
+
+def long_tail_quota(fraction: float, singletons: int, small_group_records: int) -> int:
+    """Long-tail val records wanted: round-half-even(fraction x (singletons + small records)).
+
+    ``small_group_records`` sums the val candidates of species below the val minimum size.
+    """
+    return round(fraction * (singletons + small_group_records))
+
+
+def long_tail(
+    sizes: pl.DataFrame,
+    test_records: pl.DataFrame,
+    quota: int,
+    min_rows: int,
+    max_rows: int,
+    test_target_of: Callable[[int], int],
+) -> pl.DataFrame:
+    """Val long tail (spec 6.6): one single-record key from each small species, up to ``quota``.
+
+    Species (ascending) qualify with ``min_rows <= n < max_rows`` remaining candidates, a test
+    share not above the test target of their full size, and a key of one record.  The original
+    counts a key, then stops once ``quota`` is reached, so a zero quota still takes one key.
+    ``test_records`` has ``species`` and ``test_rows``.  Returns picked keys as :func:`select`.
+    """
+    firsts = (
+        sizes.group_by("species")
+        .agg(
+            n=pl.col("size").sum(),
+            # The species' first key in (size, key) order: a size-1 key if it has one.
+            barcode_key=pl.col("barcode_key").sort_by("size", "barcode_key").first(),
+            size=pl.col("size").min(),
+        )
+        .join(test_records, on="species", how="left")
+        .with_columns(pl.col("test_rows").fill_null(0))
+        .filter(pl.col("n").is_between(min_rows, max_rows, closed="left"))
+        .sort("species")
+    )
+    test_ceiling = [
+        test_target_of(int(n) + int(t))
+        for n, t in firsts.select("n", "test_rows").iter_rows()
+    ]
+    eligible = firsts.filter(
+        (pl.col("test_rows") <= pl.Series(test_ceiling, dtype=pl.Int64)) & (pl.col("size") == 1)
+    )
+    return (
+        eligible.head(max(quota, 1))
+        .with_columns(pick=pl.lit(0, dtype=pl.UInt32))
+        .select(*KEY_SIZES_SCHEMA, "pick")
+    )
