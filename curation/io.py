@@ -41,6 +41,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp makes the file private (0600); a release file gets the mode of any new file.
+        tmp.chmod(0o666 & ~_umask())
         try:
             os.replace(tmp, target)
         except OSError as err:
@@ -52,6 +54,13 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             os.replace(beside, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process umask (reading it requires setting it, so it is set straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str], **options: Any) -> None:

@@ -64,6 +64,20 @@ LABELS_SCHEMA: dict[str, pl.DataType] = {
     **_RANK_COLUMNS,
 }
 
+#: The global C2/C3 spelling map (rule ``variant_map``, applied by every ``normalise`` shard).
+#: One row per spelling (``name``, after C0) of a rank whose normalisation ``key`` has a spelling
+#: that changes; ``standard`` is its C2 form, ``canonical`` the most frequent standard spelling of
+#: the key (ties: smallest), ``records`` its occurrences in the whole input (species' genus
+#: words count 0 at rank genus: they are spellings to map, not votes).
+VARIANT_MAP_SCHEMA: dict[str, pl.DataType] = {
+    "rank": pl.String,
+    "key": pl.String,
+    "name": pl.String,
+    "standard": pl.String,
+    "canonical": pl.String,
+    "records": pl.Int64,
+}
+
 #: Output of label curation: cleaned labels plus the per-record summary of what changed.
 CURATED_SCHEMA: dict[str, pl.DataType] = {
     **LABELS_SCHEMA,
@@ -152,6 +166,44 @@ RELEASE_COLUMNS: tuple[str, ...] = (
     "index_bioscan_1M_insect",
     "chunk",
 )
+
+#: Types of the 23 release columns.  ``split`` is the Enum in memory so that sorting by it gives
+#: release order; the files store it as text.
+RELEASE_SCHEMA: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "sampleid": pl.String,
+    "taxon": pl.String,
+    **_RANK_COLUMNS,
+    "dna_bin": pl.String,
+    "dna_barcode": pl.String,
+    "country": pl.String,
+    "province_state": pl.String,
+    "coord-lat": pl.Float64,
+    "coord-lon": pl.Float64,
+    "image_measurement_value": pl.Float64,
+    "area_fraction": pl.Float64,
+    "scale_factor": pl.Float64,
+    "inferred_ranks": pl.UInt8,
+    "split": SPLIT_DTYPE,
+    "index_bioscan_1M_insect": pl.Int64,
+    "chunk": pl.String,
+}
+assert tuple(RELEASE_SCHEMA) == RELEASE_COLUMNS
+
+#: The Parquet release: the 23 columns plus the provenance a user filters on.
+RELEASE_PARQUET_SCHEMA: dict[str, pl.DataType] = {
+    **RELEASE_SCHEMA,
+    "label_was_reworded": pl.Boolean,
+    "label_was_inferred": pl.Boolean,
+    "label_was_dropped": pl.Boolean,
+    "bin_conflict": pl.Boolean,
+    "image_path": pl.String,
+    "barcode_key": pl.UInt32,
+}
+
+#: Version of the release file layout (columns and types above); bumped when they change, and
+#: written into every release Parquet file's key-value metadata.
+RELEASE_SCHEMA_VERSION = "1"
 
 
 def conform(frame: pl.DataFrame | pl.LazyFrame, schema: dict[str, pl.DataType]):

@@ -1,0 +1,229 @@
+"""Assemble the release table: records + curated labels + splits, in release order.
+
+The release takes its identifiers, sequence, geography and image measurements from the ingested
+records, every label from curation and the split and chunk from partitioning.  Those three tables
+must describe exactly the same specimens: a record without a split (or a split without a record)
+would silently vanish from, or appear in, the release, so any mismatch stops the build.
+
+The function accepts lazy inputs: at 5 M records the barcodes alone are several GB, and joining
+lazily means only the release itself is materialised, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from curation import derive
+from schemas.tables import RANKS, RELEASE_PARQUET_SCHEMA, SPLIT_DTYPE, conform
+
+#: Tokens that ``pandas.read_csv`` turns into NaN by default (pandas' ``STR_NA_VALUES``).  A text
+#: value equal to one of them would be read back as missing by the BIOSCAN-5M client and by
+#: mlcroissant, so the release refuses it instead of writing it (DECISIONS "Missing values").
+PANDAS_NA_TOKENS: frozenset[str] = frozenset(
+    {
+        "",
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    }
+)
+
+#: Columns the release takes from the ingested records.
+_RECORD_COLUMNS = (
+    "processid",
+    "sampleid",
+    "dna_barcode",
+    "country",
+    "province_state",
+    "coord-lat",
+    "coord-lon",
+    "image_measurement_value",
+    "area_fraction",
+    "scale_factor",
+    "index_bioscan_1M_insect",
+)
+#: Columns the release takes from the curated labels.
+_CURATED_COLUMNS = (
+    "processid",
+    "barcode_key",
+    "dna_bin",
+    *RANKS,
+    "taxon",
+    "inferred_ranks",
+    "label_was_reworded",
+    "label_was_inferred",
+    "label_was_dropped",
+    "bin_conflict",
+)
+_FLOAT_COLUMNS = (
+    "coord-lat",
+    "coord-lon",
+    "image_measurement_value",
+    "area_fraction",
+    "scale_factor",
+)
+#: Largest valid ``inferred_ranks`` code (species, spec 3.7).
+_MAX_INFERRED_RANKS = len(RANKS) - 1
+#: Image package the ``image_path`` column points into: the BIOSCAN-5M client's default.
+IMAGE_PACKAGE = "cropped_256"
+#: How many offending identifiers an error message quotes.
+_EXAMPLES = 5
+
+
+class ReleaseError(ValueError):
+    """The release cannot be written as it stands; the message says why and where."""
+
+
+def assemble(
+    records: pl.DataFrame | pl.LazyFrame,
+    curated: pl.DataFrame | pl.LazyFrame,
+    splits: pl.DataFrame | pl.LazyFrame,
+    *,
+    bioscan1m_index: pl.DataFrame | None = None,
+    crop_measures: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The release (RELEASE_PARQUET_SCHEMA), sorted by split in release order, then processid.
+
+    ``bioscan1m_index`` (processid, index_bioscan_1M_insect) and ``crop_measures`` (processid,
+    area_fraction, scale_factor) are the derived fields of the configured side files
+    (DECISIONS A13, A23); when given they replace the records' columns, a specimen absent from the
+    side file getting null.  Without them the records' values are carried (a BIOSCAN-5M CSV input
+    has them; a BOLD export does not, so they are empty).
+    """
+    inputs = {"records": records.lazy(), "curated": curated.lazy(), "splits": splits.lazy()}
+    heights = {name: frame.select(pl.len()).collect().item() for name, frame in inputs.items()}
+    # The barcodes are most of the bytes (5 M x ~660): they stay out of the join and the sort,
+    # which would hold them twice, and are gathered into release order at the end by the row
+    # each record had in its input.  On one chunk a gather (or sort) copies string views, not
+    # sequence bytes; on several chunks polars copies the bytes, hence the rechunk.
+    numbered = inputs["records"].with_row_index("_row")
+    base = numbered.select("_row", *(c for c in _RECORD_COLUMNS if c != "dna_barcode"))
+    if bioscan1m_index is not None:
+        base = base.drop("index_bioscan_1M_insect").join(
+            bioscan1m_index.lazy().select("processid", "index_bioscan_1M_insect"),
+            on="processid",
+            how="left",
+        )
+    if crop_measures is not None:
+        base = base.drop("area_fraction", "scale_factor").join(
+            crop_measures.lazy().select("processid", "area_fraction", "scale_factor"),
+            on="processid",
+            how="left",
+        )
+    release = (
+        base.join(inputs["curated"].select(_CURATED_COLUMNS), on="processid", how="inner")
+        .join(inputs["splits"].select("processid", "split", "chunk"), on="processid", how="inner")
+        .with_columns(
+            # NaN is a missing measurement, not a value: null it so CSV and Parquet agree.
+            *(pl.col(c).fill_nan(None) for c in _FLOAT_COLUMNS),
+            # DECISIONS A19: no chunk is the empty string (an empty CSV field).
+            pl.col("chunk").fill_null(""),
+            # The Enum sorts in release order (text would sort alphabetically).
+            pl.col("split").cast(SPLIT_DTYPE),
+        )
+        .with_columns(derive.image_path(IMAGE_PACKAGE).alias("image_path"))
+        .sort("split", "processid")
+        .collect()
+    )
+    barcodes = (
+        numbered.select("_row", "dna_barcode").collect().rechunk().sort("_row")["dna_barcode"]
+    )
+    release = conform(
+        release.with_columns(barcodes.gather(release["_row"])), RELEASE_PARQUET_SCHEMA
+    )
+    # Inputs of equal height whose inner join has that height with unique processids hold the
+    # same specimens once each; only otherwise are the (slower) diagnostics needed.
+    if (
+        len(set(heights.values())) != 1
+        or release.height != heights["records"]
+        or (release["processid"].n_unique() != release.height)
+    ):
+        _check_same_specimens(inputs)
+    check_values(release)
+    return release
+
+
+def check_values(release: pl.DataFrame) -> None:
+    """Refuse values the CSV contract cannot carry (spec 2.2, clients-formats 1.3)."""
+    problems: list[str] = []
+    if (n := release["split"].null_count()) > 0:
+        problems.append(
+            f"{n} records have no split, e.g. {_examples(release, pl.col('split').is_null())}"
+        )
+    bad_ranks = pl.col("inferred_ranks").is_null() | (
+        pl.col("inferred_ranks") > _MAX_INFERRED_RANKS
+    )
+    if (n := release.select(bad_ranks.sum()).item()) > 0:
+        problems.append(
+            f"{n} records have inferred_ranks missing or outside 0-{_MAX_INFERRED_RANKS}, "
+            f"e.g. {_examples(release, bad_ranks)}"
+        )
+    for column, dtype in release.schema.items():
+        if dtype != pl.String or column == "chunk":  # chunk: "" is the documented no-chunk value
+            continue
+        is_token = pl.col(column).is_in(list(PANDAS_NA_TOKENS))
+        hits = release.filter(is_token).head(_EXAMPLES)
+        if hits.height:
+            quoted = ", ".join(
+                f"{pid}={value!r}"
+                for pid, value in zip(hits["processid"], hits[column], strict=True)
+            )
+            problems.append(
+                f"column {column!r} holds text that pandas reads as missing ({quoted}); "
+                "null it upstream or correct it"
+            )
+    if problems:
+        raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
+
+
+def _check_same_specimens(inputs: Mapping[str, pl.LazyFrame]) -> None:
+    """Name what breaks "every input holds the same processids, each once"; raise it."""
+    ids = {name: frame.select("processid").collect() for name, frame in inputs.items()}
+    problems: list[str] = []
+    for name, frame in ids.items():
+        if (n := frame["processid"].null_count()) > 0:
+            problems.append(f"{name}: {n} rows without processid")
+        duplicated = frame.filter(pl.col("processid").is_duplicated())["processid"].unique().sort()
+        if duplicated.len():
+            problems.append(
+                f"{name}: {duplicated.len()} processids occur more than once, e.g. "
+                + ", ".join(duplicated.head(_EXAMPLES).to_list())
+            )
+    reference_name, reference = next(iter(ids.items()))
+    for name, frame in ids.items():
+        if name == reference_name:
+            continue
+        for left_name, left, right_name, right in (
+            (reference_name, reference, name, frame),
+            (name, frame, reference_name, reference),
+        ):
+            missing = left.join(right, on="processid", how="anti")["processid"].drop_nulls().sort()
+            if missing.len():
+                problems.append(
+                    f"{missing.len()} processids of {left_name} are missing from {right_name}, "
+                    "e.g. " + ", ".join(missing.head(_EXAMPLES).to_list())
+                )
+    raise ReleaseError(
+        "the emit inputs disagree:\n  " + "\n  ".join(problems or ["(no detail found)"])
+    )
+
+
+def _examples(frame: pl.DataFrame, condition: pl.Expr) -> str:
+    return ", ".join(frame.filter(condition)["processid"].head(_EXAMPLES).to_list())

@@ -1,0 +1,118 @@
+"""The MANIFEST of a release: what was built, from what, with which tools.
+
+It lists the sha256, size and row count of every release file, the checksums of the inputs, the
+digest of the configuration and the versions of the tools.  It holds no timestamp and no absolute
+path of the build machine, so two builds of the same input and configuration produce the same
+MANIFEST, and ``diff`` of two MANIFESTs shows exactly what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+
+#: Distributions whose versions decide the bytes of a release.
+TOOLS: tuple[str, ...] = (
+    "polars",
+    "pyarrow",
+    "duckdb",
+    "snakemake",
+    "numpy",
+    "mlcroissant",
+    "matplotlib",
+    "pydantic",
+)
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file: ``path`` as it should appear in the MANIFEST; ``rows`` only for tables."""
+
+    path: str
+    sha256: str
+    size: int
+    rows: int | None = None
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of a file, read in 1 MiB pieces (inputs can be many GB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while piece := handle.read(_CHUNK):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def config_digest(config: Mapping[str, Any]) -> str:
+    """sha256 of the validated configuration in a canonical JSON form (sorted keys, no spaces)."""
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def row_count(path: str | os.PathLike[str]) -> int | None:
+    """Data rows of a Parquet file (from its footer) or a CSV file (parsed: quoted newlines are
+    inside a row); None for other files."""
+    suffix = Path(path).suffix
+    if suffix == ".parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    if suffix == ".csv":
+        return pl.scan_csv(path, infer_schema=False).select(pl.len()).collect().item()
+    return None
+
+
+def entry(path: str | os.PathLike[str], name: str) -> Entry:
+    """The MANIFEST entry of the file at ``path``, listed as ``name``."""
+    return Entry(
+        path=name,
+        sha256=sha256_file(path),
+        size=os.path.getsize(path),
+        rows=row_count(path),
+    )
+
+
+def tool_versions() -> dict[str, str]:
+    """Python and the installed versions of TOOLS."""
+    return {"python": platform.python_version(), **{name: metadata.version(name) for name in TOOLS}}
+
+
+def render(
+    *,
+    name: str,
+    version: str,
+    config_sha256: str,
+    files: Sequence[Entry],
+    inputs: Sequence[Entry],
+    tools: Mapping[str, str],
+) -> str:
+    """The MANIFEST text: tab-separated sections, each sorted, so that builds diff line by line."""
+    lines = [
+        "# MANIFEST: release files, inputs and tools of one build (no timestamps: diff two builds)",
+        f"release\t{name}",
+        f"version\t{version}",
+        f"config_sha256\t{config_sha256}",
+        "",
+        "[files]\tsha256\tbytes\trows\tpath",
+        *(
+            f"{e.sha256}\t{e.size}\t{'-' if e.rows is None else e.rows}\t{e.path}"
+            for e in sorted(files, key=lambda e: e.path)
+        ),
+        "",
+        "[inputs]\tsha256\tbytes\tpath",
+        *(f"{e.sha256}\t{e.size}\t{e.path}" for e in sorted(inputs, key=lambda e: e.path)),
+        "",
+        "[tools]\tversion",
+        *(f"{tool}\t{tools[tool]}" for tool in sorted(tools)),
+    ]
+    return "\n".join(lines) + "\n"

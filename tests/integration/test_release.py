@@ -1,0 +1,294 @@
+"""A whole release built by the four emit rule scripts from constructed emit inputs.
+
+The scripts run as Snakemake runs them (a ``snakemake`` object with input, output, params and
+log), from a build root that holds ``results/``, with the default configuration.  The upstream
+stages are replaced by frames that conform to their schemas (tests/release_frames.py).
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import mlcroissant as mlc
+import pandas as pd
+import polars as pl
+import pytest
+from snakemake.iocontainers import Namedlist
+
+from curation import io, stats
+from schemas.config import load_config
+from schemas.tables import RELEASE_COLUMNS, SPLITS
+from tests.release_frames import synthetic_inputs
+from tests.unit.test_release_writers import CLIENT_DTYPES
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "workflow" / "scripts"
+RECORDS = 1500
+CFG = load_config({})
+W, R, STEM = CFG.release.work_dir, CFG.release.output_dir, CFG.release.file_stem
+#: The release layout of workflow/rules/common.smk (RELEASE_FILES).
+RELEASE_FILES = {
+    "csv": f"{R}/metadata/csv/{STEM}.csv",
+    "parquet": f"{R}/metadata/parquet/{STEM}.parquet",
+    "changes": f"{R}/metadata/parquet/changes.parquet",
+    "rejects": f"{R}/metadata/parquet/rejects.parquet",
+    "issues": f"{R}/metadata/parquet/issues.parquet",
+    "croissant": f"{R}/metadata/croissant.json",
+    "stats": f"{R}/stats/tables.md",
+    **{f"stats_{name}": f"{R}/stats/{name}.csv" for name in stats.TABLES},
+    "report": f"{R}/report.html",
+    "manifest": f"{R}/MANIFEST",
+}
+WORK = {
+    "records": f"{W}/ingest/records.parquet",
+    "curated": f"{W}/curation/curated.parquet",
+    "splits": f"{W}/partition/splits.parquet",
+    "changes": f"{W}/curation/changes.parquet",
+    "rejects": f"{W}/ingest/rejects.parquet",
+    "issues": f"{W}/ingest/issues.parquet",
+    "ingest_summary": f"{W}/ingest/summary.json",
+    "curation_summary": f"{W}/curation/summary.json",
+    "partition_checks": f"{W}/partition/checks.json",
+    "export": f"{W}/input/generated_bcdm.tsv",
+}
+PARAMS = {"release": CFG.release.model_dump(), "config": CFG.model_dump(mode="json")}
+
+
+def run_script(name: str, inputs: dict, outputs: dict, params: dict) -> None:
+    """Run workflow/scripts/<name>.py with the ``snakemake`` object Snakemake would inject."""
+    smk = SimpleNamespace(
+        input=Namedlist(fromdict=inputs),
+        output=Namedlist(fromdict=outputs),
+        params=Namedlist(fromdict=params),
+        log=[f"{W}/logs/{name}.log"],
+    )
+    runpy.run_path(str(SCRIPTS / f"{name}.py"), init_globals={"snakemake": smk})
+
+
+def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
+    """The upstream stages' outputs, as they would leave them under the work directory."""
+    for name in ("records", "curated", "splits", "changes", "rejects", "issues"):
+        io.write_parquet(inputs[name], WORK[name])
+    released, rejected = inputs["records"].height, inputs["rejects"].height
+    io.write_json({"rows_read": released + rejected, "released": released}, WORK["ingest_summary"])
+    io.write_json({"records": inputs["curated"].height}, WORK["curation_summary"])
+    io.write_json(
+        {
+            "invariants": [{"name": "one_split_per_row", "passed": True, "violations": 0}],
+            "records": released,
+        },
+        WORK["partition_checks"],
+    )
+    Path(WORK["export"]).parent.mkdir(parents=True, exist_ok=True)
+    Path(WORK["export"]).write_text("processid\tmarker_code\nSYN000000-24\tCOI-5P\n")
+
+
+def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
+    """Build a release under ``root/results`` exactly as the emit rules do."""
+    root.mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(root), _staging(f"{W}/.staging"):
+        write_inputs(inputs or synthetic_inputs(RECORDS, seed=8))
+        metadata = {k: RELEASE_FILES[k] for k in ("csv", "parquet", "changes", "rejects", "issues")}
+        run_script(
+            "emit_metadata",
+            {
+                **{
+                    k: WORK[k]
+                    for k in ("records", "curated", "splits", "changes", "rejects", "issues")
+                },
+                "bioscan1m": [],
+                "bounding_boxes": [],
+            },
+            metadata,
+            PARAMS,
+        )
+        run_script("emit_croissant", metadata, {"croissant": RELEASE_FILES["croissant"]}, PARAMS)
+        stats_outputs = {
+            k: v for k, v in RELEASE_FILES.items() if k.startswith("stats") or k == "report"
+        }
+        run_script(
+            "emit_stats",
+            {
+                **{k: metadata[k] for k in ("parquet", "changes", "rejects", "issues")},
+                **{k: WORK[k] for k in ("ingest_summary", "curation_summary", "partition_checks")},
+            },
+            stats_outputs,
+            PARAMS,
+        )
+        corrections = str(ROOT / "resources" / "corrections.tsv")
+        run_script(
+            "emit_manifest",
+            {
+                "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
+                "inputs": [WORK["export"], corrections],
+            },
+            {"manifest": RELEASE_FILES["manifest"]},
+            PARAMS,
+        )
+
+
+@contextlib.contextmanager
+def _staging(path: str):
+    previous = os.environ.get(io.STAGING_ENV)
+    os.environ[io.STAGING_ENV] = os.path.abspath(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(io.STAGING_ENV)
+        else:
+            os.environ[io.STAGING_ENV] = previous
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    root = tmp_path_factory.mktemp("build")
+    build(root)
+    return root
+
+
+def path(root: Path, key: str) -> Path:
+    return root / RELEASE_FILES[key]
+
+
+def test_the_release_holds_exactly_its_files(release):
+    found = {p.relative_to(release).as_posix() for p in (release / R).rglob("*") if p.is_file()}
+    assert found == set(RELEASE_FILES.values())
+
+
+def test_csv_follows_the_client_contract(release):
+    frame = pd.read_csv(path(release, "csv"), dtype=CLIENT_DTYPES)
+    assert list(frame.columns) == list(RELEASE_COLUMNS)
+    assert len(frame) == RECORDS
+    assert frame["split"].isin(SPLITS).all()
+    assert frame["inferred_ranks"].between(0, 6).all()
+    order = [SPLITS.index(s) for s in frame["split"]]
+    keys = list(zip(order, frame["processid"], strict=True))
+    assert keys == sorted(keys)
+    pretrain = frame.loc[frame["split"] == "pretrain", "chunk"]
+    assert pretrain.str.fullmatch(r"[0-9a-f]{2}").all()
+
+
+def test_parquet_and_csv_hold_the_same_rows(release):
+    parquet = pl.read_parquet(path(release, "parquet"))
+    csv = pl.read_csv(path(release, "csv"), infer_schema=False)
+    assert parquet["processid"].to_list() == csv["processid"].to_list()
+    assert parquet["species"].to_list() == csv["species"].to_list()
+    assert parquet["coord-lat"].to_list() == csv["coord-lat"].cast(pl.Float64).to_list()
+    meta = dict(
+        duckdb.sql(
+            "SELECT decode(key), decode(value) "
+            f"FROM parquet_kv_metadata('{path(release, 'parquet')}')"
+        ).fetchall()
+    )
+    assert (
+        meta["release_name"] == CFG.release.name and meta["release_version"] == CFG.release.version
+    )
+    assert meta["sort_order"].startswith("split (release order: pretrain, train,")
+
+
+def test_croissant_validates_and_every_record_set_loads(release):
+    dataset = mlc.Dataset(jsonld=path(release, "croissant"))
+    assert not dataset.metadata.ctx.issues.warnings
+    counts = {"specimens": RECORDS, "splits": len(SPLITS)}
+    for name in ("changes", "rejects", "issues"):
+        counts[name] = pl.read_parquet(path(release, name)).height
+    for record_set, expected in counts.items():
+        assert sum(1 for _ in dataset.records(record_set=record_set)) == expected, record_set
+
+
+def test_statistics_tables_and_markdown(release):
+    table3 = pl.read_csv(path(release, "stats_table3"))
+    assert table3["split"].to_list() == list(SPLITS) and table3["rows"].sum() == RECORDS
+    text = path(release, "stats").read_text()
+    assert all(title in text for title in stats.TABLES.values())
+
+
+def test_report_shows_passing_checks_plots_and_config(release):
+    html = path(release, "report").read_text()
+    assert "checks passed" in html and "FAIL" not in html
+    assert html.count("data:image/png;base64,") == 5
+    assert "parquet_row_group_size" in html
+
+
+def test_manifest_lists_every_file_with_its_checksum_and_rows(release):
+    text = path(release, "manifest").read_text()
+    files = text.split("[files]")[1].split("\n\n")[0].splitlines()[1:]
+    listed = {}
+    for line in files:
+        sha, size, rows, name = line.split("\t")
+        listed[name] = (sha, int(size), rows)
+    expected = {v.removeprefix(f"{R}/") for k, v in RELEASE_FILES.items() if k != "manifest"}
+    assert set(listed) == expected
+    for name, (sha, size, _rows) in listed.items():
+        data = (release / R / name).read_bytes()
+        assert sha == hashlib.sha256(data).hexdigest() and size == len(data), name
+    assert listed[RELEASE_FILES["csv"].removeprefix(f"{R}/")][2] == str(RECORDS)
+    assert f"\t{WORK['export']}\n" in text and "[tools]" in text
+
+
+def readme_queries() -> list[str]:
+    """Every ```sql block of the README's "Query with DuckDB" section."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Query with DuckDB", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sql\n(.*?)```", section, flags=re.DOTALL)
+
+
+def test_readme_has_at_least_five_queries():
+    assert len(readme_queries()) >= 5
+
+
+@pytest.mark.parametrize("query", readme_queries())
+def test_readme_query_runs_on_the_release(release, query):
+    # The README's paths are relative to the build root (the directory that holds results/).
+    with contextlib.chdir(release):
+        rows = duckdb.sql(query).fetchall()
+    if "GROUP BY split" in query and "species" not in query.split("GROUP BY")[1]:
+        assert len(rows) == len(SPLITS)
+
+
+def test_two_builds_are_byte_identical(release, tmp_path):
+    # The second build runs in a fresh interpreter, so no in-process state can make them agree.
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; "
+            "from tests.integration.test_release import build; build(Path(sys.argv[1]))",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
+    for key in RELEASE_FILES:
+        assert path(tmp_path, key).read_bytes() == path(release, key).read_bytes(), key
+
+
+def test_inconsistent_inputs_fail_clearly_and_leave_no_release(tmp_path):
+    inputs = synthetic_inputs(50, seed=1)
+    inputs["splits"] = inputs["splits"].slice(1)
+    with pytest.raises(
+        SystemExit, match=r"(?s)emit_metadata: the emit inputs disagree:.*missing from splits"
+    ):
+        build(tmp_path, inputs)
+    assert not (tmp_path / R).exists() or not any(p.is_file() for p in (tmp_path / R).rglob("*"))
+    log = (tmp_path / W / "logs" / "emit_metadata.log").read_text()
+    assert "missing from splits" in log and "Traceback" not in log
+
+
+def test_manifest_and_summaries_are_valid_json_free_of_timestamps(release):
+    assert (
+        json.loads(path(release, "croissant").read_text())["datePublished"]
+        == CFG.release.date_published
+    )
+    text = path(release, "manifest").read_text()
+    assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text)

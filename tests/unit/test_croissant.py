@@ -1,0 +1,192 @@
+"""The Croissant description: valid for mlcroissant, loadable, true to the files it describes."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import mlcroissant as mlc
+import polars as pl
+import pytest
+
+from curation import croissant, emit, release_writers
+from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
+from tests.release_frames import inputs_from_rows, synthetic_inputs
+
+#: The mlcroissant command of the running interpreter's environment.
+MLCROISSANT = str(Path(sys.executable).with_name("mlcroissant"))
+RELEASE_CFG = {
+    "name": "BIOSCAN-5M-test",
+    "version": "0.1.0",
+    "description": "A test release.",
+    "license": "https://creativecommons.org/licenses/by/3.0/",
+    "url": "https://github.com/bioscan-ml/BIOSCAN-5M",
+    "citation": "Gharaee et al., BIOSCAN-5M, 2024.",
+    "date_published": "2026-11-23",
+}
+
+
+def build(root, release, changes, rejects, issues):
+    """Write the described files under ``root/metadata`` and return the path of croissant.json."""
+    meta = root / "metadata"
+    paths = {
+        "csv": meta / "csv" / "m.csv",
+        "parquet": meta / "parquet" / "m.parquet",
+        "changes": meta / "parquet" / "changes.parquet",
+        "rejects": meta / "parquet" / "rejects.parquet",
+        "issues": meta / "parquet" / "issues.parquet",
+    }
+    release_writers.write_csv(release, paths["csv"])
+    for key, frame in (
+        ("parquet", release),
+        ("changes", changes),
+        ("rejects", rejects),
+        ("issues", issues),
+    ):
+        release_writers.write_parquet(frame, paths[key], row_group_size=2048, metadata={})
+    files = [
+        croissant.ReleaseFile(
+            id=file_id,
+            path=paths[key].relative_to(meta).as_posix(),
+            sha256=hashlib.sha256(paths[key].read_bytes()).hexdigest(),
+            encoding=encoding,
+            description=description,
+        )
+        for key, (file_id, encoding, description) in croissant.FILES.items()
+    ]
+    path = meta / "croissant.json"
+    path.write_text(json.dumps(croissant.metadata(RELEASE_CFG, files), indent=2, sort_keys=True))
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("release")
+    inputs = synthetic_inputs(120, seed=2)
+    small = inputs_from_rows(
+        [
+            {"processid": "AACTA1040-20", "split": "pretrain", "coord-lat": 10.8},  # chunk "00"
+            {"processid": "AACTA161-20", "split": "val", "species": "Aus bus", "inferred_ranks": 3},
+        ]
+    )
+    release = emit.assemble(
+        pl.concat([inputs["records"], small["records"]]),
+        pl.concat([inputs["curated"], small["curated"]]),
+        pl.concat([inputs["splits"], small["splits"]]),
+    )
+    path = build(root, release, inputs["changes"], inputs["rejects"], inputs["issues"])
+    return path, release, inputs
+
+
+def test_mlcroissant_validate_accepts_it(built):
+    path, _, _ = built
+    result = subprocess.run(
+        [MLCROISSANT, "validate", "--jsonld", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr and "rror" not in result.stderr
+
+
+def test_mlcroissant_load_reads_every_specimen(built):
+    path, release, _ = built
+    result = subprocess.run(
+        [
+            MLCROISSANT,
+            "load",
+            "--jsonld",
+            str(path),
+            "--record_set",
+            "specimens",
+            "--num_records",
+            "-1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("'specimens/processid'") == release.height
+
+
+def test_required_dataset_properties_are_present(built):
+    document = json.loads(built[0].read_text())
+    for key, value in (
+        ("name", "BIOSCAN-5M-test"),
+        ("license", RELEASE_CFG["license"]),
+        ("url", RELEASE_CFG["url"]),
+        ("version", "0.1.0"),
+        ("datePublished", "2026-11-23"),
+        ("citeAs", RELEASE_CFG["citation"]),
+        ("description", "A test release."),
+    ):
+        assert document[key] == value
+    assert document["conformsTo"] == "http://mlcommons.org/croissant/1.0"
+
+
+def test_every_file_object_carries_the_sha256_of_its_file(built):
+    path = built[0]
+    document = json.loads(path.read_text())
+    assert {d["@id"] for d in document["distribution"]} == {v[0] for v in croissant.FILES.values()}
+    for item in document["distribution"]:
+        data = (path.parent / item["contentUrl"]).read_bytes()
+        assert item["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_specimen_fields_are_every_parquet_column_with_its_type(built):
+    document = json.loads(built[0].read_text())
+    specimens = next(rs for rs in document["recordSet"] if rs["@id"] == "specimens")
+    types = {f["name"]: f["dataType"] for f in specimens["field"]}
+    assert list(types) == list(RELEASE_PARQUET_SCHEMA)
+    assert types["coord-lat"] == "sc:Float" and types["inferred_ranks"] == "sc:Integer"
+    assert types["chunk"] == "sc:Text" and types["bin_conflict"] == "sc:Boolean"
+    split_field = next(f for f in specimens["field"] if f["name"] == "split")
+    assert split_field["references"] == {"field": {"@id": "splits/name"}}
+
+
+def test_splits_are_a_cr_split_record_set_of_the_eight_names(built):
+    dataset = mlc.Dataset(jsonld=built[0])
+    document = json.loads(built[0].read_text())
+    splits = next(rs for rs in document["recordSet"] if rs["@id"] == "splits")
+    assert splits["dataType"] == "cr:Split"
+    names = [r["splits/name"] for r in dataset.records(record_set="splits")]
+    assert [n.decode() if isinstance(n, bytes) else n for n in names] == list(SPLITS)
+
+
+def test_every_record_set_loads_and_matches_the_files(built):
+    path, release, inputs = built
+    dataset = mlc.Dataset(jsonld=path)
+    specimens = list(dataset.records(record_set="specimens"))
+    assert len(specimens) == release.height
+    by_id = {r["specimens/processid"].decode(): r for r in specimens}
+    first = by_id["AACTA1040-20"]
+    assert first["specimens/chunk"] == b"00" and first["specimens/coord-lat"] == 10.8
+    assert first["specimens/split"] == b"pretrain" and first["specimens/species"] is None
+    assert by_id["AACTA161-20"]["specimens/inferred_ranks"] == 3
+    assert [r["specimens/processid"].decode() for r in specimens] == release["processid"].to_list()
+    for name in ("changes", "rejects", "issues"):
+        assert len(list(dataset.records(record_set=name))) == inputs[name].height
+
+
+def test_empty_provenance_tables_still_load(tmp_path):
+    small = inputs_from_rows([{"processid": "A1-22", "split": "pretrain"}])
+    release = emit.assemble(**small)
+    empty = synthetic_inputs(3, seed=1)
+    path = build(tmp_path, release, *(empty[n].clear() for n in ("changes", "rejects", "issues")))
+    dataset = mlc.Dataset(jsonld=path)
+    assert len(list(dataset.records(record_set="specimens"))) == 1
+    assert list(dataset.records(record_set="changes")) == []
+
+
+def test_same_files_give_the_same_json(built, tmp_path):
+    path, release, inputs = built
+    again = build(tmp_path, release, inputs["changes"], inputs["rejects"], inputs["issues"])
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_a_type_without_a_croissant_equivalent_is_refused():
+    with pytest.raises(ValueError, match="no Croissant data type"):
+        croissant.data_type(pl.Date)

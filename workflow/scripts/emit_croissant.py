@@ -1,0 +1,22 @@
+"""Rule emit_croissant: the Croissant JSON-LD that describes and checksums the release files."""
+
+import os
+
+from curation import croissant, io, manifest
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+here = os.path.dirname(smk.output.croissant)
+
+with io.rule_log(smk.log[0]) as log:
+    files = [
+        croissant.ReleaseFile(
+            id=file_id,
+            path=os.path.relpath(smk.input[key], here).replace(os.sep, "/"),
+            sha256=manifest.sha256_file(smk.input[key]),
+            encoding=encoding,
+            description=description,
+        )
+        for key, (file_id, encoding, description) in croissant.FILES.items()
+    ]
+    io.write_json(croissant.metadata(smk.params.release, files), smk.output.croissant)
+    log.info("croissant: %d files, %d record sets", len(files), len(croissant.TABLES) + 1)

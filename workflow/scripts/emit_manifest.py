@@ -1,0 +1,34 @@
+"""Rule emit_manifest: checksums, row counts, inputs and tool versions of the release."""
+
+import os
+
+from curation import io, manifest
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+release_dir = os.path.dirname(smk.output.manifest)
+
+
+def input_name(path: str) -> str:
+    """An input as the MANIFEST lists it: relative to the build directory when inside it, so that
+    builds in different checkouts list the same names; otherwise as configured."""
+    relative = os.path.relpath(os.path.abspath(path))
+    return path if relative.startswith(os.pardir) else relative.replace(os.sep, "/")
+
+
+with io.rule_log(smk.log[0]) as log:
+    files = [
+        manifest.entry(path, os.path.relpath(path, release_dir).replace(os.sep, "/"))
+        for path in smk.input.release
+    ]
+    inputs = [manifest.entry(path, input_name(path)) for path in sorted(set(smk.input.inputs))]
+    text = manifest.render(
+        name=smk.params.release["name"],
+        version=smk.params.release["version"],
+        config_sha256=manifest.config_digest(smk.params.config),
+        files=files,
+        inputs=inputs,
+        tools=manifest.tool_versions(),
+    )
+    with io.atomic_output(smk.output.manifest) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    log.info("MANIFEST: %d release files, %d inputs", len(files), len(inputs))

@@ -1,0 +1,78 @@
+"""Rule emit_metadata: assemble the release; write its CSV, Parquet and provenance tables."""
+
+import polars as pl
+
+from curation import emit, io, manifest, release_writers, sidecars
+from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+release_cfg = smk.params.release
+#: Row order of each file, written into its metadata.
+SORT_ORDER = {
+    "release": f"split (release order: {', '.join(SPLITS)}), processid",
+    "changes": "processid, rule (order of application), column (rank order)",
+    "rejects": "source_file, source_line, processid, reason, detail",
+    "issues": "source_file, source_line, processid, field, issue, detail",
+}
+
+
+def metadata(table: str) -> dict[str, str]:
+    return release_writers.parquet_metadata(
+        name=release_cfg["name"],
+        version=release_cfg["version"],
+        config_digest=manifest.config_digest(smk.params.config),
+        sort_order=SORT_ORDER[table],
+    )
+
+
+def side_inputs(log) -> dict[str, pl.DataFrame]:
+    """The derived fields of the configured side files (none configured: none)."""
+    side = {}
+    if smk.input.bioscan1m:
+        side["bioscan1m_index"] = sidecars.bioscan1m_index(
+            sidecars.read_bioscan1m_processids(smk.input.bioscan1m[0])
+        )
+        log.info("BIOSCAN-1M index: %d distinct processids", side["bioscan1m_index"].height)
+    if smk.input.bounding_boxes:
+        boxes = sidecars.read_bounding_boxes(smk.input.bounding_boxes[0])
+        side["crop_measures"] = sidecars.crop_measures(boxes)
+        log.info("bounding boxes: %d", boxes.height)
+    return side
+
+
+with io.rule_log(smk.log[0]) as log:
+    try:
+        release = emit.assemble(
+            pl.scan_parquet(smk.input.records),
+            pl.scan_parquet(smk.input.curated),
+            pl.scan_parquet(smk.input.splits),
+            **side_inputs(log),
+        )
+    except (emit.ReleaseError, sidecars.SideFileError) as err:
+        log.error("%s", err)
+        raise SystemExit(f"emit_metadata: {err}") from None
+    row_group_size = release_cfg["parquet_row_group_size"]
+    release_writers.write_csv(release, smk.output.csv)
+    release_writers.write_parquet(
+        release, smk.output.parquet, row_group_size=row_group_size, metadata=metadata("release")
+    )
+    tables = {
+        "changes": conform(io.read_parquet(smk.input.changes), CHANGES_SCHEMA),
+        "rejects": conform(io.read_parquet(smk.input.rejects), REJECTS_SCHEMA).sort(
+            list(REJECTS_SCHEMA), nulls_last=True, maintain_order=True
+        ),
+        "issues": conform(io.read_parquet(smk.input.issues), INGEST_ISSUES_SCHEMA).sort(
+            list(INGEST_ISSUES_SCHEMA), nulls_last=True, maintain_order=True
+        ),
+    }
+    for name, table in tables.items():
+        release_writers.write_parquet(
+            table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)
+        )
+    log.info(
+        "release: %d records, %d label changes, %d rejects, %d issues",
+        release.height,
+        *(t.height for t in tables.values()),
+    )
+    for split, rows in release.group_by("split").len().sort("split").iter_rows():
+        log.info("  %s: %d", split, rows)
