@@ -198,6 +198,7 @@ def metadata(
     ]
     record_sets = [_split_record_set(), *(_record_set(t) for t in tables)]
     document = mlc.Metadata(
+        conforms_to=[CROISSANT_VERSION],
         name=release["name"],
         description=release["description"],
         license=[release["license"]],
@@ -209,6 +210,10 @@ def metadata(
         record_sets=record_sets,
     )
     return document.to_json()
+
+
+#: The Croissant version the description conforms to (mlcroissant 1.1.1 validates it).
+CROISSANT_VERSION = "http://mlcommons.org/croissant/1.1"
 
 
 def _split_record_set() -> mlc.RecordSet:

@@ -124,7 +124,7 @@ def test_required_dataset_properties_are_present(built):
         ("description", "A test release."),
     ):
         assert document[key] == value
-    assert document["conformsTo"] == "http://mlcommons.org/croissant/1.0"
+    assert document["conformsTo"] == "http://mlcommons.org/croissant/1.1"
 
 
 def test_every_file_object_carries_the_sha256_of_its_file(built):
