@@ -21,7 +21,7 @@ class GeneratorConfig(_Strict):
     """Synthetic BOLD export used when no input files are named."""
 
     records: Annotated[int, Field(gt=0)] = 100_000
-    seed: int = 2024
+    seed: Annotated[int, Field(ge=0)] = 2024
 
 
 class InputConfig(_Strict):

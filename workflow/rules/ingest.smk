@@ -4,7 +4,18 @@
 rule generate_input:
     """A realistic BCDM export (and the labels a correct curation should give it)."""
     input:
-        code=code("synthetic"),
+        code=code(
+            "synthetic",
+            "synthetic_catalogue",
+            "synthetic_export",
+            "synthetic_geography",
+            "synthetic_groups",
+            "synthetic_labels",
+            "synthetic_names",
+            "synthetic_random",
+            "synthetic_sequences",
+            "synthetic_taxonomy",
+        ),
     output:
         tsv=f"{W}/input/generated_bcdm.tsv",
         truth=f"{W}/input/generated_truth.parquet",
@@ -15,7 +26,7 @@ rule generate_input:
         f"{W}/logs/generate_input.log",
     benchmark:
         f"{W}/benchmarks/generate_input.tsv"
-    threads: 1
+    threads: CFG.threads
     resources:
         mem_mb=4000,
     conda:
