@@ -20,7 +20,7 @@ class _Strict(BaseModel):
 class GeneratorConfig(_Strict):
     """Synthetic BOLD export used when no input files are named."""
 
-    records: Annotated[int, Field(gt=0)] = 100_000
+    records: Annotated[int, Field(gt=0)] = 200_000
     seed: Annotated[int, Field(ge=0)] = 2024
 
 
