@@ -67,8 +67,8 @@ LABELS_SCHEMA: dict[str, pl.DataType] = {
 #: The global C2/C3 spelling map (rule ``variant_map``, applied by every ``normalise`` shard).
 #: One row per spelling (``name``, after C0) of a rank whose normalisation ``key`` has a spelling
 #: that changes; ``standard`` is its C2 form, ``canonical`` the most frequent standard spelling of
-#: the key (ties: smallest), ``records`` its occurrences in the whole input (species' genus
-#: words count 0 at rank genus: they are spellings to map, not votes).
+#: the key (ties: smallest; a species' genus word spelt as the canonical genus), ``records`` its
+#: occurrences in the whole input (at rank genus, the first words of species count too).
 VARIANT_MAP_SCHEMA: dict[str, pl.DataType] = {
     "rank": pl.String,
     "key": pl.String,
@@ -97,11 +97,13 @@ RULES: dict[str, str] = {
     "C3_variant": "spelling variant rewritten to the most frequent spelling in the input",
     "C1_correction": "value replaced from the configured corrections table",
     "C1_genus_from_species": "missing genus filled from the first word of species",
-    "C1_genus_species_majority": "genus/species mismatch resolved by the barcode's majority",
+    "C1_genus_species_majority": "genus contradicting its species set to the species' genus, "
+    "which the barcode's majority names",
     "C4_unassigned_subfamily": "missing subfamily above a genus filled as 'unassigned <Family>'",
     "C5_vote": "minority label relabelled to the barcode's >= threshold majority",
     "C5_curtail": "rank and deeper ranks nulled: no majority in the barcode group",
-    "C5_filler_dropped": "'unassigned' subfamily nulled because curtailment left it last",
+    "C5_filler_dropped": "'unassigned' subfamily nulled: it was the deepest label left "
+    "(after curtailment, or as given)",
     "C6_inferred": "missing rank filled from better-labelled records of the same barcode",
     "C4_unassigned_subfamily_after_inference": "C4 applied to holes created by inference",
     "C7_open_nomenclature": "non-unique open-nomenclature species name nulled",

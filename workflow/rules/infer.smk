@@ -7,7 +7,7 @@ rule infer:
         labels=f"{W}/shards/{{shard}}/resolved.parquet",
         normalise_changes=f"{W}/shards/{{shard}}/normalise_changes.parquet",
         resolve_changes=f"{W}/shards/{{shard}}/resolve_changes.parquet",
-        code=code("infer", "provenance"),
+        code=code("infer", "groups", "normalise", "names", "ingest_codes", "provenance"),
     output:
         curated=f"{W}/shards/{{shard}}/curated.parquet",
         changes=f"{W}/shards/{{shard}}/changes.parquet",
