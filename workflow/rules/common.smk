@@ -3,9 +3,11 @@
 
 import os
 import sys
+from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
+from curation.sources import closure
 from schemas.config import ConfigError, load_config
 from curation.stats import TABLES as STATS_TABLES
 
@@ -34,9 +36,11 @@ RELEASE_FILES = {
 }
 
 
-def code(*modules):
-    """The curation modules a rule runs, listed as inputs so that editing one re-runs the rule."""
-    return [os.path.join(workflow.basedir, "curation", f"{m}.py") for m in modules]
+def code(script):
+    """A rule script and every project module it imports, directly or not, listed as inputs so
+    that editing any of them re-runs the rule (Snakemake does not follow imports)."""
+    root = Path(workflow.basedir)
+    return closure(root, [root / "workflow" / "scripts" / f"{script}.py"])
 
 
 def input_files():

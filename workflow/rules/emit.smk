@@ -13,7 +13,7 @@ rule emit_metadata:
         issues=f"{W}/ingest/issues.parquet",
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
-        code=code("emit", "derive", "sidecars", "release_writers", "manifest"),
+        code=code("emit_metadata"),
     output:
         csv=RELEASE_FILES["csv"],
         parquet=RELEASE_FILES["parquet"],
@@ -43,7 +43,7 @@ rule emit_croissant:
         changes=RELEASE_FILES["changes"],
         rejects=RELEASE_FILES["rejects"],
         issues=RELEASE_FILES["issues"],
-        code=code("croissant", "manifest"),
+        code=code("emit_croissant"),
     output:
         croissant=RELEASE_FILES["croissant"],
     params:
@@ -70,7 +70,7 @@ rule emit_stats:
         ingest_summary=f"{W}/ingest/summary.json",
         curation_summary=f"{W}/curation/summary.json",
         partition_checks=f"{W}/partition/checks.json",
-        code=code("stats", "stats_format", "report"),
+        code=code("emit_stats"),
     output:
         stats=RELEASE_FILES["stats"],
         report=RELEASE_FILES["report"],
@@ -99,7 +99,7 @@ rule emit_manifest:
             corrections_table(),
             *filter(None, [CFG.input.bioscan1m_metadata, CFG.input.bounding_boxes]),
         ],
-        code=code("manifest"),
+        code=code("emit_manifest"),
     output:
         manifest=RELEASE_FILES["manifest"],
     params:

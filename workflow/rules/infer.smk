@@ -7,7 +7,7 @@ rule infer:
         labels=f"{W}/shards/{{shard}}/resolved.parquet",
         normalise_changes=f"{W}/shards/{{shard}}/normalise_changes.parquet",
         resolve_changes=f"{W}/shards/{{shard}}/resolve_changes.parquet",
-        code=code("infer", "groups", "normalise", "names", "ingest_codes", "provenance"),
+        code=code("infer"),
     output:
         curated=f"{W}/shards/{{shard}}/curated.parquet",
         changes=f"{W}/shards/{{shard}}/changes.parquet",
@@ -30,7 +30,7 @@ rule gather_curation:
     input:
         curated=expand(f"{W}/shards/{{shard}}/curated.parquet", shard=SHARDS),
         changes=expand(f"{W}/shards/{{shard}}/changes.parquet", shard=SHARDS),
-        code=code("shards", "provenance"),
+        code=code("gather_curation"),
     output:
         curated=f"{W}/curation/curated.parquet",
         changes=f"{W}/curation/changes.parquet",

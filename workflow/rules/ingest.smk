@@ -4,18 +4,7 @@
 rule generate_input:
     """A realistic BCDM export (and the labels a correct curation should give it)."""
     input:
-        code=code(
-            "synthetic",
-            "synthetic_catalogue",
-            "synthetic_export",
-            "synthetic_geography",
-            "synthetic_groups",
-            "synthetic_labels",
-            "synthetic_names",
-            "synthetic_random",
-            "synthetic_sequences",
-            "synthetic_taxonomy",
-        ),
+        code=code("generate_input"),
     output:
         tsv=f"{W}/input/generated_bcdm.tsv",
         truth=f"{W}/input/generated_truth.parquet",

@@ -7,7 +7,7 @@ rule shard_labels:
     """Split the labels into independent barcode shards (all records of a barcode in one shard)."""
     input:
         labels=f"{W}/ingest/labels.parquet",
-        code=code("shards"),
+        code=code("shard_labels"),
     output:
         shards=expand(f"{W}/shards/{{shard}}/labels.parquet", shard=SHARDS),
     log:
@@ -26,7 +26,7 @@ rule shard_labels:
 rule variant_map:
     input:
         labels=f"{W}/ingest/labels.parquet",
-        code=code("normalise", "names", "ingest_codes", "provenance"),
+        code=code("variant_map"),
     output:
         variant_map=f"{W}/normalise/variant_map.parquet",
     params:
@@ -49,7 +49,7 @@ rule normalise:
         labels=f"{W}/shards/{{shard}}/labels.parquet",
         variant_map=f"{W}/normalise/variant_map.parquet",
         corrections=corrections_table(),
-        code=code("normalise", "names", "ingest_codes", "provenance"),
+        code=code("normalise"),
     output:
         labels=f"{W}/shards/{{shard}}/normalised.parquet",
         changes=f"{W}/shards/{{shard}}/normalise_changes.parquet",

@@ -4,7 +4,7 @@
 rule partition:
     input:
         curated=f"{W}/curation/curated.parquet",
-        code=code("partition", "placeholders", "species_sets", "selection", "derive"),
+        code=code("partition"),
     output:
         splits=f"{W}/partition/splits.parquet",
         checks=f"{W}/partition/checks.json",

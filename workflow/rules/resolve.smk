@@ -4,7 +4,7 @@
 rule resolve:
     input:
         labels=f"{W}/shards/{{shard}}/normalised.parquet",
-        code=code("resolve", "groups", "names", "ingest_codes", "provenance"),
+        code=code("resolve"),
     output:
         labels=f"{W}/shards/{{shard}}/resolved.parquet",
         changes=f"{W}/shards/{{shard}}/resolve_changes.parquet",
