@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import math
+
 import polars as pl
 
 from schemas.tables import RANKS, RULES, SPLIT_DTYPE, SPLITS
@@ -161,17 +163,34 @@ def profile(frame: Frame, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
             pl.col("n").max().cast(pl.Int64).alias("most_n"),
             value.sort_by(pl.col("n"), value).first().alias("least"),
             pl.col("n").min().cast(pl.Int64).alias("least_n"),
-            pl.col("n").mean().alias("mean"),
             pl.col("n").median().cast(pl.Float64).alias("median"),
-            pl.col("n").std(ddof=0).alias("std"),
-        )
-        results.append(summary.collect())
+            pl.col("n").cast(pl.Int64).sum().alias("_s1"),
+            (pl.col("n").cast(pl.Int64) * pl.col("n").cast(pl.Int64)).sum().alias("_s2"),
+        ).collect()
+        moments = _mean_std(*summary.select("categories", "_s1", "_s2").row(0))
+        results.append(summary.with_columns(**moments).drop("_s1", "_s2"))
     table = pl.concat(results)
     return table.with_columns(
         unlabelled=pl.col("rows") - pl.col("labelled"),
         labelled_pct=_percent(pl.col("labelled"), pl.col("rows")),
         imbalance_ratio=pl.when(pl.col("least_n") > 0).then(pl.col("most_n") / pl.col("least_n")),
     )
+
+
+def _mean_std(categories: int, s1: int | None, s2: int | None) -> dict[str, pl.Expr]:
+    """Mean and population std of the per-category counts from their exact integer sums.
+
+    A float sum over an unordered group-by result depends on the order the parallel engine
+    produced the groups in; the integer sums do not, so the statistics are the same bytes on
+    every run and for every shard count.
+    """
+    if not categories:
+        return {"mean": pl.lit(None, pl.Float64), "std": pl.lit(None, pl.Float64)}
+    variance = (categories * s2 - s1 * s1) / (categories * categories)
+    return {
+        "mean": pl.lit(s1 / categories, pl.Float64),
+        "std": pl.lit(math.sqrt(variance), pl.Float64),
+    }
 
 
 def table2(release: Frame) -> pl.DataFrame:

@@ -8,7 +8,7 @@ setting.  Defaults are the values of the original BIOSCAN-5M curation (DECISIONS
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -118,6 +118,14 @@ class PipelineConfig(_Strict):
     shards: Annotated[int, Field(ge=1, le=4096)] = 1
     #: Threads each polars job declares, so Snakemake runs jobs side by side within --cores.
     threads: Annotated[int, Field(ge=1)] = 2
+
+    #: Settings of how a build runs, not of what it produces: a release is the same bytes for any
+    #: value of these, so they are left out of its config digest and report.
+    EXECUTION_SETTINGS: ClassVar[frozenset[str]] = frozenset({"shards", "threads"})
+
+    def release_settings(self) -> dict[str, Any]:
+        """The settings that determine the release's content, as plain JSON-able values."""
+        return self.model_dump(mode="json", exclude=set(self.EXECUTION_SETTINGS))
 
     @model_validator(mode="after")
     def _distinct_dirs(self) -> "PipelineConfig":

@@ -22,7 +22,7 @@ rule emit_metadata:
         issues=RELEASE_FILES["issues"],
     params:
         release=CFG.release.model_dump(),
-        config=CFG.model_dump(mode="json"),
+        config=CFG.release_settings(),
     log:
         f"{W}/logs/emit_metadata.log",
     benchmark:
@@ -77,7 +77,7 @@ rule emit_stats:
         **{f"stats_{name}": RELEASE_FILES[f"stats_{name}"] for name in STATS_TABLES},
     params:
         release=CFG.release.model_dump(),
-        config=CFG.model_dump(mode="json"),
+        config=CFG.release_settings(),
     log:
         f"{W}/logs/emit_stats.log",
     benchmark:
@@ -104,7 +104,7 @@ rule emit_manifest:
         manifest=RELEASE_FILES["manifest"],
     params:
         release=CFG.release.model_dump(),
-        config=CFG.model_dump(mode="json"),
+        config=CFG.release_settings(),
     log:
         f"{W}/logs/emit_manifest.log",
     benchmark:
