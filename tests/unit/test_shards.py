@@ -35,5 +35,5 @@ def test_each_key_in_exactly_one_shard(keys, count):
 def test_gather_restores_the_sorted_table_whatever_the_shard_order(keys, count, seed):
     table = labels(keys)
     parts = shards.split(table.sample(fraction=1.0, shuffle=True, seed=seed % 2**32), count)
-    gathered = shards.gather(parts[::-1], LABELS_SCHEMA, ["processid"])
+    gathered = shards.gather(parts[::-1], LABELS_SCHEMA)
     assert gathered.equals(table.sort("processid"))
