@@ -27,7 +27,7 @@ rule generate_input:
 rule ingest:
     input:
         exports=input_files(),
-        code=code("ingest"),
+        code=code("ingest"),  # the script and every module it imports (common.smk)
     output:
         records=f"{W}/ingest/records.parquet",
         labels=f"{W}/ingest/labels.parquet",
