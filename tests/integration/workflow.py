@@ -20,7 +20,8 @@ def snakemake(run_dir: Path, *args: str, snakefile: Path = ROOT / "Snakefile", c
     ]
     done = subprocess.run(command, capture_output=True, text=True)
     if check and done.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
+        output = f"{done.stdout[-3000:]}\n{done.stderr[-6000:]}"
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{output}")
     return done
 
 

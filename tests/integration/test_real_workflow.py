@@ -1,0 +1,62 @@
+"""The whole workflow on real BOLD v4, BCDM and BIOSCAN files, and on an unreadable one."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from .workflow import ROOT, build, snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+REAL = ROOT / "tests" / "data" / "real"
+EXPORTS = [
+    REAL / "bold_v4" / "bold_v4_combined_Osmia_2020-04-20.tsv",
+    REAL / "bold_v4" / "bold_v4_combined_Coelioxys_2023-02-20.tsv",
+    REAL / "bcdm" / "bcdm_BOLD_Public.18-Dec-2023_head999.tsv",
+    REAL / "bcdm" / "bcdm_BOLD_Public.21-Jun-2024_curated_NL_filtered.tsv",
+    REAL / "bcdm" / "bcdm_2025_Chironominae_Norway.tsv",
+    ROOT / "tests" / "data" / "derived" / "bioscan5m_browser_sample-records.csv",
+]
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("real"), {"input": {"files": [str(p) for p in EXPORTS]}})
+
+
+def test_every_real_row_is_released_or_rejected(release):
+    work = release.parent / "work"
+    summary = json.loads((work / "ingest" / "summary.json").read_text())
+    table = pl.read_parquet(release / "metadata" / "parquet" / "BIOSCAN_5M_Insect_Dataset_metadata.parquet")
+    rejects = pl.read_parquet(release / "metadata" / "parquet" / "rejects.parquet")
+    data_rows = sum(len(p.read_bytes().splitlines()) - 1 for p in EXPORTS)
+    assert summary["rows_read"] == data_rows == table.height + rejects.height
+    assert table.get_column("processid").is_unique().all()
+    assert set(rejects.get_column("source_file").unique()) <= {str(p) for p in EXPORTS}
+
+
+def test_real_release_is_partitioned_and_described(release):
+    table = pl.read_parquet(release / "metadata" / "parquet" / "BIOSCAN_5M_Insect_Dataset_metadata.parquet")
+    assert (table.get_column("split") == "pretrain").to_list() == table.get_column("species").is_null().to_list()
+    assert table.get_column("dna_barcode").str.contains(r"^[ACGTURYSWKMBDHVN]+$").all()
+    manifest = (release / "MANIFEST").read_text()
+    assert all(path.name in manifest for path in EXPORTS)
+    checks = json.loads((release.parent / "work" / "partition" / "checks.json").read_text())
+    assert all(check["passed"] for check in checks["invariants"])
+
+
+def test_an_unreadable_input_stops_the_build_before_the_release(tmp_path):
+    truncated = tmp_path / "export.tsv.gz"
+    truncated.write_bytes(gzip.compress(EXPORTS[4].read_bytes())[:5000])
+    run_dir = tmp_path / "run"
+    write_config(run_dir, {"input": {"files": [str(truncated)]}})
+    done = snakemake(run_dir, "--cores", "2", check=False)
+    assert done.returncode != 0
+    assert str(truncated) in done.stdout + done.stderr
+    release = run_dir / "results" / "release"
+    assert not release.exists() or not any(p.is_file() for p in release.rglob("*"))
