@@ -1,4 +1,8 @@
-"""Rule ingest: raw exports -> records, labels, rejects, issues and a summary."""
+"""Rule ingest: raw exports -> records, labels, rejects, issues and a summary.
+
+An input that cannot be read at all (IngestError) stops the rule with one line on stderr naming
+file, line and field, and no output is written.
+"""
 
 import sys
 
@@ -10,13 +14,26 @@ with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
     try:
         result = ingest(list(snakemake.input.exports), snakemake.params.target_marker)  # noqa: F821
     except IngestError as err:
-        # Bad input is a finding about a file, not a crash: one line naming file, line and
-        # field, no traceback, and no output, so nothing downstream runs on a partial table.
         log.error("%s", err)
-        sys.exit(f"ingest failed: {err}")
+        print(f"ingest: {err}", file=sys.stderr)
+        sys.exit(1)
     io.write_parquet(result.records, snakemake.output.records)  # noqa: F821
     io.write_parquet(result.labels, snakemake.output.labels)  # noqa: F821
     io.write_parquet(result.rejects, snakemake.output.rejects)  # noqa: F821
     io.write_parquet(result.issues, snakemake.output.issues)  # noqa: F821
     io.write_json(result.summary, snakemake.output.summary)  # noqa: F821
-    log.info("%d records released, %d rows rejected", result.records.height, result.rejects.height)
+    summary = result.summary
+    log.info(
+        "%d rows read = %d released + %d rejected; %d barcode keys",
+        summary["rows_read"],
+        summary["released"],
+        summary["rejected"],
+        summary["barcode_keys"],
+    )
+    for entry in summary["files"]:
+        log.info("  %s (%s, %d columns): %d rows", entry["path"], entry["layout"],
+                 entry["columns"], entry["rows_read"])
+    for reason, count in summary["rejects"].items():
+        log.info("  rejected %s: %d", reason, count)
+    for code, count in summary["issues"].items():
+        log.info("  issue %s: %d", code, count)

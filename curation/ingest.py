@@ -1,0 +1,308 @@
+"""Stage 1, ingest: raw exports -> one canonical record table, rejects, issues and a summary.
+
+Every data row of every input file ends up either in the records (one per processid, sorted by
+processid) or in the rejects with one reason from REJECT_REASONS; :func:`ingest` checks that
+conservation on every run.  Reading is :mod:`curation.ingest_read` (the file edge), field
+cleaning :mod:`curation.ingest_fields`; this module chooses the released row per processid and
+numbers the barcodes.
+
+At 5 M rows a copy of the row table's string views alone is gigabytes, so the rows are gathered
+once, directly into processid order; everything else works on row indices and small subsets.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curation.ingest_codes import ISSUE_CODES, REJECT_REASONS, IngestError
+from curation.ingest_fields import REASON, REASON_DTYPE, clean_rows, finish, reject_detail
+from curation.ingest_read import RawExport, read_export
+from schemas.tables import (
+    INGEST_ISSUES_SCHEMA,
+    LABELS_SCHEMA,
+    RECORDS_SCHEMA,
+    REJECTS_SCHEMA,
+    conform,
+)
+
+#: Position of a row's file in the input list; with ``source_line`` it is the input order.
+FILE = "_file"
+_ORDER = [FILE, "source_line"]
+_ROW = "_row"
+#: Record fields that make two rows of one processid "exactly" the same row.
+VALUE_COLUMNS = [c for c in RECORDS_SCHEMA if c not in ("source_file", "source_line", "barcode_key")]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    records: pl.DataFrame
+    labels: pl.DataFrame
+    rejects: pl.DataFrame
+    issues: pl.DataFrame
+    summary: dict[str, Any]
+
+
+def ingest(paths: Sequence[str], target_marker: str = "COI-5P") -> IngestResult:
+    """Read ``paths`` (in this order: it breaks ties between duplicate processids) and build
+    the records; raises :class:`IngestError` on an input that cannot be read at all."""
+    if not paths:
+        raise IngestError("<config>", None, "input.files", "no input file to ingest")
+    exports, parts, issues = [], [], []
+    with tempfile.TemporaryDirectory(prefix="ingest-") as scratch:
+        for index, path in enumerate(paths):
+            export, rows, found = read_file(path, index, Path(scratch), target_marker)
+            exports.append(export)
+            parts.append(rows)
+            issues.append(found)
+    return assemble(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
+
+
+def read_file(
+    path: str, index: int, scratch: Path, target_marker: str
+) -> tuple[RawExport, pl.DataFrame, pl.DataFrame]:
+    """One file's rows (ROW_COLUMNS + ``_file``) and issues; the export keeps the reader's
+    findings, not the rows (so that the rows can be freed as soon as they are used)."""
+    export = read_export(path, scratch, partial(clean_rows, target_marker=target_marker))
+    rows, issues = finish(export.rows, export.columns, target_marker)
+    export = replace(export, rows=export.rows.clear())
+    line_issues = pl.DataFrame(
+        export.line_issues,
+        schema={"source_line": pl.Int64, "field": pl.String, "issue": pl.String, "detail": pl.String},
+        orient="row",
+    ).with_columns(pl.lit(None, pl.String).alias("processid"))
+    tag = pl.lit(index, pl.UInt32).alias(FILE)
+    issues = pl.concat([line_issues, issues], how="diagonal_relaxed").with_columns(tag)
+    return export, rows.with_columns(tag), issues
+
+
+def _concat_consuming(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Concatenate and empty ``parts``, so the result is the rows' only reference."""
+    rows = pl.concat(parts, how="vertical")
+    parts.clear()
+    return rows
+
+
+def assemble(
+    exports: Sequence[RawExport], rows: pl.DataFrame, issues: pl.DataFrame, target_marker: str
+) -> IngestResult:
+    """Choose one released row per processid, number the barcodes, and summarise.
+
+    ``rows`` is consumed: it is released column by column while the records are gathered, so
+    the peak holds the row table once, not twice.  The barcode sort (the one costly step that
+    cannot be split) runs in a second thread meanwhile; polars releases the GIL.
+    """
+    paths = [export.path for export in exports]
+    order, duplicates = _release_order(rows, paths)
+    barcodes = rows.get_column("dna_barcode").gather(order)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        keys = pool.submit(barcode_keys, barcodes)
+        rejects = _rejects(exports, rows, duplicates)
+        issues = _issues(issues, rows, paths)
+        records = _gather_consuming(rows.drop("dna_barcode"), order)
+        del rows
+        records = records.with_columns(barcodes, keys.result(), _source(paths))
+    summary = _summary(exports, records, rejects, issues, target_marker)
+    check_conservation(summary)
+    records = conform(records, RECORDS_SCHEMA)
+    return IngestResult(
+        records=records,
+        labels=conform(records, LABELS_SCHEMA),
+        rejects=conform(rejects, REJECTS_SCHEMA),
+        issues=issues,
+        summary=summary,
+    )
+
+
+def _release_order(rows: pl.DataFrame, paths: Sequence[str]) -> tuple[pl.Series, pl.DataFrame]:
+    """Row indices of the released rows in processid order, and the duplicate rejects.
+
+    The candidates are sorted by processid anyway, so rows sharing one are neighbours there:
+    no hashing of millions of identifiers.
+    """
+    index = pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW)
+    candidates = (
+        rows.select(index, "processid", pl.col(REASON).is_null().alias("_candidate"))
+        .filter("_candidate")
+        .sort("processid", multithreaded=False)
+    )
+    pid = pl.col("processid")
+    shared = candidates.filter((pid == pid.shift(1)) | (pid == pid.shift(-1))).get_column(_ROW)
+    shared_rows = rows[shared].with_columns(shared.alias(_ROW), _source(paths))
+    duplicates = deduplicate(shared_rows)
+    rejected = duplicates.get_column(_ROW).implode()
+    order = candidates.filter(~pl.col(_ROW).is_in(rejected)).get_column(_ROW)
+    return order, duplicates
+
+
+def _gather_consuming(rows: pl.DataFrame, order: pl.Series) -> pl.DataFrame:
+    """``rows[order]`` with the record types, one column at a time, dropping each source column
+    once gathered (categorical labels become strings here, only for released rows)."""
+    gathered = []
+    for name in rows.columns:
+        column = rows.get_column(name).gather(order)
+        gathered.append(column.cast(RECORDS_SCHEMA[name]) if name in RECORDS_SCHEMA else column)
+        rows = rows.drop(name)
+    return pl.DataFrame(gathered)
+
+
+def _source(paths: Sequence[str]) -> pl.Expr:
+    """``source_file`` (the path as given) from the file position; added late, as it is
+    16 bytes per row."""
+    return pl.col(FILE).replace_strict(range(len(paths)), paths, return_dtype=pl.String).alias(
+        "source_file"
+    )
+
+
+def deduplicate(shared: pl.DataFrame) -> pl.DataFrame:
+    """The rows to reject among rows that share a processid (``_row``, reason, detail).
+
+    Exact copies (equal in every record field) collapse onto the first; of the distinct rows the
+    longest barcode wins, ties by input order (DECISIONS.md "Record unit").
+    """
+    schema = {_ROW: pl.UInt32, "reason": pl.String, "detail": pl.String}
+    if shared.is_empty():
+        return pl.DataFrame(schema=schema)
+    where = pl.format("{}:{}", pl.col("source_file"), pl.col("source_line"))
+    value = pl.struct(VALUE_COLUMNS)
+    shared = shared.sort(["processid", *_ORDER]).with_columns(
+        _copy=~value.is_first_distinct(), _original=where.first().over(value)
+    )
+    copies = shared.filter("_copy").select(
+        _ROW,
+        pl.lit("exact_duplicate").alias("reason"),
+        pl.format("copy of {}", "_original").alias("detail"),
+    )
+    distinct = (
+        shared.filter(~pl.col("_copy"))
+        .with_columns(_length=pl.col("dna_barcode").str.len_bytes())
+        .sort(["processid", "_length", *_ORDER], descending=[False, True, False, False])
+        .with_columns(_kept=pl.col("processid").is_first_distinct(), _winner=where.first().over("processid"))
+    )
+    losers = distinct.filter(~pl.col("_kept")).select(
+        _ROW,
+        pl.lit("duplicate_processid").alias("reason"),
+        pl.format("kept {}", "_winner").alias("detail"),
+    )
+    return pl.concat([copies, losers]).cast(schema)
+
+
+def barcode_keys(barcodes: pl.Series) -> pl.Series:
+    """``barcode_key`` of each barcode: the 0-based dense rank, in byte order, of the barcode
+    without leading and trailing N (DECISIONS.md "Barcode key").
+
+    One sort, no hashing.  Only the few barcodes that start or end with N are stripped
+    (stripping the whole column would copy every barcode), and the single-threaded arg-sort is
+    the cheapest (the parallel one costs more CPU than it saves on 2 cores).
+    """
+    key = barcodes.alias("_key")
+    padded = (key.str.starts_with("N") | key.str.ends_with("N")).arg_true()
+    if not padded.is_empty():
+        key = key.clone().scatter(padded, key.gather(padded).str.strip_chars("N"))
+    by_key = key.to_frame().select(pl.arg_sort_by("_key", multithreaded=False)).to_series()
+    ordered = key.gather(by_key)
+    # neighbours compared through zero-copy slices (a shift would copy the views)
+    differs = ordered.slice(1) != ordered.slice(0, max(ordered.len() - 1, 0))
+    rank = pl.concat([pl.Series([0], dtype=pl.UInt32), differs.cum_sum().cast(pl.UInt32)])
+    rank = rank.head(ordered.len())
+    keys = pl.repeat(0, barcodes.len(), dtype=pl.UInt32, eager=True)
+    return keys.scatter(by_key, rank).alias("barcode_key")
+
+
+def _rejects(
+    exports: Sequence[RawExport], rows: pl.DataFrame, duplicates: pl.DataFrame
+) -> pl.DataFrame:
+    """All rejects in input order (file, line), the reader's ragged rows included."""
+    columns = {FILE: pl.UInt32, "source_line": pl.Int64, "processid": pl.String,
+               "reason": pl.String, "detail": pl.String}
+    ragged = pl.DataFrame(
+        [
+            (index, line, None, "ragged_row", detail)
+            for index, export in enumerate(exports)
+            for line, detail in export.ragged
+        ],
+        schema=columns,
+        orient="row",
+    )
+    row_level = (
+        rows.filter(pl.col(REASON).is_not_null())
+        .select(*_ORDER, "processid", "marker_code", "dna_barcode",
+                pl.col(REASON).cast(pl.String).alias("reason"))
+        .with_columns(detail=reject_detail())
+    )
+    duplicated = rows.with_row_index(_ROW).join(duplicates, on=_ROW, how="inner")
+    combined = pl.concat(
+        [frame.select(list(columns)).cast(columns) for frame in (ragged, row_level, duplicated)]
+    )
+    order = pl.col("reason").cast(REASON_DTYPE).to_physical()
+    paths = [export.path for export in exports]
+    return combined.sort([*_ORDER, order]).with_columns(_source(paths))
+
+
+def _issues(issues: pl.DataFrame, rows: pl.DataFrame, paths: list[str]) -> pl.DataFrame:
+    """All issues, line-level ones given the processid of their line, in input order."""
+    unnamed = issues.filter(pl.col("processid").is_null())
+    if not unnamed.is_empty():
+        lookup = rows.select(*_ORDER, pl.col("processid").alias("_pid")).join(
+            unnamed.select(_ORDER).unique(), on=_ORDER, how="semi"
+        )
+        issues = issues.join(lookup, on=_ORDER, how="left").with_columns(
+            pl.coalesce("processid", "_pid").alias("processid")
+        )
+    code = pl.col("issue").replace_strict(list(ISSUE_CODES), range(len(ISSUE_CODES)))
+    issues = issues.sort([*_ORDER, "field", code, "detail"]).with_columns(_source(paths))
+    return conform(issues, INGEST_ISSUES_SCHEMA)
+
+
+def _summary(
+    exports: Sequence[RawExport],
+    records: pl.DataFrame,
+    rejects: pl.DataFrame,
+    issues: pl.DataFrame,
+    target_marker: str,
+) -> dict[str, Any]:
+    """Counts only (no timings, no machine paths): the same input gives the same summary."""
+    released_by_file = dict(records.group_by(FILE).len().iter_rows())
+    rejected_by_file = dict(rejects.group_by(FILE).len().iter_rows())
+    reasons = dict(rejects.group_by("reason").len().iter_rows())
+    codes = dict(issues.group_by("issue").len().iter_rows())
+    return {
+        "target_marker": target_marker,
+        "files": [
+            {
+                "path": export.path,
+                "layout": export.columns.layout.name,
+                "columns": len(export.columns.header.names),
+                "utf8_bom": export.columns.header.bom,
+                "rows_read": export.rows_read,
+                "blank_lines": export.blank_lines,
+                "released": released_by_file.get(index, 0),
+                "rejected": rejected_by_file.get(index, 0),
+            }
+            for index, export in enumerate(exports)
+        ],
+        "rows_read": sum(export.rows_read for export in exports),
+        "released": records.height,
+        "rejected": rejects.height,
+        "rejects": {reason: reasons.get(reason, 0) for reason in REJECT_REASONS},
+        "issues": {code: codes.get(code, 0) for code in ISSUE_CODES},
+        "barcode_keys": records.get_column("barcode_key").n_unique(),
+    }
+
+
+def check_conservation(summary: dict[str, Any]) -> None:
+    """Rows read = released + rejected, in total and per file; a violation is a bug."""
+    for entry in [*summary["files"], summary]:
+        if entry["rows_read"] != entry["released"] + entry["rejected"]:
+            where = entry.get("path", "all files")
+            raise AssertionError(
+                f"ingest lost rows in {where}: {entry['rows_read']} read, {entry['released']} "
+                f"released + {entry['rejected']} rejected"
+            )

@@ -1,0 +1,63 @@
+"""The closed vocabularies of the ingest stage, and its error type.
+
+Every row that is not released gets exactly one reject reason, and every non-fatal fact about a row
+gets an issue code; both tables are only ever written with the codes below, so a user can look up
+what a code means here and a test can check that no other code ever appears.
+"""
+
+from __future__ import annotations
+
+#: Why an input row is not released, in the order the checks are applied to a row.
+REJECT_REASONS: dict[str, str] = {
+    "ragged_row": "the line's field count differs from the header's; columns are never shifted",
+    "missing_processid": "the row has no processid",
+    "non_target_marker": "the row's marker_code is not the target marker (or is missing in a "
+    "layout that has one)",
+    "no_barcode": "no sequence, or nothing but gaps, whitespace or N after cleaning",
+    "invalid_barcode": "the cleaned sequence holds characters outside the IUPAC nucleotide codes",
+    "exact_duplicate": "an earlier row of the same processid is identical in every ingested field",
+    "duplicate_processid": "another row of the same processid was kept (longest barcode, then "
+    "input order)",
+}
+
+#: Non-fatal facts about a row: the row is kept (or rejected for another reason), the fact is kept.
+ISSUE_CODES: dict[str, str] = {
+    "cp1252_fallback": "bytes of the field were not valid UTF-8 and were decoded as cp1252",
+    "r_escaped_byte": "the literal text '<hh>' that R writes for an undecodable byte was replaced "
+    "by the byte's cp1252 character",
+    "c1_control_character": "a U+0080-U+009F control character was replaced by the cp1252 "
+    "character of the same byte",
+    "bare_newline_in_field": "a bare LF inside a CRLF-terminated row was kept as in-field text",
+    "coordinate_unparsable": "the coordinate is not a number (pair); both coordinates nulled",
+    "coordinate_out_of_range": "latitude outside [-90, 90] or longitude outside [-180, 180]; both "
+    "coordinates nulled",
+    "coordinate_incomplete": "only one of latitude and longitude is present; both nulled",
+    "number_unparsable": "a numeric field is not a (whole, where required) number; nulled",
+}
+
+#: Values that mean "missing" in real exports, compared after trimming whitespace (DECISIONS.md
+#: "Missing values").  A whitespace-only value trims to ''.
+MISSING_TOKENS: tuple[str, ...] = ("", "None", "NA", "N/A", "[NULL]", "NULL", "null", "nan")
+
+#: BIOSCAN-1M's own sentinels for missing values (bold-formats.md section 5).
+BIOSCAN1M_MISSING_TOKENS: tuple[str, ...] = ("not_classified", "no_data")
+
+
+class IngestError(ValueError):
+    """An input the ingester cannot read at all, located by file, line and field.
+
+    ``line`` is the 1-based physical line (None when the problem concerns the whole file) and
+    ``field`` the column concerned (None when it concerns the whole line or file).
+    """
+
+    def __init__(self, file: str, line: int | None, field: str | None, message: str) -> None:
+        self.file = str(file)
+        self.line = line
+        self.field = field
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        line = "-" if self.line is None else str(self.line)
+        field = "-" if self.field is None else repr(self.field)
+        return f"{self.file}: line {line}: field {field}: {self.message}"

@@ -1,0 +1,125 @@
+"""Invariants of ingest on generated exports: no crash on any bytes, conservation of rows, and
+independence from line endings and column order."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from curation.ingest import barcode_keys, ingest
+from tests.unit.ingest_files import BARCODE, BCDM, bcdm_row
+
+#: Each example ingests one or two small files (~0.1 s): 30 examples keep the module quick.
+PROPERTY = settings(max_examples=30, deadline=None)
+
+#: Row variants that exercise every reject reason and most issues.
+KINDS = {
+    "good": {},
+    "other_marker": {"marker_code": "CAD"},
+    "no_sequence": {"nuc": "None"},
+    "invalid_sequence": {"nuc": "ACGT*ACGT"},
+    "lower_case": {"nuc": "acgt-acgtn"},
+    "missing_processid": {"processid": "NA"},
+    "bad_coordinate": {"coord": "[91, 200]"},
+    "blank_labels": {"species": " ", "genus": "None"},
+}
+
+
+@st.composite
+def exports(draw, max_rows: int = 8) -> list[dict[str, str]]:
+    """Rows of assorted kinds; processids drawn from a small pool so that duplicates occur."""
+    rows = []
+    for _ in range(draw(st.integers(0, max_rows))):
+        kind = draw(st.sampled_from(sorted(KINDS)))
+        processid = draw(st.sampled_from(["P1", "P2", "P3", "P4"]))
+        tail = draw(st.sampled_from(["", "A", "CC"]))
+        rows.append(bcdm_row(processid=processid, nuc=BARCODE + tail) | KINDS[kind])
+    return rows
+
+
+def ingest_bytes(data: bytes):
+    """Ingest ``data`` as a file; its temporary folder is erased from the output's text."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.tsv"
+        path.write_bytes(data)
+        result = ingest([str(path)])
+    erase = pl.col("detail").str.replace_all(folder, "<dir>", literal=True)
+    return type(result)(
+        records=result.records.drop("source_file"),
+        labels=result.labels,
+        rejects=result.rejects.drop("source_file").with_columns(erase),
+        issues=result.issues.drop("source_file"),
+        summary=result.summary,
+    )
+
+
+def export_bytes(rows, header=BCDM, endings=None) -> bytes:
+    endings = endings or ["\n"] * (len(rows) + 1)
+    lines = ["\t".join(header)] + ["\t".join(row[name] for name in header) for row in rows]
+    return "".join(line + end for line, end in zip(lines, endings, strict=True)).encode()
+
+
+def assert_same(first, second) -> None:
+    for name in ("records", "labels", "rejects", "issues"):
+        assert getattr(first, name).equals(getattr(second, name)), name
+
+
+@PROPERTY
+@given(rows=exports(), field=st.sampled_from(BCDM), raw=st.binary(max_size=12), at=st.integers(0, 7))
+def test_any_bytes_in_a_field_only_ever_give_rejects_or_issues(rows, field, raw, at):
+    rows = rows or [bcdm_row()]
+    data = export_bytes(rows)
+    lines = data.split(b"\n")
+    target = 1 + at % len(rows)
+    cells = lines[target].split(b"\t")
+    cells[BCDM.index(field)] = raw
+    lines[target] = b"\t".join(cells)
+    result = ingest_bytes(b"\n".join(lines))
+    summary = result.summary
+    assert summary["rows_read"] == summary["released"] + summary["rejected"]
+    if not any(byte in raw for byte in b"\t\n"):
+        assert summary["rows_read"] == len(rows)
+
+
+@PROPERTY
+@given(rows=exports(), choices=st.lists(st.sampled_from(["\n", "\r\n"]), min_size=9, max_size=9))
+def test_line_endings_never_change_the_tables(rows, choices):
+    mixed = ingest_bytes(export_bytes(rows, endings=choices[: len(rows) + 1]))
+    assert_same(mixed, ingest_bytes(export_bytes(rows)))
+
+
+@PROPERTY
+@given(rows=exports(), order=st.permutations(BCDM))
+def test_column_order_never_changes_the_tables(rows, order):
+    assert_same(ingest_bytes(export_bytes(rows, header=list(order))), ingest_bytes(export_bytes(rows)))
+
+
+@PROPERTY
+@given(rows=exports(max_rows=10), ragged=st.sets(st.integers(0, 9)), blank=st.sets(st.integers(0, 9)))
+def test_every_line_is_released_or_rejected_exactly_once(rows, ragged, blank):
+    lines = export_bytes(rows).split(b"\n")[:-1]
+    body = []
+    for index, line in enumerate(lines[1:]):
+        if index in blank:
+            body.append(b"")
+        body.append(line.rsplit(b"\t", 1)[0] if index in ragged else line)
+    result = ingest_bytes(b"\n".join([lines[0], *body]) + b"\n")
+    data_lines = {number for number, line in enumerate(body, 2) if line}
+    released = result.records["source_line"].to_list()
+    rejected = result.rejects["source_line"].to_list()
+    assert sorted(released + rejected) == sorted(data_lines)
+    assert result.summary["rows_read"] == len(data_lines)
+    assert result.records["processid"].is_unique().all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="ACGN", min_size=1, max_size=6), max_size=30))
+def test_barcode_keys_are_a_dense_rank_of_the_n_stripped_barcode(barcodes):
+    keys = barcode_keys(pl.Series(barcodes, dtype=pl.String)).to_list()
+    stripped = [barcode.strip("N") for barcode in barcodes]
+    ranks = {key: rank for rank, key in enumerate(sorted(set(stripped)))}
+    assert keys == [ranks[key] for key in stripped]

@@ -1,0 +1,50 @@
+"""The ingest rule script: outputs on success; one line on stderr, no output, on bad input."""
+
+from __future__ import annotations
+
+import json
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+import polars as pl
+import pytest
+
+from tests.conftest import ROOT
+from tests.unit.ingest_files import bcdm_row, write_export
+
+SCRIPT = ROOT / "workflow" / "scripts" / "ingest.py"
+OUTPUTS = ("records", "labels", "rejects", "issues", "summary")
+
+
+def run_script(tmp_path: Path, exports: list[str]) -> dict[str, Path]:
+    outputs = {name: tmp_path / "out" / f"{name}.{'json' if name == 'summary' else 'parquet'}"
+               for name in OUTPUTS}
+    snakemake = SimpleNamespace(
+        input=SimpleNamespace(exports=exports),
+        output=SimpleNamespace(**{name: str(path) for name, path in outputs.items()}),
+        params=SimpleNamespace(target_marker="COI-5P"),
+        log=[str(tmp_path / "ingest.log")],
+    )
+    runpy.run_path(str(SCRIPT), init_globals={"snakemake": snakemake})
+    return outputs
+
+
+def test_script_writes_every_output(tmp_path):
+    export = write_export(tmp_path / "export.tsv", [bcdm_row(), bcdm_row(processid="P2", nuc="")])
+    outputs = run_script(tmp_path, [export])
+    assert pl.read_parquet(outputs["records"])["processid"].to_list() == ["PROC001-24"]
+    assert pl.read_parquet(outputs["rejects"])["reason"].to_list() == ["no_barcode"]
+    assert json.loads(outputs["summary"].read_text())["rows_read"] == 2
+
+
+def test_bad_input_is_one_line_on_stderr_and_no_output(tmp_path, capsys):
+    (tmp_path / "seq.fasta").write_text(">P1|Osmia|COI-5P\nACGT\n")
+    with pytest.raises(SystemExit) as stopped:
+        run_script(tmp_path, [str(tmp_path / "seq.fasta")])
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"ingest: {tmp_path / 'seq.fasta'}: line 1: field -: this is a FASTA")
+    assert not (tmp_path / "out").exists()
+    assert "FASTA" in (tmp_path / "ingest.log").read_text()
