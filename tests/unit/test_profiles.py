@@ -1,0 +1,25 @@
+"""The shipped Snakemake profiles name real rules and valid settings."""
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = {
+    name
+    for path in (ROOT / "workflow" / "rules").glob("*.smk")
+    for name in re.findall(r"(?m)^rule (\w+):", path.read_text())
+}
+
+
+def test_slurm_profile_sizes_existing_rules():
+    profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
+    assert profile["executor"] == "slurm"
+    assert set(profile["set-resources"]) <= RULES
+    assert {"slurm_account", "slurm_partition", "mem_mb", "runtime"} <= set(profile["default-resources"])
+
+
+def test_default_profile_reruns_incomplete_jobs():
+    profile = yaml.safe_load((ROOT / "profiles" / "default" / "config.yaml").read_text())
+    assert profile == {"rerun-incomplete": True}
