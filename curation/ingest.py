@@ -38,7 +38,9 @@ FILE = "_file"
 _ORDER = [FILE, "source_line"]
 _ROW = "_row"
 #: Record fields that make two rows of one processid "exactly" the same row.
-VALUE_COLUMNS = [c for c in RECORDS_SCHEMA if c not in ("source_file", "source_line", "barcode_key")]
+VALUE_COLUMNS = [
+    c for c in RECORDS_SCHEMA if c not in ("source_file", "source_line", "barcode_key")
+]
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,12 @@ def read_file(
     export = replace(export, rows=export.rows.clear())
     line_issues = pl.DataFrame(
         export.line_issues,
-        schema={"source_line": pl.Int64, "field": pl.String, "issue": pl.String, "detail": pl.String},
+        schema={
+            "source_line": pl.Int64,
+            "field": pl.String,
+            "issue": pl.String,
+            "detail": pl.String,
+        },
         orient="row",
     ).with_columns(pl.lit(None, pl.String).alias("processid"))
     tag = pl.lit(index, pl.UInt32).alias(FILE)
@@ -156,8 +163,10 @@ def _gather_consuming(rows: pl.DataFrame, order: pl.Series) -> pl.DataFrame:
 def _source(paths: Sequence[str]) -> pl.Expr:
     """``source_file`` (the path as given) from the file position; added late, as it is
     16 bytes per row."""
-    return pl.col(FILE).replace_strict(range(len(paths)), paths, return_dtype=pl.String).alias(
-        "source_file"
+    return (
+        pl.col(FILE)
+        .replace_strict(range(len(paths)), paths, return_dtype=pl.String)
+        .alias("source_file")
     )
 
 
@@ -184,7 +193,9 @@ def deduplicate(shared: pl.DataFrame) -> pl.DataFrame:
         shared.filter(~pl.col("_copy"))
         .with_columns(_length=pl.col("dna_barcode").str.len_bytes())
         .sort(["processid", "_length", *_ORDER], descending=[False, True, False, False])
-        .with_columns(_kept=pl.col("processid").is_first_distinct(), _winner=where.first().over("processid"))
+        .with_columns(
+            _kept=pl.col("processid").is_first_distinct(), _winner=where.first().over("processid")
+        )
     )
     losers = distinct.filter(~pl.col("_kept")).select(
         _ROW,
@@ -220,8 +231,13 @@ def _rejects(
     exports: Sequence[RawExport], rows: pl.DataFrame, duplicates: pl.DataFrame
 ) -> pl.DataFrame:
     """All rejects in input order (file, line), the reader's ragged rows included."""
-    columns = {FILE: pl.UInt32, "source_line": pl.Int64, "processid": pl.String,
-               "reason": pl.String, "detail": pl.String}
+    columns = {
+        FILE: pl.UInt32,
+        "source_line": pl.Int64,
+        "processid": pl.String,
+        "reason": pl.String,
+        "detail": pl.String,
+    }
     ragged = pl.DataFrame(
         [
             (index, line, None, "ragged_row", detail)
@@ -233,8 +249,13 @@ def _rejects(
     )
     row_level = (
         rows.filter(pl.col(REASON).is_not_null())
-        .select(*_ORDER, "processid", "marker_code", "dna_barcode",
-                pl.col(REASON).cast(pl.String).alias("reason"))
+        .select(
+            *_ORDER,
+            "processid",
+            "marker_code",
+            "dna_barcode",
+            pl.col(REASON).cast(pl.String).alias("reason"),
+        )
         .with_columns(detail=reject_detail())
     )
     duplicated = rows.with_row_index(_ROW).join(duplicates, on=_ROW, how="inner")

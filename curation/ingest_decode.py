@@ -60,8 +60,10 @@ def open_plain(path: str, scratch: Path) -> Path:
             shutil.copyfileobj(source, target, BLOCK)
     except EOFError:
         raise IngestError(
-            path, None, None, "truncated gzip file: the compressed stream ends before its end "
-            "marker"
+            path,
+            None,
+            None,
+            "truncated gzip file: the compressed stream ends before its end marker",
         ) from None
     except (gzip.BadGzipFile, zlib.error) as err:
         raise IngestError(path, None, None, f"corrupt gzip file: {err}") from None
@@ -145,7 +147,7 @@ def repair_utf8(
 
 
 def _repair_line(
-    line: bytes, number: int, names: Sequence[str], sep: bytes, issues: list
+    line: bytes, number: int, names: Sequence[str], sep: bytes, issues: list[tuple[int, str, str]]
 ) -> bytes:
     try:
         line.decode("utf-8")
@@ -158,7 +160,7 @@ def _repair_line(
         text, fallbacks = decode_field(raw)
         if fallbacks:
             field = names[position] if position < len(names) else f"column {position + 1}"
-            detail = ", ".join(f"0x{bad.hex()} -> {text!r}" for bad, text in fallbacks)
+            detail = ", ".join(f"0x{bad.hex()} -> {char!r}" for bad, char in fallbacks)
             issues.append((number, field, detail))
         fields.append(text.encode("utf-8"))
     return sep.join(fields) + end

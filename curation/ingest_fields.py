@@ -41,8 +41,19 @@ _NUMBERS = (*_MEASUREMENTS, _INDEX)
 _PLAIN = "_plain"
 #: Columns of :func:`finish`'s rows, in this order for every layout.
 ROW_COLUMNS = (
-    "source_line", "processid", "sampleid", *RANKS, "dna_bin", "dna_barcode", "marker_code",
-    "country", "province_state", "coord-lat", "coord-lon", *_NUMBERS, REASON,
+    "source_line",
+    "processid",
+    "sampleid",
+    *RANKS,
+    "dna_bin",
+    "dna_barcode",
+    "marker_code",
+    "country",
+    "province_state",
+    "coord-lat",
+    "coord-lon",
+    *_NUMBERS,
+    REASON,
 )
 _ISSUE_COLUMNS = {k: v for k, v in INGEST_ISSUES_SCHEMA.items() if k != "source_file"}
 
@@ -223,13 +234,21 @@ def _clean_labels(
         missing = text.str.strip_chars().is_in(tokens)
         kept = text if field in RANKS else text.str.strip_chars()
         cleaned = kept.str.replace_many(patterns) if field in _REPAIRED else kept
-        found += _repair_issues(rows, field, names[field], values.filter(~missing & (cleaned != kept)), patterns)
+        found += _repair_issues(
+            rows, field, names[field], values.filter(~missing & (cleaned != kept)), patterns
+        )
         rewritten = ~missing & (cleaned != text)
         column = pl.col(field)
         if rewritten.any():
-            column = column.replace(values.filter(rewritten), cleaned.filter(rewritten).cast(pl.Categorical))
+            column = column.replace(
+                values.filter(rewritten), cleaned.filter(rewritten).cast(pl.Categorical)
+            )
         if missing.any():
-            column = pl.when(pl.col(field).is_in(values.filter(missing).implode())).then(None).otherwise(column)
+            column = (
+                pl.when(pl.col(field).is_in(values.filter(missing).implode()))
+                .then(None)
+                .otherwise(column)
+            )
         rows = rows.with_columns(column.alias(field))
     return rows, pl.concat(found)
 

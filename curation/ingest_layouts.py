@@ -181,8 +181,10 @@ def parse_header(path: str, first_line: bytes) -> Header:
         raise IngestError(path, 1, None, f"the header line is empty; supported: {SUPPORTED}")
     if stripped.startswith(">"):
         raise IngestError(
-            path, 1, None, f"this is a FASTA sequence file, not a specimen export; supported: "
-            f"{SUPPORTED}"
+            path,
+            1,
+            None,
+            f"this is a FASTA sequence file, not a specimen export; supported: {SUPPORTED}",
         )
     if stripped[0] in "{[":
         raise IngestError(
@@ -214,8 +216,11 @@ def detect(path: str, header: Header) -> ColumnMap:
         name = next((alias for alias in aliases if alias in present), None)
         if name is None:
             raise IngestError(
-                path, 1, aliases[0], f"missing required column of the {layout.name} layout "
-                f"(accepted names: {', '.join(aliases)})"
+                path,
+                1,
+                aliases[0],
+                f"missing required column of the {layout.name} layout "
+                f"(accepted names: {', '.join(aliases)})",
             )
         if header.names.count(name) > 1:
             raise IngestError(path, 1, name, "column name appears more than once in the header")

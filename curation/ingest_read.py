@@ -227,7 +227,7 @@ def _recover(path: Path, flagged: list[int], columns: ColumnMap) -> _Recovery:
         lines = ([run[0] - 1] if run[0] > 2 else []) + run
         pieces = [_piece(number, raw[number], number in flagged_set) for number in lines]
         if separator == ",":
-            _recover_csv(pieces, width, columns, recovery)
+            _recover_csv(pieces, width, recovery)
         else:
             _recover_tsv(pieces, separator, width, columns, recovery)
     return recovery
@@ -289,7 +289,7 @@ def _join(pieces: list[_Piece], start: int, separator: str, width: int) -> tuple
     return None
 
 
-def _recover_csv(pieces: list[_Piece], width: int, columns: ColumnMap, out: _Recovery) -> None:
+def _recover_csv(pieces: list[_Piece], width: int, out: _Recovery) -> None:
     """BIOSCAN-5M CSV lines holding a quote: parsed as RFC 4180, one line per row."""
     for piece in pieces:
         if not piece.flagged:

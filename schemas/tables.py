@@ -128,8 +128,9 @@ REJECTS_SCHEMA: dict[str, pl.DataType] = {
     "detail": pl.String,
 }
 
-#: Non-fatal observations on released rows (a field decoded as cp1252, a coordinate out of range
-#: that was nulled, …): the row is kept, the fact is recorded.
+#: Non-fatal observations on input rows (a field decoded as cp1252, a coordinate out of range
+#: that was nulled, …): the fact is recorded whether the row is released or rejected for another
+#: reason (its ``source_file``/``source_line`` find it in the records or the rejects).
 INGEST_ISSUES_SCHEMA: dict[str, pl.DataType] = {
     "source_file": pl.String,
     "source_line": pl.Int64,

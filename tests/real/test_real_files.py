@@ -25,22 +25,37 @@ DERIVED_CSV = DATA / "derived" / "bioscan5m_browser_sample-records.csv"
 #: file -> (layout, rows read, released, {reason: count}); reasons not listed are 0.
 EXPECTED = {
     "bold_v4/bold_v4_combined_Osmia_2020-04-20.tsv": (
-        "bold_v4_combined", 1404, 1299, {"non_target_marker": 65, "no_barcode": 40}
+        "bold_v4_combined",
+        1404,
+        1299,
+        {"non_target_marker": 65, "no_barcode": 40},
     ),
     "bold_v4/bold_v4_combined_Coelioxys_2023-02-20.tsv": (
-        "bold_v4_combined", 421, 390, {"non_target_marker": 7, "no_barcode": 24}
+        "bold_v4_combined",
+        421,
+        390,
+        {"non_target_marker": 7, "no_barcode": 24},
     ),
     "bold_v4/bold_v4_specimen_Coelioxys_2023-02-20.tsv": (
-        "bold_v4_specimen", 421, 0, {"no_barcode": 421}
+        "bold_v4_specimen",
+        421,
+        0,
+        {"no_barcode": 421},
     ),
     "bold_v4/bold_v4_specimen_Osmia_2018-11-13_rawbytes.tsv": (
-        "bold_v4_specimen", 919, 0, {"no_barcode": 919}
+        "bold_v4_specimen",
+        919,
+        0,
+        {"no_barcode": 919},
     ),
     "bcdm/bcdm_2025_Chironominae_Norway.tsv": ("bcdm", 2006, 1648, {"non_target_marker": 358}),
     "bcdm/bcdm_BOLD_Public.18-Dec-2023_head999.tsv": ("bcdm", 999, 999, {}),
     "bcdm/bcdm_BOLD_Public.21-Jun-2024_curated_NL_filtered.tsv": ("bcdm", 515, 515, {}),
     "bioscan/bioscan1m_small_dataset_validation_metadata.tsv": (
-        "bioscan1m_prerelease", 8273, 0, {"no_barcode": 8273}
+        "bioscan1m_prerelease",
+        8273,
+        0,
+        {"no_barcode": 8273},
     ),
 }
 
@@ -125,7 +140,9 @@ def test_bold_v4_values_and_gap_removal():
     row = _record(result, "BEECA373-06")
     assert (row["coord-lat"], row["coord-lon"]) == (None, None)  # empty lat/lon
     assert (row["country"], row["province_state"], row["dna_bin"]) == (
-        "Canada", "Northwest Territories", "BOLD:AAI2013"
+        "Canada",
+        "Northwest Territories",
+        "BOLD:AAI2013",
     )
     assert row["dna_barcode"] == _raw_field(name, 2, "nucleotides").replace("-", "")
     assert not result.records["dna_barcode"].str.contains("-").any()
@@ -155,7 +172,11 @@ def test_fasta_is_refused_with_the_supported_layouts(name):
 
 
 @pytest.mark.parametrize(
-    "name", ["bioscan/bioscan5m_browser_sample-records.json", "bcdm/BOLD_Public.18-Dec-2023.datapackage.json"]
+    "name",
+    [
+        "bioscan/bioscan5m_browser_sample-records.json",
+        "bcdm/BOLD_Public.18-Dec-2023.datapackage.json",
+    ],
 )
 def test_json_is_refused_with_the_supported_layouts(name):
     with pytest.raises(IngestError, match="JSON.*supported: BOLD v4"):
@@ -212,7 +233,8 @@ def test_bioscan5m_csv_round_trip():
     assert (row["coord-lat"], row["coord-lon"]) == (33.847, 73.774)
     assert row["image_measurement_value"] == source["original_insect_pixels"]
     assert (row["area_fraction"], row["scale_factor"]) == (
-        source["cropped_area_fraction"], source["cropped_scale_factor"]
+        source["cropped_area_fraction"],
+        source["cropped_scale_factor"],
     )
     assert _record(result, "CRCBB46471-23")["index_bioscan_1M_insect"] is None
 

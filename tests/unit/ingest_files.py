@@ -7,11 +7,30 @@ from pathlib import Path
 from schemas.tables import RANKS
 
 #: A BCDM data-package header with just the columns ingest reads (real files have 56-76).
-BCDM = ["processid", "sampleid", "bin_uri", *RANKS, "nuc", "marker_code", "country/ocean",
-        "province/state", "coord"]
+BCDM = [
+    "processid",
+    "sampleid",
+    "bin_uri",
+    *RANKS,
+    "nuc",
+    "marker_code",
+    "country/ocean",
+    "province/state",
+    "coord",
+]
 #: A BOLD v4 specimen+sequence header, reduced likewise.
-V4 = ["processid", "sampleid", "bin_uri", *(f"{rank}_name" for rank in RANKS), "lat", "lon",
-      "country", "province_state", "markercode", "nucleotides"]
+V4 = [
+    "processid",
+    "sampleid",
+    "bin_uri",
+    *(f"{rank}_name" for rank in RANKS),
+    "lat",
+    "lon",
+    "country",
+    "province_state",
+    "markercode",
+    "nucleotides",
+]
 
 BARCODE = "AACATTATATTTTATTTTTGGAGCTTGAGCAGGAATAGTAGGAACTTCTCTTAGAATTTTAATTCGAGCTGAATTA"
 DEFAULTS = {
@@ -35,15 +54,23 @@ DEFAULTS = {
 
 def bcdm_row(**fields: str) -> dict[str, str]:
     """A BCDM row: DEFAULTS with ``fields`` (``country_ocean`` stands for ``country/ocean``)."""
-    renamed = {key.replace("_ocean", "/ocean").replace("_state", "/state"): value
-               for key, value in fields.items()}
+    renamed = {
+        key.replace("_ocean", "/ocean").replace("_state", "/state"): value
+        for key, value in fields.items()
+    }
     return {**DEFAULTS, **renamed}
 
 
 def v4_row(**fields: str) -> dict[str, str]:
     row = {name: "" for name in V4}
-    row.update(processid="PROC001-24", sampleid="S1", bin_uri="BOLD:AAA0001",
-               species_name="Chironomus sp. 1", markercode="COI-5P", nucleotides=BARCODE)
+    row.update(
+        processid="PROC001-24",
+        sampleid="S1",
+        bin_uri="BOLD:AAA0001",
+        species_name="Chironomus sp. 1",
+        markercode="COI-5P",
+        nucleotides=BARCODE,
+    )
     row.update(fields)
     return row
 
@@ -58,7 +85,9 @@ def write_export(
 ) -> str:
     """Write ``rows`` under ``header``; ``eol`` is one ending for all rows or one per row."""
     endings = [eol] * len(rows) if isinstance(eol, str) else eol
-    text = separator.join(header) + (header_eol if header_eol is not None else endings[0] if rows else "\n")
+    text = separator.join(header) + (
+        header_eol if header_eol is not None else endings[0] if rows else "\n"
+    )
     for row, end in zip(rows, endings, strict=True):
         text += separator.join(row[name] for name in header) + end
     path.write_bytes(text.encode("utf-8"))

@@ -43,22 +43,34 @@ def test_tables_follow_their_contracts(tmp_path):
     assert record["source_file"] == str(tmp_path / "export.tsv")
     assert record["source_line"] == 2
     assert (record["coord-lat"], record["coord-lon"]) == (69.6653, 30.3321)
-    assert result.rejects.row(0) == (str(tmp_path / "export.tsv"), 3, "PROC002-24",
-                                     "non_target_marker", "marker_code CAD")
+    assert result.rejects.row(0) == (
+        str(tmp_path / "export.tsv"),
+        3,
+        "PROC002-24",
+        "non_target_marker",
+        "marker_code CAD",
+    )
 
 
 def test_records_are_sorted_by_processid(tmp_path):
-    rows = [bcdm_row(processid=p, nuc=BARCODE + tail) for p, tail in
-            [("C-1", "A"), ("A-1", "C"), ("B-1", "G")]]
+    rows = [
+        bcdm_row(processid=p, nuc=BARCODE + tail)
+        for p, tail in [("C-1", "A"), ("A-1", "C"), ("B-1", "G")]
+    ]
     assert run(tmp_path, rows).records["processid"].to_list() == ["A-1", "B-1", "C-1"]
 
 
 def test_summary_counts(tmp_path):
-    rows = [bcdm_row(), bcdm_row(processid="P2", marker_code="CAD"), bcdm_row(processid="P3", nuc="None")]
+    rows = [
+        bcdm_row(),
+        bcdm_row(processid="P2", marker_code="CAD"),
+        bcdm_row(processid="P3", nuc="None"),
+    ]
     summary = run(tmp_path, rows).summary
     assert summary["rows_read"] == 3 and summary["released"] == 1 and summary["rejected"] == 2
-    assert summary["rejects"] == {r: {"non_target_marker": 1, "no_barcode": 1}.get(r, 0)
-                                  for r in REJECT_REASONS}
+    assert summary["rejects"] == {
+        r: {"non_target_marker": 1, "no_barcode": 1}.get(r, 0) for r in REJECT_REASONS
+    }
     assert set(summary["issues"]) == set(ISSUE_CODES)
     assert summary["files"][0]["layout"] == "bcdm" and summary["barcode_keys"] == 1
     json.dumps(summary)  # serialisable as it is
@@ -69,17 +81,33 @@ def test_summary_counts(tmp_path):
 
 @pytest.mark.parametrize("token", [*MISSING_TOKENS, " ", "  None "])
 def test_missing_value_tokens_are_null_in_every_column(tmp_path, token):
-    fields = {name: token for name in ["sampleid", "bin_uri", *BCDM[3:10], "country_ocean",
-                                       "province_state", "coord"]}
+    fields = {
+        name: token
+        for name in ["sampleid", "bin_uri", *BCDM[3:10], "country_ocean", "province_state", "coord"]
+    }
     record = only_record(run(tmp_path, [bcdm_row(**fields)]))
-    assert all(record[name] is None for name in ["sampleid", "dna_bin", "phylum", "species",
-                                                  "country", "province_state", "coord-lat"])
+    assert all(
+        record[name] is None
+        for name in [
+            "sampleid",
+            "dna_bin",
+            "phylum",
+            "species",
+            "country",
+            "province_state",
+            "coord-lat",
+        ]
+    )
 
 
 def test_bioscan1m_sentinels_are_missing_only_in_bioscan1m_files(tmp_path):
     header = ["processid", "sampleid", "uri", *BCDM[3:10], "nucraw"]
-    row = {**{name: "not_classified" for name in header}, "processid": "P1", "nucraw": BARCODE,
-           "uri": "no_data"}
+    row = {
+        **{name: "not_classified" for name in header},
+        "processid": "P1",
+        "nucraw": BARCODE,
+        "uri": "no_data",
+    }
     record = only_record(run(tmp_path, [row], header=header))
     assert record["species"] is None and record["dna_bin"] is None
     kept = only_record(run(tmp_path, [bcdm_row(species="not_classified")], name="b.tsv"))
@@ -87,18 +115,25 @@ def test_bioscan1m_sentinels_are_missing_only_in_bioscan1m_files(tmp_path):
 
 
 def test_rank_labels_keep_whitespace_other_text_is_trimmed(tmp_path):
-    row = bcdm_row(genus=" Chironomus  ", species="Chironomus  sp. 1 ", country_ocean=" Norway ",
-                   processid=" PROC001-24 ", marker_code=" COI-5P ")
+    row = bcdm_row(
+        genus=" Chironomus  ",
+        species="Chironomus  sp. 1 ",
+        country_ocean=" Norway ",
+        processid=" PROC001-24 ",
+        marker_code=" COI-5P ",
+    )
     record = only_record(run(tmp_path, [row]))
     assert (record["genus"], record["species"]) == (" Chironomus  ", "Chironomus  sp. 1 ")
     assert (record["country"], record["processid"], record["marker_code"]) == (
-        "Norway", "PROC001-24", "COI-5P")
+        "Norway",
+        "PROC001-24",
+        "COI-5P",
+    )
 
 
 def test_quotes_are_never_processed(tmp_path):
     row = bcdm_row(species='"Chironomus sp. 1', province_state='"Salween River" Aqua')
-    record = only_record(run(tmp_path, [row, bcdm_row(processid="P2", nuc=BARCODE + "A")]
-                             [:1]))
+    record = only_record(run(tmp_path, [row, bcdm_row(processid="P2", nuc=BARCODE + "A")][:1]))
     assert record["species"] == '"Chironomus sp. 1'
     assert record["province_state"] == '"Salween River" Aqua'
 
@@ -158,8 +193,11 @@ def test_other_markers_are_rejected_and_target_is_configurable(tmp_path):
 
 
 def test_v4_row_without_marker_and_sequence_is_no_barcode(tmp_path):
-    rows = [v4_row(), v4_row(processid="P2", markercode="", nucleotides=""),
-            v4_row(processid="P3", markercode="")]
+    rows = [
+        v4_row(),
+        v4_row(processid="P2", markercode="", nucleotides=""),
+        v4_row(processid="P3", markercode=""),
+    ]
     result = run(tmp_path, rows, header=V4)
     assert result.rejects.select("processid", "reason", "detail").rows() == [
         ("P2", "no_barcode", "no sequence"),
@@ -191,7 +229,9 @@ def test_conflicting_duplicates_keep_the_longest_barcode(tmp_path):
 
 def test_duplicate_ties_go_to_input_order_file_first(tmp_path):
     first = write_export(tmp_path / "b.tsv", [bcdm_row(species="Chironomus sp. 2")])
-    second = write_export(tmp_path / "a.tsv", [bcdm_row(nuc="X"), bcdm_row(species="Chironomus sp. 3")])
+    second = write_export(
+        tmp_path / "a.tsv", [bcdm_row(nuc="X"), bcdm_row(species="Chironomus sp. 3")]
+    )
     result = ingest([first, second])
     record = only_record(result)
     assert (record["source_file"], record["species"]) == (first, "Chironomus sp. 2")
@@ -212,8 +252,11 @@ def test_rows_of_other_markers_do_not_count_as_duplicates(tmp_path):
 
 @pytest.mark.parametrize(
     ("coord", "expected"),
-    [("[69.6653, 30.3321]", (69.6653, 30.3321)), ("(19.3786,-88.1892)", (19.3786, -88.1892)),
-     ("-35.26,149.05", (-35.26, 149.05))],
+    [
+        ("[69.6653, 30.3321]", (69.6653, 30.3321)),
+        ("(19.3786,-88.1892)", (19.3786, -88.1892)),
+        ("-35.26,149.05", (-35.26, 149.05)),
+    ],
 )
 def test_coordinate_syntaxes(tmp_path, coord, expected):
     record = only_record(run(tmp_path, [bcdm_row(coord=coord)]))
@@ -222,35 +265,62 @@ def test_coordinate_syntaxes(tmp_path, coord, expected):
 
 @pytest.mark.parametrize(
     ("coord", "issue"),
-    [("[95.1, 30.0]", "coordinate_out_of_range"), ("[9.1, -181]", "coordinate_out_of_range"),
-     ("[north, 30.0]", "coordinate_unparsable"), ("[1, 2, 3]", "coordinate_unparsable"),
-     ("69.66", "coordinate_unparsable")],
+    [
+        ("[95.1, 30.0]", "coordinate_out_of_range"),
+        ("[9.1, -181]", "coordinate_out_of_range"),
+        ("[north, 30.0]", "coordinate_unparsable"),
+        ("[1, 2, 3]", "coordinate_unparsable"),
+        ("69.66", "coordinate_unparsable"),
+    ],
 )
 def test_bad_coordinates_are_nulled_with_an_issue(tmp_path, coord, issue):
     result = run(tmp_path, [bcdm_row(coord=coord)])
     record = only_record(result)
     assert (record["coord-lat"], record["coord-lon"]) == (None, None)
     assert result.issues.select("source_line", "processid", "field", "issue", "detail").rows() == [
-        (2, "PROC001-24", "coord", issue, f"coord={coord}")]
+        (2, "PROC001-24", "coord", issue, f"coord={coord}")
+    ]
 
 
 def test_v4_coordinate_with_one_part_missing_is_incomplete(tmp_path):
     result = run(tmp_path, [v4_row(lat="48.2273", lon="")], header=V4)
     assert only_record(result)["coord-lat"] is None
     assert result.issues.select("field", "issue", "detail").rows() == [
-        ("lat,lon", "coordinate_incomplete", "lat=48.2273 lon=(missing)")]
+        ("lat,lon", "coordinate_incomplete", "lat=48.2273 lon=(missing)")
+    ]
 
 
 def test_bioscan5m_csv_numbers_and_quoted_cells(tmp_path):
-    header = ["processid", "sampleid", "dna_bin", *BCDM[3:10], "dna_barcode", "country",
-              "province_state", "coord-lat", "coord-lon", "image_measurement_value",
-              "area_fraction", "scale_factor", "index_bioscan_1M_insect"]
+    header = [
+        "processid",
+        "sampleid",
+        "dna_bin",
+        *BCDM[3:10],
+        "dna_barcode",
+        "country",
+        "province_state",
+        "coord-lat",
+        "coord-lon",
+        "image_measurement_value",
+        "area_fraction",
+        "scale_factor",
+        "index_bioscan_1M_insect",
+    ]
     base = {name: "" for name in header} | {"processid": "P1", "dna_barcode": BARCODE}
     rows = [
-        base | {"image_measurement_value": "8605", "index_bioscan_1M_insect": "150502.0",
-                "province_state": '"Bocas del Toro, Panama"'},
-        base | {"processid": "P2", "dna_barcode": BARCODE + "A", "area_fraction": "big",
-                "index_bioscan_1M_insect": "12.5"},
+        base
+        | {
+            "image_measurement_value": "8605",
+            "index_bioscan_1M_insect": "150502.0",
+            "province_state": '"Bocas del Toro, Panama"',
+        },
+        base
+        | {
+            "processid": "P2",
+            "dna_barcode": BARCODE + "A",
+            "area_fraction": "big",
+            "index_bioscan_1M_insect": "12.5",
+        },
     ]
     result = run(tmp_path, rows, name="m.csv", header=header, separator=",")
     first, second = result.records.sort("processid").rows(named=True)
@@ -268,12 +338,18 @@ def test_bioscan5m_csv_numbers_and_quoted_cells(tmp_path):
 
 def test_invalid_utf8_field_falls_back_to_cp1252_with_an_issue(tmp_path):
     path = tmp_path / "raw.tsv"
-    write_export(path, [bcdm_row(species="Osmia sp. X"), bcdm_row(processid="P2", nuc=BARCODE + "A")])
+    write_export(
+        path, [bcdm_row(species="Osmia sp. X"), bcdm_row(processid="P2", nuc=BARCODE + "A")]
+    )
     path.write_bytes(path.read_bytes().replace(b"sp. X", b"sp. \x96 X"))
     result = ingest([str(path)])
-    assert result.records.filter(pl.col("processid") == "PROC001-24")["species"].item() == "Osmia sp. – X"
+    assert (
+        result.records.filter(pl.col("processid") == "PROC001-24")["species"].item()
+        == "Osmia sp. – X"
+    )
     assert result.issues.select("source_line", "processid", "field", "issue").rows() == [
-        (2, "PROC001-24", "species", "cp1252_fallback")]
+        (2, "PROC001-24", "species", "cp1252_fallback")
+    ]
 
 
 def test_r_escapes_and_c1_controls_are_repaired_in_labels(tmp_path):
@@ -282,7 +358,9 @@ def test_r_escapes_and_c1_controls_are_repaired_in_labels(tmp_path):
     record = only_record(result)
     assert (record["species"], record["country"]) == ("Osmia – sp.", "Norway–North")
     assert result.issues.select("field", "issue").rows() == [
-        ("country/ocean", "c1_control_character"), ("species", "r_escaped_byte")]
+        ("country/ocean", "c1_control_character"),
+        ("species", "r_escaped_byte"),
+    ]
 
 
 def test_utf8_bom_is_stripped(tmp_path):
@@ -307,13 +385,18 @@ def test_line_endings_give_the_same_records(tmp_path, eol, header_eol):
 
 
 def test_bare_lf_inside_a_crlf_row_is_in_field_text(tmp_path):
-    rows = [bcdm_row(processid="P1", province_state="Finn\nmark"),
-            bcdm_row(processid="P2", nuc=BARCODE + "A", sampleid="S\n2\n"),
-            bcdm_row(processid="P3", nuc=BARCODE + "C")]
+    rows = [
+        bcdm_row(processid="P1", province_state="Finn\nmark"),
+        bcdm_row(processid="P2", nuc=BARCODE + "A", sampleid="S\n2\n"),
+        bcdm_row(processid="P3", nuc=BARCODE + "C"),
+    ]
     result = run(tmp_path, rows, eol="\r\n")
     records = result.records.select("processid", "sampleid", "province_state", "source_line")
-    assert records.rows() == [("P1", "S1", "Finn\nmark", 2), ("P2", "S\n2", "Finnmark", 4),
-                              ("P3", "S1", "Finnmark", 7)]
+    assert records.rows() == [
+        ("P1", "S1", "Finn\nmark", 2),
+        ("P2", "S\n2", "Finnmark", 4),
+        ("P3", "S1", "Finnmark", 7),
+    ]
     assert result.issues.select("source_line", "processid", "field", "issue", "detail").rows() == [
         (2, "P1", "province/state", "bare_newline_in_field", "lines 2-3"),
         (4, "P2", "sampleid", "bare_newline_in_field", "lines 4-6"),
@@ -355,8 +438,11 @@ def test_gzip_input_gives_the_same_records(tmp_path):
     plain = write_export(tmp_path / "export.tsv", [bcdm_row()])
     packed = tmp_path / "export.tsv.gz"
     packed.write_bytes(gzip.compress((tmp_path / "export.tsv").read_bytes()))
-    assert ingest([str(packed)]).records.drop("source_file").equals(
-        ingest([plain]).records.drop("source_file"))
+    assert (
+        ingest([str(packed)])
+        .records.drop("source_file")
+        .equals(ingest([plain]).records.drop("source_file"))
+    )
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -387,7 +473,9 @@ def test_unknown_layout_and_missing_column_errors_name_the_file(tmp_path):
     (tmp_path / "odd.tsv").write_text("alpha\tbeta\n1\t2\n")
     with pytest.raises(IngestError, match=r"odd\.tsv: line 1: .*unknown layout.*'alpha'"):
         ingest([str(tmp_path / "odd.tsv")])
-    path = write_export(tmp_path / "short.tsv", [bcdm_row()], header=[h for h in BCDM if h != "coord"])
+    path = write_export(
+        tmp_path / "short.tsv", [bcdm_row()], header=[h for h in BCDM if h != "coord"]
+    )
     with pytest.raises(IngestError, match=r"short\.tsv: line 1: field 'coord': missing required"):
         ingest([path])
 
@@ -398,8 +486,10 @@ def test_no_input_is_an_error():
 
 
 def test_same_input_gives_identical_output(tmp_path):
-    rows = [bcdm_row(processid=f"P{i % 7}", nuc=BARCODE + "ACGT"[i % 4], coord=f"[{i}, 95]")
-            for i in range(30)]
+    rows = [
+        bcdm_row(processid=f"P{i % 7}", nuc=BARCODE + "ACGT"[i % 4], coord=f"[{i}, 95]")
+        for i in range(30)
+    ]
     first, second = run(tmp_path, rows), run(tmp_path, rows)
     for name in ("records", "labels", "rejects", "issues"):
         assert getattr(first, name).equals(getattr(second, name))

@@ -8,10 +8,27 @@ from curation.ingest_codes import IngestError
 from curation.ingest_layouts import LAYOUTS, detect, parse_header
 from schemas.tables import RANKS, RELEASE_COLUMNS
 
-V4_SPECIMEN = ["processid", "sampleid", "bin_uri", *(f"{r}_name" for r in RANKS), "lat", "lon",
-               "country", "province_state"]
-BCDM_2025 = ["processid", "sampleid", "bin_uri", *RANKS, "nuc", "marker_code", "country/ocean",
-             "province/state", "coord"]
+V4_SPECIMEN = [
+    "processid",
+    "sampleid",
+    "bin_uri",
+    *(f"{r}_name" for r in RANKS),
+    "lat",
+    "lon",
+    "country",
+    "province_state",
+]
+BCDM_2025 = [
+    "processid",
+    "sampleid",
+    "bin_uri",
+    *RANKS,
+    "nuc",
+    "marker_code",
+    "country/ocean",
+    "province/state",
+    "coord",
+]
 
 
 def header(names, separator="\t", bom=False):
@@ -43,8 +60,17 @@ def test_each_layout_is_recognised(names, separator, layout):
     ],
 )
 def test_bcdm_aliases_map_to_the_same_fields(country, province, sequence):
-    names = ["processid", "sampleid", "bin_uri", *RANKS, sequence, "marker_code", country,
-             province, "coord"]
+    names = [
+        "processid",
+        "sampleid",
+        "bin_uri",
+        *RANKS,
+        sequence,
+        "marker_code",
+        country,
+        province,
+        "coord",
+    ]
     columns = detect("f.tsv", header(names)).columns
     assert columns["country"] == (names.index(country), country)
     assert columns["province_state"][1] == province
@@ -61,7 +87,11 @@ def test_missing_required_column_names_column_and_file():
     names = [name for name in BCDM_2025 if name != "species"]
     with pytest.raises(IngestError) as caught:
         detect("data/x.tsv", header(names))
-    assert (caught.value.file, caught.value.line, caught.value.field) == ("data/x.tsv", 1, "species")
+    assert (caught.value.file, caught.value.line, caught.value.field) == (
+        "data/x.tsv",
+        1,
+        "species",
+    )
     assert "data/x.tsv" in str(caught.value) and "'species'" in str(caught.value)
 
 
@@ -77,7 +107,11 @@ def test_duplicate_column_is_an_error():
 
 @pytest.mark.parametrize(
     ("first", "kind"),
-    [(b">ABC123-19|Osmia|COI-5P\r\n", "FASTA"), (b'{"name": "x"}\n', "JSON"), (b"[1, 2]\n", "JSON")],
+    [
+        (b">ABC123-19|Osmia|COI-5P\r\n", "FASTA"),
+        (b'{"name": "x"}\n', "JSON"),
+        (b"[1, 2]\n", "JSON"),
+    ],
 )
 def test_fasta_and_json_are_refused_naming_the_supported_layouts(first, kind):
     with pytest.raises(IngestError, match=f"{kind}.*supported: BOLD v4"):

@@ -69,7 +69,9 @@ def assert_same(first, second) -> None:
 
 
 @PROPERTY
-@given(rows=exports(), field=st.sampled_from(BCDM), raw=st.binary(max_size=12), at=st.integers(0, 7))
+@given(
+    rows=exports(), field=st.sampled_from(BCDM), raw=st.binary(max_size=12), at=st.integers(0, 7)
+)
 def test_any_bytes_in_a_field_only_ever_give_rejects_or_issues(rows, field, raw, at):
     rows = rows or [bcdm_row()]
     data = export_bytes(rows)
@@ -95,18 +97,27 @@ def test_line_endings_never_change_the_tables(rows, choices):
 @PROPERTY
 @given(rows=exports(), order=st.permutations(BCDM))
 def test_column_order_never_changes_the_tables(rows, order):
-    assert_same(ingest_bytes(export_bytes(rows, header=list(order))), ingest_bytes(export_bytes(rows)))
+    assert_same(
+        ingest_bytes(export_bytes(rows, header=list(order))), ingest_bytes(export_bytes(rows))
+    )
 
 
 @PROPERTY
-@given(rows=exports(max_rows=10), ragged=st.sets(st.integers(0, 9)), blank=st.sets(st.integers(0, 9)))
-def test_every_line_is_released_or_rejected_exactly_once(rows, ragged, blank):
+@given(
+    rows=exports(max_rows=10),
+    short=st.sets(st.integers(0, 9)),
+    long=st.sets(st.integers(0, 9)),
+    blank=st.sets(st.integers(0, 9)),
+)
+def test_every_line_is_released_or_rejected_exactly_once(rows, short, long, blank):
     lines = export_bytes(rows).split(b"\n")[:-1]
     body = []
     for index, line in enumerate(lines[1:]):
         if index in blank:
             body.append(b"")
-        body.append(line.rsplit(b"\t", 1)[0] if index in ragged else line)
+        if index in short:
+            line = line.rsplit(b"\t", 1)[0]
+        body.append(line + b"\tEXTRA" if index in long else line)
     result = ingest_bytes(b"\n".join([lines[0], *body]) + b"\n")
     data_lines = {number for number, line in enumerate(body, 2) if line}
     released = result.records["source_line"].to_list()
@@ -114,6 +125,8 @@ def test_every_line_is_released_or_rejected_exactly_once(rows, ragged, blank):
     assert sorted(released + rejected) == sorted(data_lines)
     assert result.summary["rows_read"] == len(data_lines)
     assert result.records["processid"].is_unique().all()
+    bad = {line for line in data_lines if body[line - 2].count(b"\t") != len(BCDM) - 1}
+    assert set(result.rejects.filter(pl.col("reason") == "ragged_row")["source_line"]) == bad
 
 
 @settings(max_examples=100, deadline=None)

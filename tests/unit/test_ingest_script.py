@@ -18,8 +18,10 @@ OUTPUTS = ("records", "labels", "rejects", "issues", "summary")
 
 
 def run_script(tmp_path: Path, exports: list[str]) -> dict[str, Path]:
-    outputs = {name: tmp_path / "out" / f"{name}.{'json' if name == 'summary' else 'parquet'}"
-               for name in OUTPUTS}
+    outputs = {
+        name: tmp_path / "out" / f"{name}.{'json' if name == 'summary' else 'parquet'}"
+        for name in OUTPUTS
+    }
     snakemake = SimpleNamespace(
         input=SimpleNamespace(exports=exports),
         output=SimpleNamespace(**{name: str(path) for name, path in outputs.items()}),

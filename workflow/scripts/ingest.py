@@ -31,8 +31,13 @@ with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
         summary["barcode_keys"],
     )
     for entry in summary["files"]:
-        log.info("  %s (%s, %d columns): %d rows", entry["path"], entry["layout"],
-                 entry["columns"], entry["rows_read"])
+        log.info(
+            "  %s (%s, %d columns): %d rows",
+            entry["path"],
+            entry["layout"],
+            entry["columns"],
+            entry["rows_read"],
+        )
     for reason, count in summary["rejects"].items():
         log.info("  rejected %s: %d", reason, count)
     for code, count in summary["issues"].items():
