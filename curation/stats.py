@@ -55,7 +55,7 @@ TABLES: dict[str, str] = {
     "curation_flags": "Records per curation flag",
     "inferred_ranks": "Records per inferred_ranks code",
     "rejects": "Rejected input rows per reason",
-    "issues": "Ingest observations (rows kept) per field and issue",
+    "issues": "Ingest observations per field and issue (on released and rejected rows)",
 }
 
 #: Columns of spec 9.2 (Table 2) and 9.3 (Table A5).
