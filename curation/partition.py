@@ -34,7 +34,7 @@ from curation import derive, selection, species_sets
 from curation.placeholders import genus_flag, species_flag
 from curation.species_sets import STATE, STATES, state
 from schemas.config import PartitionConfig
-from schemas.tables import SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
+from schemas.tables import SPECIES_SET_OF_SPLIT, SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
 
 #: The curated columns partitioning reads.
 INPUT_SCHEMA: dict[str, pl.DataType] = {
@@ -389,7 +389,7 @@ def _invariants(
     """Spec 6.9, plus the absence of leaks of the global assignment (spec 6.2)."""
     # The species-labelled records (~10 %) are the run's own frame: whole_table() only moves
     # unlabelled ones.  Most checks concern only them; the rest is checked on the whole Enum.
-    all_sets = {**species_sets.SPECIES_SET_OF_SPLIT, "seen": "seen", "unseen": "unseen"}
+    all_sets = {**SPECIES_SET_OF_SPLIT, "seen": "seen", "unseen": "unseen"}
     labelled = run.frame.with_columns(
         split=pl.col("state").cast(pl.String),
         set=pl.col("state").replace_strict(all_sets, return_dtype=pl.String),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.tables import SPLITS, SPLITS_SCHEMA
+from schemas.tables import SPECIES_SET_OF_SPLIT, SPLITS, SPLITS_SCHEMA
 
 #: Working states of a record during partitioning: the eight splits plus the provisional sets.
 STATES: tuple[str, ...] = (*SPLITS, "seen", "unseen")
@@ -24,17 +24,6 @@ STATE = pl.Enum(STATES)
 
 SPECIES_SET = SPLITS_SCHEMA["species_set"]
 
-#: The species set each final split belongs to (SPLITS_SCHEMA ``species_set``).
-SPECIES_SET_OF_SPLIT: dict[str, str] = {
-    "pretrain": "unknown",
-    "train": "seen",
-    "val": "seen",
-    "test": "seen",
-    "key_unseen": "unseen",
-    "val_unseen": "unseen",
-    "test_unseen": "unseen",
-    "other_heldout": "heldout",
-}
 
 
 def state(label: str) -> pl.Expr:

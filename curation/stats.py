@@ -19,22 +19,10 @@ import math
 
 import polars as pl
 
-from schemas.tables import RANKS, RULES, SPLIT_DTYPE, SPLITS
+from schemas.tables import RANKS, RULES, SPECIES_SET_OF_SPLIT, SPECIES_SETS, SPLIT_DTYPE, SPLITS
 
 Frame = pl.DataFrame | pl.LazyFrame
 
-#: Species set of each split (spec 6.9 invariant 3).
-SPLIT_SETS: dict[str, str] = {
-    "pretrain": "unknown",
-    "train": "seen",
-    "val": "seen",
-    "test": "seen",
-    "key_unseen": "unseen",
-    "val_unseen": "unseen",
-    "test_unseen": "unseen",
-    "other_heldout": "heldout",
-}
-SPECIES_SETS: tuple[str, ...] = ("unknown", "seen", "unseen", "heldout")
 
 #: Every statistics table: file stem -> title.  The order is the order of ``tables.md``.
 TABLES: dict[str, str] = {
@@ -242,7 +230,7 @@ def table3(release: Frame) -> pl.DataFrame:
     )
     table = _all_splits().join(per_split, on="split", how="left").fill_null(0)
     return table.select(
-        pl.col("split").cast(pl.String).replace_strict(SPLIT_SETS).alias("species_set"),
+        pl.col("split").cast(pl.String).replace_strict(SPECIES_SET_OF_SPLIT).alias("species_set"),
         pl.col("split").cast(pl.String),
         "rows",
         _percent(pl.col("rows"), pl.col("rows").sum()).alias("rows_pct"),
@@ -259,7 +247,7 @@ def categories_per_split(release: Frame) -> pl.DataFrame:
 
 def categories_per_set(release: Frame) -> pl.DataFrame:
     """Distinct non-null values per rank in each species set, and overall (Table A9)."""
-    species_set = pl.col("split").cast(pl.String).replace_strict(SPLIT_SETS)
+    species_set = pl.col("split").cast(pl.String).replace_strict(SPECIES_SET_OF_SPLIT)
     return _categories_per(release, species_set, "species_set", SPECIES_SETS)
 
 

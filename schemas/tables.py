@@ -27,6 +27,19 @@ SPLITS: tuple[str, ...] = (
 )
 SPLIT_DTYPE = pl.Enum(SPLITS)
 
+#: The species sets (spec 5.2), and the one each split belongs to (spec 6.9 invariant 3).
+SPECIES_SETS: tuple[str, ...] = ("unknown", "seen", "unseen", "heldout")
+SPECIES_SET_OF_SPLIT: dict[str, str] = {
+    "pretrain": "unknown",
+    "train": "seen",
+    "val": "seen",
+    "test": "seen",
+    "key_unseen": "unseen",
+    "val_unseen": "unseen",
+    "test_unseen": "unseen",
+    "other_heldout": "heldout",
+}
+
 _RANK_COLUMNS = {rank: pl.String for rank in RANKS}
 
 #: One row per ingested specimen (output of the ingest stage).  Labels are as decoded from the
@@ -144,7 +157,7 @@ INGEST_ISSUES_SCHEMA: dict[str, pl.DataType] = {
 SPLITS_SCHEMA: dict[str, pl.DataType] = {
     "processid": pl.String,
     "split": SPLIT_DTYPE,
-    "species_set": pl.Enum(("unknown", "seen", "unseen", "heldout")),
+    "species_set": pl.Enum(SPECIES_SETS),
     "is_placeholder": pl.Boolean,
     "chunk": pl.String,
 }

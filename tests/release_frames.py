@@ -22,6 +22,7 @@ from schemas.tables import (
     RANKS,
     RECORDS_SCHEMA,
     REJECTS_SCHEMA,
+    SPECIES_SET_OF_SPLIT,
     SPLITS_SCHEMA,
     conform,
 )
@@ -50,16 +51,6 @@ _DEFAULTS: dict[str, Any] = {
     "label_was_dropped": False,
     "bin_conflict": False,
 }
-_SPECIES_SET = {
-    "pretrain": "unknown",
-    "train": "seen",
-    "val": "seen",
-    "test": "seen",
-    "key_unseen": "unseen",
-    "val_unseen": "unseen",
-    "test_unseen": "unseen",
-    "other_heldout": "heldout",
-}
 
 
 def inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, pl.DataFrame]:
@@ -80,7 +71,7 @@ def inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, pl.DataFram
         taxon=pl.coalesce([pl.col(r) for r in reversed(RANKS)]),
         source_file=pl.lit("export.tsv"),
         source_line=pl.int_range(2, pl.len() + 2, dtype=pl.Int64),
-        species_set=pl.col("split").replace_strict(_SPECIES_SET),
+        species_set=pl.col("split").replace_strict(SPECIES_SET_OF_SPLIT),
         is_placeholder=pl.lit(False),
     )
     frame = frame.with_columns(split=pl.col("split").cast(SPLITS_SCHEMA["split"]))
