@@ -12,7 +12,8 @@ import hashlib
 import json
 import os
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -33,7 +34,9 @@ TOOLS: tuple[str, ...] = (
     "pydantic",
 )
 
-_CHUNK = 1 << 20
+_CHUNK = 8 << 20
+#: Threads that read and hash files at once (the machine target has 2 cores).
+_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -47,12 +50,22 @@ class Entry:
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex sha256 of a file, read in 1 MiB pieces (inputs can be many GB)."""
+    """Hex sha256 of a file, read in 8 MiB pieces into one reused buffer (inputs can be many GB)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while piece := handle.read(_CHUNK):
-            digest.update(piece)
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            digest.update(view[:size])
     return digest.hexdigest()
+
+
+def sha256_files(paths: Iterable[str | os.PathLike[str]]) -> dict[str, str]:
+    """sha256_file of each path, hashed in parallel threads (hashlib releases the GIL on large
+    pieces), largest file first so that the biggest one never starts last."""
+    unique = sorted({os.fspath(p) for p in paths}, key=lambda p: (-os.path.getsize(p), p))
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        return dict(zip(unique, pool.map(sha256_file, unique), strict=True))
 
 
 def config_digest(config: Mapping[str, Any]) -> str:
@@ -74,12 +87,27 @@ def row_count(path: str | os.PathLike[str]) -> int | None:
 
 def entry(path: str | os.PathLike[str], name: str) -> Entry:
     """The MANIFEST entry of the file at ``path``, listed as ``name``."""
-    return Entry(
-        path=name,
-        sha256=sha256_file(path),
-        size=os.path.getsize(path),
-        rows=row_count(path),
-    )
+    return entries([(name, path)])[0]
+
+
+def entries(files: Sequence[tuple[str, str | os.PathLike[str]]]) -> list[Entry]:
+    """The MANIFEST entries of ``files`` ((name, path) pairs), in that order.
+
+    Checksums and row counts of all files run together in parallel threads: the files are GBs,
+    and each is read by its checksum and, for a CSV, by its row count.
+    """
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        rows = {os.fspath(p): pool.submit(row_count, p) for _, p in files}
+        digests = sha256_files(p for _, p in files)
+        return [
+            Entry(
+                path=name,
+                sha256=digests[os.fspath(path)],
+                size=os.path.getsize(path),
+                rows=rows[os.fspath(path)].result(),
+            )
+            for name, path in files
+        ]
 
 
 def tool_versions() -> dict[str, str]:

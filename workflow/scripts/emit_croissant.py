@@ -8,11 +8,12 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 here = os.path.dirname(smk.output.croissant)
 
 with io.rule_log(smk.log[0]) as log:
+    digests = manifest.sha256_files(smk.input[key] for key in croissant.FILES)
     files = [
         croissant.ReleaseFile(
             id=file_id,
             path=os.path.relpath(smk.input[key], here).replace(os.sep, "/"),
-            sha256=manifest.sha256_file(smk.input[key]),
+            sha256=digests[smk.input[key]],
             encoding=encoding,
             description=description,
         )

@@ -16,11 +16,14 @@ def input_name(path: str) -> str:
 
 
 with io.rule_log(smk.log[0]) as log:
-    files = [
-        manifest.entry(path, os.path.relpath(path, release_dir).replace(os.sep, "/"))
+    release = [
+        (os.path.relpath(path, release_dir).replace(os.sep, "/"), path)
         for path in smk.input.release
     ]
-    inputs = [manifest.entry(path, input_name(path)) for path in sorted(set(smk.input.inputs))]
+    sources = [(input_name(path), path) for path in sorted(set(smk.input.inputs))]
+    # One call: the release files and the inputs (the largest file) are hashed side by side.
+    listed = manifest.entries([*release, *sources])
+    files, inputs = listed[: len(release)], listed[len(release) :]
     text = manifest.render(
         name=smk.params.release["name"],
         version=smk.params.release["version"],
