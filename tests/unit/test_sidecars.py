@@ -10,13 +10,14 @@ from hypothesis import strategies as st
 
 from curation import sidecars
 
-#: A real BIOSCAN-1M metadata file (PROVENANCE.md in that folder).
-REAL_BIOSCAN1M = Path(
-    "/work/shared/data/real/bioscan/bioscan1m_small_dataset_validation_metadata.tsv"
+#: A real BIOSCAN-1M metadata file (byte-exact copy; tests/data/README.md).
+REAL_BIOSCAN1M = (
+    Path(__file__).resolve().parents[1]
+    / "data" / "real" / "bioscan" / "bioscan1m_small_dataset_validation_metadata.tsv"
 )
 
 #: Real BIOSCAN-5M records (bioscan-ml/bioscan-browser public/sample-records.json, copied to
-#: /work/shared/data/real/bioscan/; see PROVENANCE.md there): Solr ENVELOPE(minX, maxX, maxY,
+#: tests/data/real/bioscan/; see tests/data/README.md): Solr ENVELOPE(minX, maxX, maxY,
 #: minY) crop box on a 1024 x 768 original, and the released cropped_area_fraction and
 #: cropped_scale_factor.  Our spec 7.4 computation must reproduce all 25.
 REAL_BOXES = """\

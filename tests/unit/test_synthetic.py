@@ -19,7 +19,9 @@ from curation import synthetic, synthetic_export
 from curation import synthetic_taxonomy as taxonomy_mod
 from schemas.tables import RANKS
 
-REAL_BCDM = Path("/work/shared/data/real/bcdm/bcdm_2025_Chironominae_Norway.tsv")
+REAL_BCDM = (
+    Path(__file__).resolve().parents[1] / "data" / "real" / "bcdm" / "bcdm_2025_Chironominae_Norway.tsv"
+)
 N_FULL = 5_150_850
 #: Table 2 labelled fractions (phylum .. species).
 PAPER_LABELLED = (1.0, 0.99922, 0.99692, 0.95766, 0.28588, 0.23817, 0.09185)
