@@ -8,6 +8,8 @@ from curation.ingest_codes import IngestError
 from curation.ingest_layouts import LAYOUTS, detect, parse_header
 from schemas.tables import RANKS, RELEASE_COLUMNS
 
+from .ingest_files import BCDM
+
 V4_SPECIMEN = [
     "processid",
     "sampleid",
@@ -17,17 +19,6 @@ V4_SPECIMEN = [
     "lon",
     "country",
     "province_state",
-]
-BCDM_2025 = [
-    "processid",
-    "sampleid",
-    "bin_uri",
-    *RANKS,
-    "nuc",
-    "marker_code",
-    "country/ocean",
-    "province/state",
-    "coord",
 ]
 
 
@@ -41,7 +32,7 @@ def header(names, separator="\t", bom=False):
     [
         (V4_SPECIMEN + ["markercode", "nucleotides"], "\t", "bold_v4_combined"),
         (V4_SPECIMEN, "\t", "bold_v4_specimen"),
-        (BCDM_2025, "\t", "bcdm"),
+        (BCDM, "\t", "bcdm"),
         (list(RELEASE_COLUMNS), ",", "bioscan5m_csv"),
         (["sampleid", "processid", "uri", "name", *RANKS, "nucraw"], "\t", "bioscan1m"),
         (["processid", *RANKS, "uri", "sampleid", "image_file"], "\t", "bioscan1m_prerelease"),
@@ -78,13 +69,13 @@ def test_bcdm_aliases_map_to_the_same_fields(country, province, sequence):
 
 
 def test_bom_is_stripped_and_reported():
-    parsed = header(BCDM_2025, bom=True)
+    parsed = header(BCDM, bom=True)
     assert parsed.bom and parsed.names[0] == "processid"
     assert detect("f.tsv", parsed).layout.name == "bcdm"
 
 
 def test_missing_required_column_names_column_and_file():
-    names = [name for name in BCDM_2025 if name != "species"]
+    names = [name for name in BCDM if name != "species"]
     with pytest.raises(IngestError) as caught:
         detect("data/x.tsv", header(names))
     assert (caught.value.file, caught.value.line, caught.value.field) == (
@@ -102,7 +93,7 @@ def test_unknown_layout_names_file_and_first_header_names():
 
 def test_duplicate_column_is_an_error():
     with pytest.raises(IngestError, match="more than once"):
-        detect("f.tsv", header(BCDM_2025 + ["species"]))
+        detect("f.tsv", header(BCDM + ["species"]))
 
 
 @pytest.mark.parametrize(
@@ -123,11 +114,11 @@ def test_blank_header_is_refused():
         parse_header("f.tsv", b"\r\n")
 
 
-@given(st.permutations(BCDM_2025))
+@given(st.permutations(BCDM))
 def test_column_order_never_changes_which_header_name_a_field_reads(names):
     columns = detect("f.tsv", header(names)).columns
     assert {field: name for field, (_, name) in columns.items()} == {
-        field: name for field, (_, name) in detect("f.tsv", header(BCDM_2025)).columns.items()
+        field: name for field, (_, name) in detect("f.tsv", header(BCDM)).columns.items()
     }
     assert all(names[index] == name for index, name in columns.values())
 
