@@ -5,8 +5,9 @@ records, every label from curation and the split and chunk from partitioning.  T
 must describe exactly the same specimens: a record without a split (or a split without a record)
 would silently vanish from, or appear in, the release, so any mismatch stops the build.
 
-The function accepts lazy inputs: at 5 M records the barcodes alone are several GB, and joining
-lazily means only the release itself is materialised, once.
+At 5 M records the barcodes alone are several GB.  The pipeline's three inputs are sorted by the
+same unique processids, so they are put side by side by position (no join, no string sort) and
+each column is held once; inputs that are not aligned that way are joined on processid instead.
 """
 
 from __future__ import annotations
