@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import shutil
 import subprocess
 import sys
@@ -44,19 +43,14 @@ def generated_export(records: int, seed: int) -> Path:
     return path
 
 
-def peak_rss_mb(time_v_output: str) -> float:
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", time_v_output)
-    return int(match.group(1)) / 1024 if match else float("nan")
-
-
-def run_workflow(export: Path, run_dir: Path, shards: int, cores: int) -> dict[str, float]:
-    """Build a release from ``export`` in ``run_dir``; return end-to-end wall s and peak RSS MB."""
+def run_workflow(export: Path, run_dir: Path, shards: int, cores: int) -> float:
+    """Build a release from ``export`` in ``run_dir``; return its end-to-end wall seconds."""
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     config = {"input": {"files": [str(export)]}, "shards": shards}
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config))
     command = [
-        "/usr/bin/time", "-v", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
+        "snakemake", "--snakefile", str(ROOT / "Snakefile"),
         "--directory", str(run_dir), "--configfile", str(run_dir / "config.yaml"),
         "--cores", str(cores), "--quiet", "all",
     ]
@@ -65,7 +59,7 @@ def run_workflow(export: Path, run_dir: Path, shards: int, cores: int) -> dict[s
     wall = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"workflow failed in {run_dir}:\n{done.stderr[-4000:]}")
-    return {"wall_s": wall, "peak_rss_mb": peak_rss_mb(done.stderr)}
+    return wall
 
 
 def rule_benchmarks(run_dir: Path) -> list[tuple[str, float, float]]:
@@ -93,16 +87,16 @@ def main() -> None:
     for records in args.records:
         export = generated_export(records, args.seed)
         run_dir = args.runs / f"{records}_shards{args.shards}"
-        total = run_workflow(export, run_dir, args.shards, args.cores)
+        wall = run_workflow(export, run_dir, args.shards, args.cores)
         rules = rule_benchmarks(run_dir)
         print(f"\n## {records:,} records, shards={args.shards}, cores={args.cores}")
         print(f"{'rule':<28}{'wall s':>10}{'max RSS MB':>12}")
         for name, seconds, rss in rules:
             print(f"{name:<28}{seconds:>10.1f}{rss:>12.0f}")
         peak_rule = max((rss for _, _, rss in rules), default=float("nan"))
-        print(f"{'end-to-end':<28}{total['wall_s']:>10.1f}{peak_rule:>12.0f}  (max over rules)")
+        print(f"{'end-to-end':<28}{wall:>10.1f}{peak_rule:>12.0f}  (max over rules)")
         print(f"input {export.stat().st_size / 2**30:.2f} GiB")
-        growth.append((records, total["wall_s"], peak_rule))
+        growth.append((records, wall, peak_rule))
 
     if len(growth) > 1:
         print("\n## growth")

@@ -18,7 +18,14 @@ from typing import TypeVar
 import polars as pl
 
 from curation import derive
-from schemas.tables import RANKS, RELEASE_PARQUET_SCHEMA, SPLIT_DTYPE, conform
+from schemas.tables import (
+    CURATED_SCHEMA,
+    RANKS,
+    RECORDS_SCHEMA,
+    RELEASE_PARQUET_SCHEMA,
+    SPLIT_DTYPE,
+    conform,
+)
 
 #: Tokens that ``pandas.read_csv`` turns into NaN by default (pandas' ``STR_NA_VALUES``).  A text
 #: value equal to one of them would be read back as missing by the BIOSCAN-5M client and by
@@ -50,32 +57,13 @@ _Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
 #: Byte length of the longest token.
 _LONGEST_NA_TOKEN = max(len(t.encode()) for t in PANDAS_NA_TOKENS)
 
-#: Columns the release takes from the ingested records.
-_RECORD_COLUMNS = (
-    "processid",
-    "sampleid",
-    "dna_barcode",
-    "country",
-    "province_state",
-    "coord-lat",
-    "coord-lon",
-    "image_measurement_value",
-    "area_fraction",
-    "scale_factor",
-    "index_bioscan_1M_insect",
-)
-#: Columns the release takes from the curated labels.
-_CURATED_COLUMNS = (
-    "processid",
-    "barcode_key",
-    "dna_bin",
-    *RANKS,
-    "taxon",
-    "inferred_ranks",
-    "label_was_reworded",
-    "label_was_inferred",
-    "label_was_dropped",
-    "bin_conflict",
+#: Columns the release takes from the curated labels: all of them.
+_CURATED_COLUMNS = tuple(CURATED_SCHEMA)
+#: Columns the release takes from the ingested records: its own that curation did not replace.
+_RECORD_COLUMNS = tuple(
+    c
+    for c in RECORDS_SCHEMA
+    if c in RELEASE_PARQUET_SCHEMA and (c == "processid" or c not in CURATED_SCHEMA)
 )
 _FLOAT_COLUMNS = (
     "coord-lat",
