@@ -209,22 +209,64 @@ def barcode_keys(barcodes: pl.Series) -> pl.Series:
     """``barcode_key`` of each barcode: the 0-based dense rank, in byte order, of the barcode
     without leading and trailing N (DECISIONS.md "Barcode key").
 
-    One sort, no hashing.  Only the few barcodes that start or end with N are stripped
-    (stripping the whole column would copy every barcode), and the single-threaded arg-sort is
-    the cheapest (the parallel one costs more CPU than it saves on 2 cores).
+    Only the few barcodes that start or end with N are stripped (stripping the whole column
+    would copy every barcode).  Sorting all barcodes is slow: about half are repeats, and two
+    equal 650-byte barcodes are compared to their last byte.  So the rows are first grouped by
+    value through a hash (fast, and only a grouping aid: the key is the rank, which does not
+    depend on it), and only one barcode of each group is sorted.
     """
     key = barcodes.alias("_key")
     padded = (key.str.starts_with("N") | key.str.ends_with("N")).arg_true()
     if not padded.is_empty():
         key = key.clone().scatter(padded, key.gather(padded).str.strip_chars("N"))
-    by_key = key.to_frame().select(pl.arg_sort_by("_key", multithreaded=False)).to_series()
-    ordered = key.gather(by_key)
-    # neighbours compared through zero-copy slices (a shift would copy the views)
-    differs = ordered.slice(1) != ordered.slice(0, max(ordered.len() - 1, 0))
-    rank = pl.concat([pl.Series([0], dtype=pl.UInt32), differs.cum_sum().cast(pl.UInt32)])
-    rank = rank.head(ordered.len())
-    keys = pl.repeat(0, barcodes.len(), dtype=pl.UInt32, eager=True)
-    return keys.scatter(by_key, rank).alias("barcode_key")
+    rows, group = _value_groups(key)
+    firsts = rows.filter(_starts(group))  # the first row of each group, in group order
+    # the groups' barcodes in row order, so that the sort reads them from memory in sequence
+    by_row = firsts.arg_sort()
+    distinct = key.gather(firsts.gather(by_row))
+    by_text = distinct.arg_sort()
+    rank = _starts(distinct.gather(by_text)).cum_sum().cast(pl.UInt32) - 1
+    distinct_rank = _zeros(distinct.len()).scatter(by_text, rank)
+    group_rank = _zeros(distinct.len()).scatter(by_row, distinct_rank)
+    keys = _zeros(key.len())
+    return keys.scatter(rows, group_rank.gather(group)).alias("barcode_key")
+
+
+def _value_groups(key: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Rows ordered so that equal values are neighbours, and a group number per position.
+
+    Rows are ordered by the value's hash; a new group starts wherever the hash or the value
+    changes.  A hash collision can only split one value into several groups (never merge two
+    values), and :func:`barcode_keys` ranks equal values equally, so the keys stay exact.
+    """
+    frame = key.to_frame().with_columns(
+        _grouping_hash(pl.col("_key")).alias("_hash"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW),
+    )
+    by_hash = frame.sort("_hash", _ROW)
+    rows = by_hash.get_column(_ROW)
+    changes = _starts(by_hash.get_column("_hash")) | _starts(by_hash.get_column("_key"))
+    return rows, changes.cum_sum().cast(pl.UInt32) - 1
+
+
+def _zeros(length: int) -> pl.Series:
+    return pl.repeat(0, length, dtype=pl.UInt32, eager=True)
+
+
+def _grouping_hash(value: pl.Expr) -> pl.Expr:
+    """The hash that groups equal barcodes (a separate function so a test can force collisions)."""
+    return value.hash()
+
+
+def _starts(series: pl.Series) -> pl.Series:
+    """True where a value differs from the one before it (the first is a start).
+
+    Neighbours are compared through zero-copy slices: a shift would copy string views.
+    """
+    if series.is_empty():
+        return pl.Series(series.name, [], dtype=pl.Boolean)
+    differs = series.slice(1) != series.slice(0, series.len() - 1)
+    return pl.concat([pl.Series(series.name, [True]), differs])
 
 
 def _rejects(

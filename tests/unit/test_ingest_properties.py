@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from curation import ingest as ingest_module
 from curation.ingest import barcode_keys, ingest
 from tests.unit.ingest_files import BARCODE, BCDM, bcdm_row
 
@@ -136,3 +138,18 @@ def test_barcode_keys_are_a_dense_rank_of_the_n_stripped_barcode(barcodes):
     stripped = [barcode.strip("N") for barcode in barcodes]
     ranks = {key: rank for rank, key in enumerate(sorted(set(stripped)))}
     assert keys == [ranks[key] for key in stripped]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ACGN", min_size=1, max_size=6), max_size=30),
+    st.integers(min_value=1, max_value=3),
+)
+def test_barcode_keys_do_not_depend_on_the_grouping_hash(barcodes, buckets):
+    """Hash collisions (forced: every value into one of a few buckets) change nothing."""
+    stripped = [barcode.strip("N") for barcode in barcodes]
+    ranks = {key: rank for rank, key in enumerate(sorted(set(stripped)))}
+    expected = [ranks[key] for key in stripped]
+    colliding = lambda value: value.str.len_bytes().cast(pl.UInt64) % buckets
+    with mock.patch.object(ingest_module, "_grouping_hash", colliding):
+        assert barcode_keys(pl.Series(barcodes, dtype=pl.String)).to_list() == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import runpy
 from pathlib import Path
@@ -14,12 +15,13 @@ from tests.conftest import ROOT
 from tests.unit.ingest_files import bcdm_row, write_export
 
 SCRIPT = ROOT / "workflow" / "scripts" / "ingest.py"
-OUTPUTS = ("records", "labels", "rejects", "issues", "summary")
+OUTPUTS = ("records", "labels", "rejects", "issues", "summary", "checksums")
 
 
 def run_script(tmp_path: Path, exports: list[str]) -> dict[str, Path]:
+    json_outputs = ("summary", "checksums")
     outputs = {
-        name: tmp_path / "out" / f"{name}.{'json' if name == 'summary' else 'parquet'}"
+        name: tmp_path / "out" / f"{name}.{'json' if name in json_outputs else 'parquet'}"
         for name in OUTPUTS
     }
     snakemake = SimpleNamespace(
@@ -38,6 +40,16 @@ def test_script_writes_every_output(tmp_path):
     assert pl.read_parquet(outputs["records"])["processid"].to_list() == ["PROC001-24"]
     assert pl.read_parquet(outputs["rejects"])["reason"].to_list() == ["no_barcode"]
     assert json.loads(outputs["summary"].read_text())["rows_read"] == 2
+    checksums = json.loads(outputs["checksums"].read_text())
+    data = Path(export).read_bytes()
+    assert checksums == [
+        {
+            "path": export,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "rows": None,
+        }
+    ]
 
 
 def test_bad_input_is_one_line_on_stderr_and_no_output(tmp_path, capsys):

@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,6 +37,31 @@ def test_entry_has_sha256_size_and_rows(tmp_path):
     assert entries["t.csv"].rows == 2  # the quoted newline is inside a field
     assert entries["t.parquet"].rows == 5
     assert entries["notes.md"].rows is None
+
+
+def test_measured_entries_stand_in_for_hashing_and_name_the_file_as_listed(tmp_path, staging):
+    data = tmp_path / "data.csv"
+    data.write_text("a\n1\n2\n")
+    other = tmp_path / "other.md"
+    other.write_text("# other\n")
+    sidecar = tmp_path / "checksums.json"
+    manifest.save_measured([manifest.measure(data, rows=2)], sidecar)
+    measured = manifest.load_measured(sidecar)
+    listed = manifest.entries([("csv/data.csv", data), ("other.md", other)], measured)
+    assert listed == [
+        manifest.Entry("csv/data.csv", hashlib.sha256(data.read_bytes()).hexdigest(), 6, 2),
+        manifest.entry(other, "other.md"),
+    ]
+
+
+def test_a_file_changed_after_it_was_measured_is_refused(tmp_path, staging):
+    data = tmp_path / "data.csv"
+    data.write_text("a\n1\n")
+    sidecar = tmp_path / "checksums.json"
+    manifest.save_measured([manifest.measure(data, rows=1)], sidecar)
+    data.write_text("a\n1\n2\n")
+    with pytest.raises(ValueError, match="changed after it was checksummed"):
+        manifest.load_measured(sidecar)
 
 
 def test_sha256_of_a_large_file_is_read_in_pieces(tmp_path):

@@ -69,12 +69,6 @@ SYNTHETIC = synthetic_inputs(400, seed=11)
 RELEASE = emit.assemble(SYNTHETIC["records"], SYNTHETIC["curated"], SYNTHETIC["splits"])
 
 
-@pytest.fixture
-def staging(tmp_path, monkeypatch):
-    monkeypatch.setenv("CURATION_STAGING_DIR", str(tmp_path / "staging"))
-    return tmp_path
-
-
 def client_read(path, **kwargs):
     """What ``bioscan_dataset.load_bioscan5m_metadata()`` does before any filtering."""
     return pd.read_csv(path, **{"dtype": CLIENT_DTYPES, **kwargs})

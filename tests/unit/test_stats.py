@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation import emit, stats, stats_format
+from curation.ingest import barcode_keys
 from schemas.tables import RANKS, RULES, SPLITS
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 
@@ -262,3 +263,18 @@ def test_markdown_formats_for_display_only():
         assert f"## {title}" in text and f"`{name}.csv`" in text
     table3 = text.split("## " + stats.TABLES["table3"])[1]
     assert "| unknown | pretrain |" in table3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="ACN", min_size=1, max_size=5)), max_size=30))
+def test_sequence_ids_are_equal_exactly_for_equal_sequences(barcodes):
+    """The integer that stands for a barcode in the counts identifies it exactly, N-padded
+    variants of one barcode key included."""
+    series = pl.Series("dna_barcode", barcodes, dtype=pl.String)
+    keys = barcode_keys(series.fill_null(""))
+    ids = stats.sequence_ids(pl.DataFrame([series, keys])).to_list()
+    for i, a in enumerate(barcodes):
+        assert (ids[i] is None) == (a is None)
+        for j, b in enumerate(barcodes):
+            if a is not None and b is not None:
+                assert (ids[i] == ids[j]) == (a == b)

@@ -20,6 +20,7 @@ rule emit_metadata:
         changes=RELEASE_FILES["changes"],
         rejects=RELEASE_FILES["rejects"],
         issues=RELEASE_FILES["issues"],
+        checksums=f"{W}/emit/metadata_checksums.json",
     params:
         release=CFG.release.model_dump(),
         config=CFG.release_settings(),
@@ -43,6 +44,7 @@ rule emit_croissant:
         changes=RELEASE_FILES["changes"],
         rejects=RELEASE_FILES["rejects"],
         issues=RELEASE_FILES["issues"],
+        checksums=f"{W}/emit/metadata_checksums.json",
         code=code("emit_croissant"),
     output:
         croissant=RELEASE_FILES["croissant"],
@@ -99,6 +101,8 @@ rule emit_manifest:
             corrections_table(),
             *filter(None, [CFG.input.bioscan1m_metadata, CFG.input.bounding_boxes]),
         ],
+        # checksums of the large files, taken by the jobs that wrote (or read) them
+        measured=[f"{W}/emit/metadata_checksums.json", f"{W}/ingest/input_checksums.json"],
         code=code("emit_manifest"),
     output:
         manifest=RELEASE_FILES["manifest"],

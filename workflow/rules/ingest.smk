@@ -34,6 +34,7 @@ rule ingest:
         rejects=f"{W}/ingest/rejects.parquet",
         issues=f"{W}/ingest/issues.parquet",
         summary=f"{W}/ingest/summary.json",
+        checksums=f"{W}/ingest/input_checksums.json",
     params:
         target_marker=CFG.input.target_marker,
     log:

@@ -8,12 +8,13 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 here = os.path.dirname(smk.output.croissant)
 
 with io.rule_log(smk.log[0]) as log:
-    digests = manifest.sha256_files(smk.input[key] for key in croissant.FILES)
+    # the files' writer checksummed them (and load_measured checks they have not changed since)
+    measured = manifest.load_measured(smk.input.checksums)
     files = [
         croissant.ReleaseFile(
             id=file_id,
             path=os.path.relpath(smk.input[key], here).replace(os.sep, "/"),
-            sha256=digests[smk.input[key]],
+            sha256=measured[smk.input[key]].sha256,
             encoding=encoding,
             description=description,
         )

@@ -1,4 +1,11 @@
-"""Rule emit_metadata: assemble the release; write its CSV, Parquet and provenance tables."""
+"""Rule emit_metadata: assemble the release; write its CSV, Parquet and provenance tables.
+
+The CSV (bound by the disk: 4 GB at 5 M records) and the Parquet file (bound by zstd) are written
+side by side in two threads, and each file is checksummed as soon as it is written, while it is
+still in the page cache; the Croissant and MANIFEST rules take those checksums from the sidecar.
+"""
+
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -52,10 +59,20 @@ with io.rule_log(smk.log[0]) as log:
         log.error("%s", err)
         raise SystemExit(f"emit_metadata: {err}") from None
     row_group_size = release_cfg["parquet_row_group_size"]
-    release_writers.write_csv(release, smk.output.csv)
-    release_writers.write_parquet(
-        release, smk.output.parquet, row_group_size=row_group_size, metadata=metadata("release")
-    )
+
+    def write_release_csv() -> manifest.Entry:
+        release_writers.write_csv(release, smk.output.csv)
+        return manifest.measure(smk.output.csv, release.height)
+
+    def write_release_parquet() -> manifest.Entry:
+        release_writers.write_parquet(
+            release, smk.output.parquet, row_group_size=row_group_size, metadata=metadata("release")
+        )
+        return manifest.measure(smk.output.parquet, release.height)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writes = [pool.submit(write_release_csv), pool.submit(write_release_parquet)]
+        measured = [write.result() for write in writes]
     tables = {
         "changes": conform(io.read_parquet(smk.input.changes), CHANGES_SCHEMA),
         "rejects": conform(io.read_parquet(smk.input.rejects), REJECTS_SCHEMA).sort(
@@ -69,6 +86,8 @@ with io.rule_log(smk.log[0]) as log:
         release_writers.write_parquet(
             table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)
         )
+        measured.append(manifest.measure(smk.output[name], table.height))
+    manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
         release.height,
