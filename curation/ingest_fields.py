@@ -69,7 +69,7 @@ def clean_rows(raw: pl.LazyFrame, columns: ColumnMap, target_marker: str) -> pl.
     frame = raw.with_columns(
         _trimmed_or_missing(pl.col(name), tokens).alias(name)
         for name in columns.columns
-        if name not in LABELS
+        if name not in LABELS and name != "sequence"
     )
     frame = _gapless(frame, columns, tokens, target_marker)
     frame = _coordinates(frame, columns)
@@ -87,22 +87,27 @@ def _trimmed_or_missing(value: pl.Expr, tokens: list[str]) -> pl.Expr:
 def _gapless(
     frame: pl.LazyFrame, columns: ColumnMap, tokens: list[str], target_marker: str
 ) -> pl.LazyFrame:
-    """``sequence`` -> ``dna_barcode`` with the ``-`` gaps removed, and ``_plain``: whether that
-    is already clean (upper-case IUPAC only), as it is for nearly every real row.
+    """``sequence`` -> ``dna_barcode``, and ``_plain``: whether it is already clean (upper-case
+    IUPAC only, so no whitespace and no ``-`` gap), as it is for nearly every real row.
 
-    The barcode of a row of another marker is dropped at once: that row will be rejected, and
-    at 5 M rows its bytes matter.
+    A plain sequence is its own barcode (or a missing-value token such as ``NA``); the others are
+    cleaned by :func:`_finish_sequences`.  Trimming or removing gaps here would copy every
+    sequence, which at 5 M rows is seconds of CPU.  The barcode of a row of another marker is
+    dropped at once: that row will be rejected, and at 5 M rows its bytes matter.
     """
     if "sequence" not in columns.columns:
         return frame.with_columns(
             pl.lit(None, pl.String).alias("dna_barcode"), pl.lit(None, pl.Boolean).alias(_PLAIN)
         )
-    gapless = pl.col("sequence").str.replace_all("-", "", literal=True)
+    sequence = pl.col("sequence")
     if columns.layout.has_marker:
         marker = pl.col("marker_code").str.strip_chars()
-        gapless = pl.when(marker.is_in(tokens) | (marker == target_marker)).then(gapless)
-    frame = frame.with_columns(gapless.alias("dna_barcode")).drop("sequence")
-    return frame.with_columns((~pl.col("dna_barcode").str.contains(f"[^{IUPAC}]")).alias(_PLAIN))
+        sequence = pl.when(marker.is_in(tokens) | (marker == target_marker)).then(sequence)
+    frame = frame.with_columns(sequence.alias("dna_barcode")).drop("sequence")
+    barcode = pl.col("dna_barcode")
+    frame = frame.with_columns((~barcode.str.contains(f"[^{IUPAC}]")).alias(_PLAIN))
+    token = pl.col(_PLAIN) & barcode.is_in(tokens)
+    return frame.with_columns(pl.when(~token).then(barcode).alias("dna_barcode"))
 
 
 def _coordinates(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
@@ -194,8 +199,9 @@ def finish(
     categorical) and the issues (INGEST_ISSUES_SCHEMA less ``source_file``).
     """
     names = {field: name for field, (_, name) in columns.columns.items()}
-    rows, label_issues = _clean_labels(rows, names, missing_tokens(columns))
-    rows, invalid = _finish_sequences(rows)
+    tokens = missing_tokens(columns)
+    rows, label_issues = _clean_labels(rows, names, tokens)
+    rows, invalid = _finish_sequences(rows, tokens)
     rows = rows.with_columns(_reason(invalid, columns.layout.has_marker, target_marker))
     found = [label_issues]
     coordinates = rows.filter(pl.col(_COORD_ISSUE).is_not_null())
@@ -267,10 +273,11 @@ def _repair_issues(
     ]
 
 
-def _finish_sequences(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
-    """Clean the unusual sequences: drop whitespace and ``.``, upper-case; never truncate.
+def _finish_sequences(rows: pl.DataFrame, tokens: list[str]) -> tuple[pl.DataFrame, pl.Series]:
+    """Clean the sequences that are not plain: trim, a missing-value token becomes null, drop
+    ``-`` gaps, whitespace and ``.``, upper-case; never truncate.
 
-    Only the rows that are not plain pay for the regex: they are gathered, cleaned and
+    Only the rows that are not plain pay for the rewrite: they are gathered, cleaned and
     scattered back (an unused ``when`` branch would still be computed for every row).  Returns
     the rows and a mask of barcodes with characters outside IUPAC.
     """
@@ -279,8 +286,17 @@ def _finish_sequences(rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     if unusual.is_empty():
         return rows.drop(_PLAIN), invalid
     barcode = rows.get_column("dna_barcode")
-    cleaned = barcode.gather(unusual).str.replace_all(r"[\s.]+", "").str.to_uppercase()
-    invalid = invalid.scatter(unusual, cleaned.str.contains(f"[^{IUPAC}]"))
+    trimmed = barcode.gather(unusual).str.strip_chars()
+    cleaned = (
+        pl.select(
+            pl.when(~pl.lit(trimmed).is_in(tokens)).then(
+                pl.lit(trimmed).str.replace_all(r"[\s.\-]+", "").str.to_uppercase()
+            )
+        )
+        .to_series()
+        .alias("dna_barcode")
+    )
+    invalid = invalid.scatter(unusual, cleaned.str.contains(f"[^{IUPAC}]").fill_null(False))
     return rows.drop(_PLAIN).with_columns(barcode.clone().scatter(unusual, cleaned)), invalid
 
 

@@ -155,6 +155,10 @@ def test_long_sequences_are_never_truncated(tmp_path):
     ("nuc", "reason", "detail"),
     [
         ("None", "no_barcode", "no sequence"),
+        ("NA", "no_barcode", "no sequence"),  # a token made of IUPAC letters
+        (" NA ", "no_barcode", "no sequence"),
+        ("nan", "no_barcode", "no sequence"),
+        ("   ", "no_barcode", "no sequence"),
         ("----", "no_barcode", "no sequence"),
         ("NNN-NN", "no_barcode", "only N"),
         ("ACGTXACGT*", "invalid_barcode", "characters outside IUPAC: X*"),

@@ -43,6 +43,14 @@ def code(script):
     return closure(root, [root / "workflow" / "scripts" / f"{script}.py"])
 
 
+def labels_of_shard(wildcards):
+    """The labels of one shard.  With a single shard there is nothing to split: it is the
+    ingested labels table itself (shard_labels would only copy it)."""
+    if CFG.shards == 1:
+        return f"{W}/ingest/labels.parquet"
+    return f"{W}/shards/{wildcards.shard}/labels.parquet"
+
+
 def input_files():
     """The raw exports to ingest: the configured files, or the generator's export."""
     if CFG.input.files:

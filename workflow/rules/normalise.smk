@@ -46,7 +46,7 @@ rule variant_map:
 
 rule normalise:
     input:
-        labels=f"{W}/shards/{{shard}}/labels.parquet",
+        labels=labels_of_shard,
         variant_map=f"{W}/normalise/variant_map.parquet",
         corrections=corrections_table(),
         code=code("normalise"),
