@@ -61,6 +61,8 @@ WORK = {
     "input_checksums": f"{W}/ingest/input_checksums.json",
     "metadata_checksums": f"{W}/emit/metadata_checksums.json",
 }
+#: The statistics tables emit_metadata computes for emit_stats.
+STATS_WORK = {f"stats_{name}": f"{W}/emit/stats/{name}.parquet" for name in stats.TABLES}
 PARAMS = {"release": CFG.release.model_dump(), "config": CFG.model_dump(mode="json")}
 
 
@@ -110,7 +112,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
                 "bioscan1m": [],
                 "bounding_boxes": [],
             },
-            {**metadata, "checksums": WORK["metadata_checksums"]},
+            {**metadata, "checksums": WORK["metadata_checksums"], **STATS_WORK},
             PARAMS,
         )
         run_script(
@@ -125,7 +127,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
         run_script(
             "emit_stats",
             {
-                **{k: metadata[k] for k in ("parquet", "changes", "rejects", "issues")},
+                **{f"table_{k.removeprefix('stats_')}": v for k, v in STATS_WORK.items()},
                 **{k: WORK[k] for k in ("ingest_summary", "curation_summary", "partition_checks")},
             },
             stats_outputs,

@@ -1,6 +1,7 @@
-# Stage 6: the release.  emit_metadata assembles records + curated labels + splits and writes
-# the CSV and Parquet files; the Croissant description, the statistics with the quality report,
-# and the MANIFEST are built from those files.  Every file is written atomically.
+# Stage 6: the release.  emit_metadata assembles records + curated labels + splits, writes the
+# CSV and Parquet files and computes the statistics; the Croissant description, the statistics
+# files with the quality report, and the MANIFEST are built from its outputs.  Every file is
+# written atomically.
 
 
 rule emit_metadata:
@@ -21,6 +22,7 @@ rule emit_metadata:
         rejects=RELEASE_FILES["rejects"],
         issues=RELEASE_FILES["issues"],
         checksums=f"{W}/emit/metadata_checksums.json",
+        **{f"stats_{name}": f"{W}/emit/stats/{name}.parquet" for name in STATS_TABLES},
     params:
         release=CFG.release.model_dump(),
         config=CFG.release_settings(),
@@ -65,10 +67,7 @@ rule emit_croissant:
 
 rule emit_stats:
     input:
-        parquet=RELEASE_FILES["parquet"],
-        changes=RELEASE_FILES["changes"],
-        rejects=RELEASE_FILES["rejects"],
-        issues=RELEASE_FILES["issues"],
+        **{f"table_{name}": f"{W}/emit/stats/{name}.parquet" for name in STATS_TABLES},
         ingest_summary=f"{W}/ingest/summary.json",
         curation_summary=f"{W}/curation/summary.json",
         partition_checks=f"{W}/partition/checks.json",
@@ -84,9 +83,9 @@ rule emit_stats:
         f"{W}/logs/emit_stats.log",
     benchmark:
         f"{W}/benchmarks/emit_stats.tsv"
-    threads: CFG.threads
+    threads: 1
     resources:
-        mem_mb=6000,
+        mem_mb=1000,
     conda:
         "../envs/pipeline.yaml"
     script:

@@ -1,15 +1,18 @@
-"""Rule emit_metadata: assemble the release; write its CSV, Parquet and provenance tables.
+"""Rule emit_metadata: assemble the release; write its CSV, Parquet and provenance tables, and
+compute its statistics.
 
-The CSV (bound by the disk: 4 GB at 5 M records) and the Parquet file (bound by zstd) are written
-side by side in two threads, and each file is checksummed as soon as it is written, while it is
-still in the page cache; the Croissant and MANIFEST rules take those checksums from the sidecar.
+The release is in memory only here, so this is where it is counted (emit_stats formats the
+tables).  The CSV (bound by the disk: 4 GB at 5 M records) and the Parquet file (bound by zstd)
+are written side by side in two threads while the statistics are computed, and each file is
+checksummed as soon as it is written, while it is still in the page cache; the Croissant and
+MANIFEST rules take those checksums from the sidecar.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from curation import emit, io, manifest, release_writers, sidecars
+from curation import emit, io, manifest, release_writers, sidecars, stats
 from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -70,9 +73,6 @@ with io.rule_log(smk.log[0]) as log:
         )
         return manifest.measure(smk.output.parquet, release.height)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        writes = [pool.submit(write_release_csv), pool.submit(write_release_parquet)]
-        measured = [write.result() for write in writes]
     tables = {
         "changes": conform(io.read_parquet(smk.input.changes), CHANGES_SCHEMA),
         "rejects": conform(io.read_parquet(smk.input.rejects), REJECTS_SCHEMA).sort(
@@ -82,6 +82,12 @@ with io.rule_log(smk.log[0]) as log:
             list(INGEST_ISSUES_SCHEMA), nulls_last=True, maintain_order=True
         ),
     }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writes = [pool.submit(write_release_csv), pool.submit(write_release_parquet)]
+        statistics = stats.compute(release, tables["changes"], tables["rejects"], tables["issues"])
+        measured = [write.result() for write in writes]
+    for name, table in statistics.items():
+        io.write_parquet(table, smk.output[f"stats_{name}"])
     for name, table in tables.items():
         release_writers.write_parquet(
             table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)

@@ -1,11 +1,12 @@
-"""Rule emit_stats: the statistics tables (CSV + Markdown) and the HTML quality report."""
+"""Rule emit_stats: the statistics tables (CSV + Markdown) and the HTML quality report.
+
+The tables were computed by emit_metadata, where the release is in memory; this rule writes them
+out and checks the counts against the stage summaries.
+"""
 
 import json
 
-import polars as pl
-
 from curation import io, report, stats, stats_format
-from schemas.tables import RELEASE_PARQUET_SCHEMA, conform
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -21,13 +22,7 @@ def load_json(path: str):
 
 
 with io.rule_log(smk.log[0]) as log:
-    release = conform(pl.scan_parquet(smk.input.parquet), RELEASE_PARQUET_SCHEMA)
-    tables = stats.compute(
-        release,
-        pl.scan_parquet(smk.input.changes),
-        pl.scan_parquet(smk.input.rejects),
-        pl.scan_parquet(smk.input.issues),
-    )
+    tables = {name: io.read_parquet(smk.input[f"table_{name}"]) for name in stats.TABLES}
     for name, table in tables.items():
         with io.atomic_output(smk.output[f"stats_{name}"]) as tmp:
             table.write_csv(tmp, line_terminator="\n")
