@@ -175,10 +175,12 @@ def _assemble_aligned(
     the columns are reordered one at a time, each unordered one freed before the next: the
     barcodes (most of the 5 M records' bytes) are held once.
     """
+    # Read with the streaming engine: it decodes the barcodes of several row groups at once
+    # (the default engine decodes one column on one thread: 2 s more at 5 M records).
     parts = [
-        inputs["records"].select(_RECORD_COLUMNS).collect(),
-        inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(),
-        inputs["splits"].select("split", "chunk").collect(),
+        inputs["records"].select(_RECORD_COLUMNS).collect(engine="streaming"),
+        inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(engine="streaming"),
+        inputs["splits"].select("split", "chunk").collect(engine="streaming"),
     ]
     # Eager from here: the streaming engine would cut the columns into morsels, copying bytes.
     parts[0] = _with_side_fields(parts[0], bioscan1m_index, crop_measures)
