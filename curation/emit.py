@@ -5,9 +5,11 @@ records, every label from curation and the split and chunk from partitioning.  T
 must describe exactly the same specimens: a record without a split (or a split without a record)
 would silently vanish from, or appear in, the release, so any mismatch stops the build.
 
-At 5 M records the barcodes alone are several GB.  The pipeline's three inputs are sorted by the
-same unique processids, so they are put side by side by position (no join, no string sort) and
-each column is held once; inputs that are not aligned that way are joined on processid instead.
+At 5 M records the barcodes alone are several GB.  Ingest stores each distinct sequence once
+(``curation.barcodes``); a record's ``dna_barcode`` is joined back here from its key, as a view
+of that one copy.  The pipeline's three record-level inputs are sorted by the same unique
+processids, so they are put side by side by position (no join, no string sort) and each column is
+held once; inputs that are not aligned that way are joined on processid instead.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TypeVar
 import polars as pl
 
 from curation import derive
+from curation.barcodes import dna_barcodes
 from schemas.tables import (
     CURATED_SCHEMA,
     RANKS,
@@ -88,11 +91,14 @@ def assemble(
     records: pl.DataFrame | pl.LazyFrame,
     curated: pl.DataFrame | pl.LazyFrame,
     splits: pl.DataFrame | pl.LazyFrame,
+    barcodes: pl.DataFrame | pl.LazyFrame,
     *,
     bioscan1m_index: pl.DataFrame | None = None,
     crop_measures: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The release (RELEASE_PARQUET_SCHEMA), sorted by split in release order, then processid.
+
+    ``barcodes`` holds the sequence of every barcode key of the records (BARCODES_SCHEMA).
 
     ``bioscan1m_index`` (processid, index_bioscan_1M_insect) and ``crop_measures`` (processid,
     area_fraction, scale_factor) are the derived fields of the configured side files
@@ -102,10 +108,11 @@ def assemble(
     """
     inputs = {"records": records.lazy(), "curated": curated.lazy(), "splits": splits.lazy()}
     ids = {name: frame.select("processid").collect()["processid"] for name, frame in inputs.items()}
+    sequences = _sequences(barcodes.lazy())
     if _aligned(list(ids.values())):
-        release = _assemble_aligned(inputs, bioscan1m_index, crop_measures)
+        release = _assemble_aligned(inputs, sequences, bioscan1m_index, crop_measures)
     else:
-        release = _assemble_joined(inputs, bioscan1m_index, crop_measures)
+        release = _assemble_joined(inputs, sequences, bioscan1m_index, crop_measures)
         heights = {name: ids[name].len() for name in inputs}
         # Inputs of equal height whose inner join has that height with unique processids hold
         # the same specimens once each; only otherwise are the (slower) diagnostics needed.
@@ -117,6 +124,34 @@ def assemble(
             _check_same_specimens(inputs)
     check_values(release)
     return release
+
+
+def _sequences(barcodes: pl.LazyFrame) -> pl.Series:
+    """The barcode sequences indexed by key, from a table of one row per key 0, 1, … n-1."""
+    table = barcodes.select("barcode_key", "sequence").collect(engine="streaming")
+    if not table["barcode_key"].is_sorted():
+        table = table.sort("barcode_key")
+    expected = pl.int_range(table.height, dtype=pl.UInt32, eager=True)
+    keys = table["barcode_key"]
+    if keys.null_count() or not (keys == expected).all():
+        raise ReleaseError(
+            "the barcode table is not one row per barcode key 0 to n-1: "
+            f"{table.height} rows, keys {keys.min()} to {keys.max()}, "
+            f"{keys.n_unique()} distinct"
+        )
+    if (n := table["sequence"].null_count()) > 0:
+        raise ReleaseError(f"the barcode table has {n} keys without a sequence")
+    return table["sequence"].rechunk()
+
+
+def _barcode_column(keys: pl.Series, padded: pl.Series, sequences: pl.Series) -> pl.Series:
+    """``dna_barcode`` of the records with these ``barcode_key``s and ``padded_barcode``s."""
+    if (n := (keys >= sequences.len()).sum()) or keys.null_count():
+        raise ReleaseError(
+            f"{n + keys.null_count()} records have a barcode key that is not in the barcode "
+            f"table ({sequences.len()} keys)"
+        )
+    return dna_barcodes(keys, padded, sequences)
 
 
 def _aligned(ids: Sequence[pl.Series]) -> bool:
@@ -165,6 +200,7 @@ def _release_columns(frame: _Frame) -> _Frame:
 
 def _assemble_aligned(
     inputs: Mapping[str, pl.LazyFrame],
+    sequences: pl.Series,
     bioscan1m_index: pl.DataFrame | None,
     crop_measures: pl.DataFrame | None,
 ) -> pl.DataFrame:
@@ -173,17 +209,17 @@ def _assemble_aligned(
 
     A one-chunk text column is gathered by copying its 16-byte string views, not its bytes, and
     the columns are reordered one at a time, each unordered one freed before the next: the
-    barcodes (most of the 5 M records' bytes) are held once.
+    barcode sequences (most of the release's bytes) are held once.
     """
-    # Read with the streaming engine: it decodes the barcodes of several row groups at once
-    # (the default engine decodes one column on one thread: 2 s more at 5 M records).
+    records = inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode").collect()
     parts = [
-        inputs["records"].select(_RECORD_COLUMNS).collect(engine="streaming"),
-        inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(engine="streaming"),
-        inputs["splits"].select("split", "chunk").collect(engine="streaming"),
+        records.drop("padded_barcode"),
+        inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(),
+        inputs["splits"].select("split", "chunk").collect(),
     ]
-    # Eager from here: the streaming engine would cut the columns into morsels, copying bytes.
-    parts[0] = _with_side_fields(parts[0], bioscan1m_index, crop_measures)
+    barcode = _barcode_column(parts[1]["barcode_key"], records["padded_barcode"], sequences)
+    del records
+    parts[0] = _with_side_fields(parts[0].with_columns(barcode), bioscan1m_index, crop_measures)
     unordered = conform(
         _release_columns(pl.concat(parts, how="horizontal")), RELEASE_PARQUET_SCHEMA
     )
@@ -199,19 +235,13 @@ def _assemble_aligned(
 
 def _assemble_joined(
     inputs: Mapping[str, pl.LazyFrame],
+    sequences: pl.Series,
     bioscan1m_index: pl.DataFrame | None,
     crop_measures: pl.DataFrame | None,
 ) -> pl.DataFrame:
     """The release of inputs in any row order, joined on processid and sorted."""
-    # The barcodes are most of the bytes (5 M x ~660): they stay out of the join and the sort,
-    # which would hold them twice, and are gathered into release order at the end by the row
-    # each record had in its input.  On one chunk a gather (or sort) copies string views, not
-    # sequence bytes; on several chunks polars copies the bytes, hence the rechunk.
-    numbered = inputs["records"].with_row_index("_row")
     base = _with_side_fields(
-        numbered.select("_row", *(c for c in _RECORD_COLUMNS if c != "dna_barcode")),
-        bioscan1m_index,
-        crop_measures,
+        inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode"), bioscan1m_index, crop_measures
     )
     release = _release_columns(
         base.join(inputs["curated"].select(_CURATED_COLUMNS), on="processid", how="inner").join(
@@ -219,10 +249,8 @@ def _assemble_joined(
         )
     )
     release = release.sort("split", "processid").collect()
-    barcodes = (
-        numbered.select("_row", "dna_barcode").collect().rechunk().sort("_row")["dna_barcode"]
-    )
-    return conform(release.with_columns(barcodes.gather(release["_row"])), RELEASE_PARQUET_SCHEMA)
+    barcode = _barcode_column(release["barcode_key"], release["padded_barcode"], sequences)
+    return conform(release.with_columns(barcode), RELEASE_PARQUET_SCHEMA)
 
 
 def check_values(release: pl.DataFrame) -> None:

@@ -23,9 +23,18 @@ from typing import Any
 import polars as pl
 
 from curation.ingest_codes import ISSUE_CODES, REJECT_REASONS, IngestError
-from curation.ingest_fields import REASON, REASON_DTYPE, clean_rows, finish, reject_detail
+from curation.barcodes import dna_barcodes, number_barcodes
+from curation.ingest_fields import (
+    REASON,
+    REASON_DTYPE,
+    ROW_COLUMNS,
+    clean_rows,
+    finish,
+    reject_detail,
+)
 from curation.ingest_read import RawExport, read_export
 from schemas.tables import (
+    BARCODES_SCHEMA,
     INGEST_ISSUES_SCHEMA,
     LABELS_SCHEMA,
     RECORDS_SCHEMA,
@@ -37,19 +46,26 @@ from schemas.tables import (
 FILE = "_file"
 _ORDER = [FILE, "source_line"]
 _ROW = "_row"
-#: Record fields that make two rows of one processid "exactly" the same row.
-VALUE_COLUMNS = [
-    c for c in RECORDS_SCHEMA if c not in ("source_file", "source_line", "barcode_key")
-]
+#: Row fields that make two rows of one processid "exactly" the same row.
+VALUE_COLUMNS = [c for c in ROW_COLUMNS if c not in ("source_line", REASON)]
 
 
 @dataclass(frozen=True)
 class IngestResult:
     records: pl.DataFrame
+    barcodes: pl.DataFrame
     labels: pl.DataFrame
     rejects: pl.DataFrame
     issues: pl.DataFrame
     summary: dict[str, Any]
+
+    def records_with_barcodes(self) -> pl.DataFrame:
+        """The records with their ``dna_barcode`` joined back, for inspection (the pipeline
+        itself joins the barcodes only where the release is written)."""
+        records = self.records
+        sequences = self.barcodes.get_column("sequence")
+        keys, padded = records.get_column("barcode_key"), records.get_column("padded_barcode")
+        return records.with_columns(dna_barcodes(keys, padded, sequences))
 
 
 def ingest(paths: Sequence[str], target_marker: str = "COI-5P") -> IngestResult:
@@ -110,17 +126,19 @@ def assemble(
     order, duplicates = _release_order(rows, paths)
     barcodes = rows.get_column("dna_barcode").gather(order)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        keys = pool.submit(barcode_keys, barcodes)
+        numbering = pool.submit(number_barcodes, barcodes)
         rejects = _rejects(exports, rows, duplicates)
         issues = _issues(issues, rows, paths)
         records = _gather_consuming(rows.drop("dna_barcode"), order)
-        del rows
-        records = records.with_columns(barcodes, keys.result(), _source(paths))
+        del rows, barcodes
+        numbered = numbering.result()
+        records = records.with_columns(numbered.keys, numbered.padded, _source(paths))
     summary = _summary(exports, records, rejects, issues, target_marker)
     check_conservation(summary)
     records = conform(records, RECORDS_SCHEMA)
     return IngestResult(
         records=records,
+        barcodes=conform(numbered.sequences, BARCODES_SCHEMA),
         labels=conform(records, LABELS_SCHEMA),
         rejects=conform(rejects, REJECTS_SCHEMA),
         issues=issues,
@@ -203,70 +221,6 @@ def deduplicate(shared: pl.DataFrame) -> pl.DataFrame:
         pl.format("kept {}", "_winner").alias("detail"),
     )
     return pl.concat([copies, losers]).cast(schema)
-
-
-def barcode_keys(barcodes: pl.Series) -> pl.Series:
-    """``barcode_key`` of each barcode: the 0-based dense rank, in byte order, of the barcode
-    without leading and trailing N (DECISIONS.md "Barcode key").
-
-    Only the few barcodes that start or end with N are stripped (stripping the whole column
-    would copy every barcode).  Sorting all barcodes is slow: about half are repeats, and two
-    equal 650-byte barcodes are compared to their last byte.  So the rows are first grouped by
-    value through a hash (fast, and only a grouping aid: the key is the rank, which does not
-    depend on it), and only one barcode of each group is sorted.
-    """
-    key = barcodes.alias("_key")
-    padded = (key.str.starts_with("N") | key.str.ends_with("N")).arg_true()
-    if not padded.is_empty():
-        key = key.clone().scatter(padded, key.gather(padded).str.strip_chars("N"))
-    rows, group = _value_groups(key)
-    firsts = rows.filter(_starts(group))  # the first row of each group, in group order
-    # the groups' barcodes in row order, so that the sort reads them from memory in sequence
-    by_row = firsts.arg_sort()
-    distinct = key.gather(firsts.gather(by_row))
-    by_text = distinct.arg_sort()
-    rank = _starts(distinct.gather(by_text)).cum_sum().cast(pl.UInt32) - 1
-    distinct_rank = _zeros(distinct.len()).scatter(by_text, rank)
-    group_rank = _zeros(distinct.len()).scatter(by_row, distinct_rank)
-    keys = _zeros(key.len())
-    return keys.scatter(rows, group_rank.gather(group)).alias("barcode_key")
-
-
-def _value_groups(key: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """Rows ordered so that equal values are neighbours, and a group number per position.
-
-    Rows are ordered by the value's hash; a new group starts wherever the hash or the value
-    changes.  A hash collision can only split one value into several groups (never merge two
-    values), and :func:`barcode_keys` ranks equal values equally, so the keys stay exact.
-    """
-    frame = key.to_frame().with_columns(
-        _grouping_hash(pl.col("_key")).alias("_hash"),
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW),
-    )
-    by_hash = frame.sort("_hash", _ROW)
-    rows = by_hash.get_column(_ROW)
-    changes = _starts(by_hash.get_column("_hash")) | _starts(by_hash.get_column("_key"))
-    return rows, changes.cum_sum().cast(pl.UInt32) - 1
-
-
-def _zeros(length: int) -> pl.Series:
-    return pl.repeat(0, length, dtype=pl.UInt32, eager=True)
-
-
-def _grouping_hash(value: pl.Expr) -> pl.Expr:
-    """The hash that groups equal barcodes (a separate function so a test can force collisions)."""
-    return value.hash()
-
-
-def _starts(series: pl.Series) -> pl.Series:
-    """True where a value differs from the one before it (the first is a start).
-
-    Neighbours are compared through zero-copy slices: a shift would copy string views.
-    """
-    if series.is_empty():
-        return pl.Series(series.name, [], dtype=pl.Boolean)
-    differs = series.slice(1) != series.slice(0, series.len() - 1)
-    return pl.concat([pl.Series(series.name, [True]), differs])
 
 
 def _rejects(

@@ -44,17 +44,19 @@ _RANK_COLUMNS = {rank: pl.String for rank in RANKS}
 
 #: One row per ingested specimen (output of the ingest stage).  Labels are as decoded from the
 #: source with missing-value tokens nulled; whitespace and casing are left for the normalise stage
-#: so that every change to a label is recorded there.  ``dna_barcode`` is already cleaned
-#: (whitespace and gap characters removed, upper-cased).  ``barcode_key`` is the dense rank
-#: (0-based) of the N-stripped barcode in byte order: equal keys = equal barcodes, and integer
-#: order = key-string order, which the partitioner's tie rule relies on.
+#: so that every change to a label is recorded there.  The barcode (cleaned: whitespace and gap
+#: characters removed, upper-cased) is held by its ``barcode_key``, the dense rank (0-based) of
+#: the N-stripped barcode in byte order: equal keys = equal barcodes, and integer order =
+#: key-string order, which the partitioner's tie rule relies on.  The key's sequence is in
+#: BARCODES_SCHEMA; ``padded_barcode`` is the barcode itself where it starts or ends with N (and
+#: so differs from its key's sequence), null otherwise (``curation.barcodes``).
 RECORDS_SCHEMA: dict[str, pl.DataType] = {
     "processid": pl.String,
     "sampleid": pl.String,
     **_RANK_COLUMNS,
     "dna_bin": pl.String,
-    "dna_barcode": pl.String,
     "barcode_key": pl.UInt32,
+    "padded_barcode": pl.String,
     "marker_code": pl.String,
     "country": pl.String,
     "province_state": pl.String,
@@ -66,6 +68,12 @@ RECORDS_SCHEMA: dict[str, pl.DataType] = {
     "index_bioscan_1M_insect": pl.Int64,
     "source_file": pl.String,
     "source_line": pl.Int64,
+}
+
+#: Each barcode key's sequence (the N-stripped barcode), one row per key, in key order.
+BARCODES_SCHEMA: dict[str, pl.DataType] = {
+    "barcode_key": pl.UInt32,
+    "sequence": pl.String,
 }
 
 #: The narrow slice of the records that label curation works on (no sequences: they are most of

@@ -16,6 +16,7 @@ import polars as pl
 
 from curation import derive
 from schemas.tables import (
+    BARCODES_SCHEMA,
     CHANGES_SCHEMA,
     CURATED_SCHEMA,
     INGEST_ISSUES_SCHEMA,
@@ -54,7 +55,8 @@ _DEFAULTS: dict[str, Any] = {
 
 
 def inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, pl.DataFrame]:
-    """records, curated and splits for the given specimens (each needs processid and split).
+    """records, curated, splits and barcodes for the given specimens (each needs processid and
+    split).
 
     Missing fields take ``_DEFAULTS``; ``dna_barcode`` defaults to a sequence unique to the row;
     ``barcode_key`` is the dense rank of the N-stripped barcode, as ingest computes it; ``taxon``
@@ -76,15 +78,37 @@ def inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, pl.DataFram
     )
     frame = frame.with_columns(split=pl.col("split").cast(SPLITS_SCHEMA["split"]))
     frame = frame.with_columns(derive.chunk())
+    stripped = pl.col("dna_barcode").str.strip_chars("N")
+    frame = frame.with_columns(
+        padded_barcode=pl.when(stripped != pl.col("dna_barcode")).then("dna_barcode"),
+        sequence=stripped,
+    )
     return {
         "records": conform(frame, RECORDS_SCHEMA).sort("processid"),
         "curated": conform(frame, CURATED_SCHEMA).sort("processid"),
         "splits": conform(frame, SPLITS_SCHEMA).sort("processid"),
+        "barcodes": conform(frame, BARCODES_SCHEMA).unique().sort("barcode_key"),
+    }
+
+
+def concat_inputs(
+    first: Mapping[str, pl.DataFrame], second: Mapping[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """records, curated, splits and barcodes of both (distinct processids); the barcode keys of
+    ``second`` are numbered after those of ``first``."""
+    offset = pl.col("barcode_key") + first["barcodes"].height
+    renumbered = {
+        name: second[name].with_columns(offset) for name in ("records", "curated", "barcodes")
+    }
+    return {
+        name: pl.concat([first[name], renumbered.get(name, second[name])])
+        for name in ("records", "curated", "splits", "barcodes")
     }
 
 
 def synthetic_inputs(n: int, seed: int = 0) -> dict[str, pl.DataFrame]:
-    """All six emit inputs for ``n`` specimens: records, curated, splits, changes, rejects, issues.
+    """All seven emit inputs for ``n`` specimens: records, curated, splits, barcodes, changes,
+    rejects, issues.
 
     Species sizes follow a power law; a species' records share a few barcodes (some N-padded);
     about half the records have no species (pretrain); labelled species are assigned to one

@@ -49,6 +49,7 @@ RELEASE_FILES = {
 }
 WORK = {
     "records": f"{W}/ingest/records.parquet",
+    "barcodes": f"{W}/ingest/barcodes.parquet",
     "curated": f"{W}/curation/curated.parquet",
     "splits": f"{W}/partition/splits.parquet",
     "changes": f"{W}/curation/changes.parquet",
@@ -79,7 +80,7 @@ def run_script(name: str, inputs: dict, outputs: dict, params: dict) -> None:
 
 def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
     """The upstream stages' outputs, as they would leave them under the work directory."""
-    for name in ("records", "curated", "splits", "changes", "rejects", "issues"):
+    for name in ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues"):
         io.write_parquet(inputs[name], WORK[name])
     released, rejected = inputs["records"].height, inputs["rejects"].height
     io.write_json({"rows_read": released + rejected, "released": released}, WORK["ingest_summary"])
@@ -107,7 +108,15 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
             {
                 **{
                     k: WORK[k]
-                    for k in ("records", "curated", "splits", "changes", "rejects", "issues")
+                    for k in (
+                        "records",
+                        "barcodes",
+                        "curated",
+                        "splits",
+                        "changes",
+                        "rejects",
+                        "issues",
+                    )
                 },
                 "bioscan1m": [],
                 "bounding_boxes": [],

@@ -65,7 +65,7 @@ def _ingest(*names: str):
 
 
 def _record(result, processid: str) -> dict:
-    rows = result.records.filter(pl.col("processid") == processid).to_dicts()
+    rows = result.records_with_barcodes().filter(pl.col("processid") == processid).to_dicts()
     assert len(rows) == 1, processid
     return rows[0]
 
@@ -145,7 +145,7 @@ def test_bold_v4_values_and_gap_removal():
         "BOLD:AAI2013",
     )
     assert row["dna_barcode"] == _raw_field(name, 2, "nucleotides").replace("-", "")
-    assert not result.records["dna_barcode"].str.contains("-").any()
+    assert not result.records_with_barcodes()["dna_barcode"].str.contains("-").any()
     located = result.records.filter(pl.col("coord-lat").is_not_null())
     assert located.height > 0
     assert located["coord-lat"].abs().max() <= 90 and located["coord-lon"].abs().max() <= 180

@@ -12,7 +12,7 @@ import pytest
 
 from curation import croissant, emit, release_writers
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
-from tests.release_frames import inputs_from_rows, synthetic_inputs
+from tests.release_frames import concat_inputs, inputs_from_rows, synthetic_inputs
 
 #: The mlcroissant command of the running interpreter's environment.
 MLCROISSANT = str(Path(sys.executable).with_name("mlcroissant"))
@@ -70,11 +70,7 @@ def built(tmp_path_factory):
             {"processid": "AACTA161-20", "split": "val", "species": "Aus bus", "inferred_ranks": 3},
         ]
     )
-    release = emit.assemble(
-        pl.concat([inputs["records"], small["records"]]),
-        pl.concat([inputs["curated"], small["curated"]]),
-        pl.concat([inputs["splits"], small["splits"]]),
-    )
+    release = emit.assemble(**concat_inputs(inputs, small))
     path = build(root, release, inputs["changes"], inputs["rejects"], inputs["issues"])
     return path, release, inputs
 

@@ -11,7 +11,7 @@ import json
 import polars as pl
 import pytest
 
-from curation.ingest import barcode_keys, ingest
+from curation.ingest import ingest
 from curation.ingest_codes import ISSUE_CODES, MISSING_TOKENS, REJECT_REASONS, IngestError
 from schemas.tables import INGEST_ISSUES_SCHEMA, LABELS_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from tests.unit.ingest_files import BARCODE, BCDM, V4, bcdm_row, v4_row, write_export
@@ -23,7 +23,7 @@ def run(tmp_path, rows, name="export.tsv", **options):
 
 def only_record(result) -> dict:
     assert result.records.height == 1, result.rejects
-    return result.records.row(0, named=True)
+    return result.records_with_barcodes().row(0, named=True)
 
 
 def reasons(result) -> list[tuple[int, str]]:
@@ -177,12 +177,6 @@ def test_barcode_key_is_the_dense_byte_order_rank_without_end_ns(tmp_path):
     keys = dict(run(tmp_path, rows).records.select("processid", "barcode_key").iter_rows())
     # keys: ACGTA < ACGTT (P1, P2, P5 share it) < CA
     assert keys == {"P1": 1, "P2": 1, "P3": 0, "P4": 2, "P5": 1}
-
-
-def test_barcode_keys_function_on_edge_cases():
-    assert barcode_keys(pl.Series([], dtype=pl.String)).to_list() == []
-    assert barcode_keys(pl.Series(["NAN", "A", "B"])).to_list() == [0, 0, 1]
-    assert barcode_keys(pl.Series(["b", "a"])).dtype == pl.UInt32
 
 
 # --- markers, processids, duplicates ------------------------------------------------------------

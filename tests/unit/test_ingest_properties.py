@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from unittest import mock
 
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import ingest as ingest_module
-from curation.ingest import barcode_keys, ingest
+from curation.ingest import ingest
 from tests.unit.ingest_files import BARCODE, BCDM, bcdm_row
 
 #: Each example ingests one or two small files (~0.1 s): 30 examples keep the module quick.
@@ -52,6 +50,7 @@ def ingest_bytes(data: bytes):
     erase = pl.col("detail").str.replace_all(folder, "<dir>", literal=True)
     return type(result)(
         records=result.records.drop("source_file"),
+        barcodes=result.barcodes,
         labels=result.labels,
         rejects=result.rejects.drop("source_file").with_columns(erase),
         issues=result.issues.drop("source_file"),
@@ -66,7 +65,7 @@ def export_bytes(rows, header=BCDM, endings=None) -> bytes:
 
 
 def assert_same(first, second) -> None:
-    for name in ("records", "labels", "rejects", "issues"):
+    for name in ("records", "barcodes", "labels", "rejects", "issues"):
         assert getattr(first, name).equals(getattr(second, name)), name
 
 
@@ -129,27 +128,3 @@ def test_every_line_is_released_or_rejected_exactly_once(rows, short, long, blan
     assert result.records["processid"].is_unique().all()
     bad = {line for line in data_lines if body[line - 2].count(b"\t") != len(BCDM) - 1}
     assert set(result.rejects.filter(pl.col("reason") == "ragged_row")["source_line"]) == bad
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.text(alphabet="ACGN", min_size=1, max_size=6), max_size=30))
-def test_barcode_keys_are_a_dense_rank_of_the_n_stripped_barcode(barcodes):
-    keys = barcode_keys(pl.Series(barcodes, dtype=pl.String)).to_list()
-    stripped = [barcode.strip("N") for barcode in barcodes]
-    ranks = {key: rank for rank, key in enumerate(sorted(set(stripped)))}
-    assert keys == [ranks[key] for key in stripped]
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(st.text(alphabet="ACGN", min_size=1, max_size=6), max_size=30),
-    st.integers(min_value=1, max_value=3),
-)
-def test_barcode_keys_do_not_depend_on_the_grouping_hash(barcodes, buckets):
-    """Hash collisions (forced: every value into one of a few buckets) change nothing."""
-    stripped = [barcode.strip("N") for barcode in barcodes]
-    ranks = {key: rank for rank, key in enumerate(sorted(set(stripped)))}
-    expected = [ranks[key] for key in stripped]
-    colliding = lambda value: value.str.len_bytes().cast(pl.UInt64) % buckets
-    with mock.patch.object(ingest_module, "_grouping_hash", colliding):
-        assert barcode_keys(pl.Series(barcodes, dtype=pl.String)).to_list() == expected

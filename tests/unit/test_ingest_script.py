@@ -12,10 +12,10 @@ import polars as pl
 import pytest
 
 from tests.conftest import ROOT
-from tests.unit.ingest_files import bcdm_row, write_export
+from tests.unit.ingest_files import BARCODE, bcdm_row, write_export
 
 SCRIPT = ROOT / "workflow" / "scripts" / "ingest.py"
-OUTPUTS = ("records", "labels", "rejects", "issues", "summary", "checksums")
+OUTPUTS = ("records", "barcodes", "labels", "rejects", "issues", "summary", "checksums")
 
 
 def run_script(tmp_path: Path, exports: list[str]) -> dict[str, Path]:
@@ -38,6 +38,7 @@ def test_script_writes_every_output(tmp_path):
     export = write_export(tmp_path / "export.tsv", [bcdm_row(), bcdm_row(processid="P2", nuc="")])
     outputs = run_script(tmp_path, [export])
     assert pl.read_parquet(outputs["records"])["processid"].to_list() == ["PROC001-24"]
+    assert pl.read_parquet(outputs["barcodes"])["sequence"].to_list() == [BARCODE]
     assert pl.read_parquet(outputs["rejects"])["reason"].to_list() == ["no_barcode"]
     assert json.loads(outputs["summary"].read_text())["rows_read"] == 2
     checksums = json.loads(outputs["checksums"].read_text())

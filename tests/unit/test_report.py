@@ -7,7 +7,7 @@ from curation import emit, report, stats
 from tests.release_frames import synthetic_inputs
 
 INPUTS = synthetic_inputs(300, seed=4)
-RELEASE = emit.assemble(INPUTS["records"], INPUTS["curated"], INPUTS["splits"])
+RELEASE = emit.assemble(INPUTS["records"], INPUTS["curated"], INPUTS["splits"], INPUTS["barcodes"])
 TABLES = stats.compute(RELEASE, INPUTS["changes"], INPUTS["rejects"], INPUTS["issues"])
 #: Shaped like partition's checks.json: a list of invariants plus counts.
 PARTITION_CHECKS = {

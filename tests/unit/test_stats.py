@@ -7,12 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation import emit, stats, stats_format
-from curation.ingest import barcode_keys
+from curation.barcodes import number_barcodes
 from schemas.tables import RANKS, RULES, SPLITS
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 
 INPUTS = synthetic_inputs(600, seed=7)
-RELEASE = emit.assemble(INPUTS["records"], INPUTS["curated"], INPUTS["splits"])
+RELEASE = emit.assemble(INPUTS["records"], INPUTS["curated"], INPUTS["splits"], INPUTS["barcodes"])
 TABLES = stats.compute(RELEASE, INPUTS["changes"], INPUTS["rejects"], INPUTS["issues"])
 
 
@@ -271,7 +271,7 @@ def test_sequence_ids_are_equal_exactly_for_equal_sequences(barcodes):
     """The integer that stands for a barcode in the counts identifies it exactly, N-padded
     variants of one barcode key included."""
     series = pl.Series("dna_barcode", barcodes, dtype=pl.String)
-    keys = barcode_keys(series.fill_null(""))
+    keys = number_barcodes(series.fill_null("")).keys
     ids = stats.sequence_ids(pl.DataFrame([series, keys])).to_list()
     for i, a in enumerate(barcodes):
         assert (ids[i] is None) == (a is None)

@@ -7,6 +7,7 @@
 rule emit_metadata:
     input:
         records=f"{W}/ingest/records.parquet",
+        barcodes=f"{W}/ingest/barcodes.parquet",
         curated=f"{W}/curation/curated.parquet",
         splits=f"{W}/partition/splits.parquet",
         changes=f"{W}/curation/changes.parquet",

@@ -30,6 +30,7 @@ rule ingest:
         code=code("ingest"),  # the script and every module it imports (common.smk)
     output:
         records=f"{W}/ingest/records.parquet",
+        barcodes=f"{W}/ingest/barcodes.parquet",
         labels=f"{W}/ingest/labels.parquet",
         rejects=f"{W}/ingest/rejects.parquet",
         issues=f"{W}/ingest/issues.parquet",

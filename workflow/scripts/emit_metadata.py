@@ -56,6 +56,7 @@ with io.rule_log(smk.log[0]) as log:
             pl.scan_parquet(smk.input.records),
             pl.scan_parquet(smk.input.curated),
             pl.scan_parquet(smk.input.splits),
+            pl.scan_parquet(smk.input.barcodes),
             **side_inputs(log),
         )
     except (emit.ReleaseError, sidecars.SideFileError) as err:

@@ -1,4 +1,4 @@
-"""Rule ingest: raw exports -> records, labels, rejects, issues and a summary.
+"""Rule ingest: raw exports -> records, barcode sequences, labels, rejects, issues, a summary.
 
 An input that cannot be read at all (IngestError) stops the rule with one line on stderr naming
 file, line and field, and no output is written.  The inputs are checksummed for the MANIFEST in a
@@ -22,6 +22,7 @@ with io.rule_log(snakemake.log[0]) as log, ThreadPoolExecutor(max_workers=1) as 
         print(f"ingest: {err}", file=sys.stderr)
         sys.exit(1)
     io.write_parquet(result.records, snakemake.output.records)  # noqa: F821
+    io.write_parquet(result.barcodes, snakemake.output.barcodes)  # noqa: F821
     io.write_parquet(result.labels, snakemake.output.labels)  # noqa: F821
     io.write_parquet(result.rejects, snakemake.output.rejects)  # noqa: F821
     io.write_parquet(result.issues, snakemake.output.issues)  # noqa: F821
