@@ -124,7 +124,10 @@ def assemble(
     """
     paths = [export.path for export in exports]
     order, duplicates = _release_order(rows, paths)
-    barcodes = rows.get_column("dna_barcode").gather(order)
+    # The barcodes are numbered in row order, in which their bytes lie in memory in sequence
+    # (in processid order every barcode hashed or compared is fetched from a random place).
+    by_row = order.arg_sort()
+    barcodes = rows.get_column("dna_barcode").gather(order.gather(by_row))
     with ThreadPoolExecutor(max_workers=1) as pool:
         numbering = pool.submit(number_barcodes, barcodes)
         rejects = _rejects(exports, rows, duplicates)
@@ -132,7 +135,12 @@ def assemble(
         records = _gather_consuming(rows.drop("dna_barcode"), order)
         del rows, barcodes
         numbered = numbering.result()
-        records = records.with_columns(numbered.keys, numbered.padded, _source(paths))
+        to_processid_order = by_row.arg_sort()
+        records = records.with_columns(
+            numbered.keys.gather(to_processid_order),
+            numbered.padded.gather(to_processid_order),
+            _source(paths),
+        )
     summary = _summary(exports, records, rejects, issues, target_marker)
     check_conservation(summary)
     records = conform(records, RECORDS_SCHEMA)
