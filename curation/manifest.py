@@ -124,8 +124,8 @@ def entries(
 
 
 def measure(path: str | os.PathLike[str], rows: int | None = None) -> Entry:
-    """The entry of a file its writer has just written, listed under its own path: checksummed
-    while its bytes are still in the page cache, with the row count the writer knows."""
+    """The entry of a file listed under its own path, with the row count the caller knows
+    (ingest measures its inputs while it parses them: they are read anyway)."""
     return Entry(os.fspath(path), sha256_file(path), os.path.getsize(path), rows)
 
 

@@ -1,7 +1,13 @@
-"""Atomic outputs: a failed write leaves neither the target nor a staging file behind."""
+"""Atomic outputs: a failed write leaves neither the target nor a staging file behind; streamed
+outputs are checksummed as they are written."""
+
+import hashlib
+from unittest import mock
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curation import io
 
@@ -31,3 +37,34 @@ def test_json_is_deterministic(tmp_path, monkeypatch):
     io.write_json({"b": 1, "a": [1, 2]}, tmp_path / "one.json")
     io.write_json({"a": [1, 2], "b": 1}, tmp_path / "two.json")
     assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.binary(max_size=3 * 1024), max_size=12), st.sampled_from([1, 7, 1024]))
+def test_hashing_writer_writes_and_checksums_every_byte_in_small_pieces(
+    tmp_path_factory, pieces, chunk
+):
+    path = tmp_path_factory.mktemp("stream") / "file.bin"
+    seen: list[int] = []
+    with mock.patch.object(io, "WRITE_CHUNK", chunk), open(path, "wb", buffering=0) as handle:
+        real_write = handle.write
+        with mock.patch.object(handle, "write", lambda b: seen.append(len(b)) or real_write(b)):
+            writer = io.HashingWriter(handle)
+            for piece in pieces:
+                assert writer.write(piece) == len(piece)
+    data = b"".join(pieces)
+    assert path.read_bytes() == data
+    assert (writer.sha256, writer.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert all(size <= chunk for size in seen)
+
+
+def test_polars_writes_the_same_bytes_through_an_atomic_stream(tmp_path, monkeypatch):
+    monkeypatch.setenv(io.STAGING_ENV, str(tmp_path / "staging"))
+    frame = pl.DataFrame({"a": [2, 1, None], "b": ["x", 'y,"z"', ""]})
+    with io.atomic_stream(tmp_path / "streamed.csv") as out:
+        frame.write_csv(out)
+    frame.write_csv(tmp_path / "direct.csv")
+    streamed = (tmp_path / "streamed.csv").read_bytes()
+    assert streamed == (tmp_path / "direct.csv").read_bytes()
+    assert out.sha256 == hashlib.sha256(streamed).hexdigest() and out.size == len(streamed)
+    assert list((tmp_path / "staging").iterdir()) == []

@@ -1,5 +1,7 @@
 """The CSV and Parquet files of the release: the BIOSCAN-5M client contract, types, determinism."""
 
+import hashlib
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -214,9 +216,11 @@ def test_two_writes_are_byte_identical(staging):
         ),
     ):
         first, second = staging / f"a.{name}", staging / f"b.{name}"
-        write(first)
+        written = write(first)
         write(second)
         assert first.read_bytes() == second.read_bytes(), name
+        data = first.read_bytes()
+        assert (written.sha256, written.size) == (hashlib.sha256(data).hexdigest(), len(data))
 
 
 def test_parquet_has_types_row_groups_zstd_and_metadata(staging):

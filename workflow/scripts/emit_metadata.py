@@ -2,10 +2,9 @@
 compute its statistics.
 
 The release is in memory only here, so this is where it is counted (emit_stats formats the
-tables).  The CSV (bound by the disk: 4 GB at 5 M records) and the Parquet file (bound by zstd)
-are written side by side in two threads while the statistics are computed, and each file is
-checksummed as soon as it is written, while it is still in the page cache; the Croissant and
-MANIFEST rules take those checksums from the sidecar.
+tables).  The CSV (4 GB at 5 M records) and the Parquet file (bound by zstd) are written side by
+side in two threads while the statistics are computed, and each file is checksummed while it is
+written; the Croissant and MANIFEST rules take those checksums from the sidecar.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -65,14 +64,14 @@ with io.rule_log(smk.log[0]) as log:
     row_group_size = release_cfg["parquet_row_group_size"]
 
     def write_release_csv() -> manifest.Entry:
-        release_writers.write_csv(release, smk.output.csv)
-        return manifest.measure(smk.output.csv, release.height)
+        written = release_writers.write_csv(release, smk.output.csv)
+        return manifest.Entry(smk.output.csv, written.sha256, written.size, release.height)
 
     def write_release_parquet() -> manifest.Entry:
-        release_writers.write_parquet(
+        written = release_writers.write_parquet(
             release, smk.output.parquet, row_group_size=row_group_size, metadata=metadata("release")
         )
-        return manifest.measure(smk.output.parquet, release.height)
+        return manifest.Entry(smk.output.parquet, written.sha256, written.size, release.height)
 
     tables = {
         "changes": conform(io.read_parquet(smk.input.changes), CHANGES_SCHEMA),
@@ -90,10 +89,10 @@ with io.rule_log(smk.log[0]) as log:
     for name, table in statistics.items():
         io.write_parquet(table, smk.output[f"stats_{name}"])
     for name, table in tables.items():
-        release_writers.write_parquet(
+        written = release_writers.write_parquet(
             table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)
         )
-        measured.append(manifest.measure(smk.output[name], table.height))
+        measured.append(manifest.Entry(smk.output[name], written.sha256, written.size, table.height))
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
