@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from curation.sorting import text_order
+
 _ROW = "_row"
 _KEY = "_key"
 
@@ -50,7 +52,7 @@ def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
     # the groups' barcodes in row order, so that the sort reads them from memory in sequence
     by_row = firsts.arg_sort()
     distinct = key.gather(firsts.gather(by_row))
-    by_text = _byte_order(distinct)
+    by_text = text_order(distinct)
     ordered = distinct.gather(by_text)
     new_value = _starts(ordered)
     rank = new_value.cum_sum().cast(pl.UInt32) - 1
@@ -96,24 +98,6 @@ def _value_groups(key: pl.Series) -> tuple[pl.Series, pl.Series]:
     rows = by_hash.get_column(_ROW)
     changes = _starts(by_hash.get_column("_hash")) | _starts(by_hash.get_column(_KEY))
     return rows, changes.cum_sum().cast(pl.UInt32) - 1
-
-
-def _byte_order(values: pl.Series) -> pl.Series:
-    """The arg sort of ``values`` in byte order.
-
-    A string sort compares values through pointers to random places in memory, which is slow
-    for millions of long barcodes.  Most comparisons are decided by the first 8 bytes, so the
-    values are sorted by those read as a big-endian integer (the same order, with shorter
-    values padded by zero bytes), and only ties compare whole values.
-    """
-    first8 = values.cast(pl.Binary).bin.head(8)
-    prefix = first8.bin.reinterpret(dtype=pl.UInt64, endianness="big")
-    short = prefix.is_null().arg_true()  # fewer than 8 bytes: padded here (rare in barcodes)
-    if not short.is_empty():
-        padded = [int.from_bytes(b.ljust(8, b"\0"), "big") for b in first8.gather(short)]
-        prefix = prefix.scatter(short, pl.Series(padded, dtype=pl.UInt64))
-    frame = pl.DataFrame([prefix.alias("prefix"), values.alias("value")])
-    return frame.with_row_index(_ROW).sort("prefix", "value")[_ROW]
 
 
 def _zeros(length: int) -> pl.Series:

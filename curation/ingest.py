@@ -33,6 +33,7 @@ from curation.ingest_fields import (
     reject_detail,
 )
 from curation.ingest_read import RawExport, read_export
+from curation.sorting import text_order
 from schemas.tables import (
     BARCODES_SCHEMA,
     INGEST_ISSUES_SCHEMA,
@@ -161,11 +162,9 @@ def _release_order(rows: pl.DataFrame, paths: Sequence[str]) -> tuple[pl.Series,
     no hashing of millions of identifiers.
     """
     index = pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW)
-    candidates = (
-        rows.select(index, "processid", pl.col(REASON).is_null().alias("_candidate"))
-        .filter("_candidate")
-        .sort("processid", multithreaded=False)
-    )
+    candidates = rows.select(index, "processid", pl.col(REASON).is_null().alias("_candidate"))
+    candidates = candidates.filter("_candidate").drop("_candidate")
+    candidates = candidates[text_order(candidates["processid"])]
     pid = pl.col("processid")
     shared = candidates.filter((pid == pid.shift(1)) | (pid == pid.shift(-1))).get_column(_ROW)
     shared_rows = rows[shared].with_columns(shared.alias(_ROW), _source(paths))

@@ -62,11 +62,3 @@ def test_edge_cases():
     assert numbered.keys.dtype == pl.UInt32
     assert numbered.sequences["sequence"].to_list() == ["A", "B"]
 
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=12), max_size=40))
-def test_byte_order_sorts_any_text_as_its_utf8_bytes(values):
-    """The integer prefix sort agrees with byte order for short, long, zero-byte and
-    multi-byte text alike."""
-    order = barcodes_module._byte_order(pl.Series(values, dtype=pl.String)).to_list()
-    assert [values[i] for i in order] == sorted(values, key=lambda v: v.encode())
