@@ -7,6 +7,11 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
+# Jobs inherit this environment.  numpy (imported for the partition RNG and by rapidfuzz) starts
+# an OpenBLAS thread pool that nothing here uses and whose idle threads spin on the cores polars
+# works on; one BLAS thread is enough.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from curation.sources import closure
 from schemas.config import ConfigError, load_config
 from curation.stats import TABLES as STATS_TABLES
