@@ -13,7 +13,7 @@ once, directly into processid order; everything else works on row indices and sm
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
@@ -22,8 +22,8 @@ from typing import Any
 
 import polars as pl
 
-from curation.ingest_codes import ISSUE_CODES, REJECT_REASONS, IngestError
 from curation.barcodes import dna_barcodes, number_barcodes
+from curation.ingest_codes import ISSUE_CODES, REJECT_REASONS, IngestError
 from curation.ingest_fields import (
     REASON,
     REASON_DTYPE,
@@ -69,9 +69,17 @@ class IngestResult:
         return records.with_columns(dna_barcodes(keys, padded, sequences))
 
 
-def ingest(paths: Sequence[str], target_marker: str = "COI-5P") -> IngestResult:
+def ingest(
+    paths: Sequence[str],
+    target_marker: str = "COI-5P",
+    on_parsed: Callable[[], object] | None = None,
+) -> IngestResult:
     """Read ``paths`` (in this order: it breaks ties between duplicate processids) and build
-    the records; raises :class:`IngestError` on an input that cannot be read at all."""
+    the records; raises :class:`IngestError` on an input that cannot be read at all.
+
+    ``on_parsed`` is called once every file has been parsed: parsing keeps every core busy, the
+    assembly that follows does not, so the rule script starts checksumming the inputs then.
+    """
     if not paths:
         raise IngestError("<config>", None, "input.files", "no input file to ingest")
     exports, parts, issues = [], [], []
@@ -81,6 +89,8 @@ def ingest(paths: Sequence[str], target_marker: str = "COI-5P") -> IngestResult:
             exports.append(export)
             parts.append(rows)
             issues.append(found)
+    if on_parsed is not None:
+        on_parsed()
     return assemble(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
 
 

@@ -47,7 +47,10 @@ def test_numbering_does_not_depend_on_the_grouping_hash(barcodes, buckets):
     """Hash collisions (forced: every value into one of a few buckets) change nothing."""
     series = pl.Series(barcodes, dtype=pl.String)
     reference = number_barcodes(series)
-    colliding = lambda value: value.str.len_bytes().cast(pl.UInt64) % buckets
+
+    def colliding(value: pl.Expr) -> pl.Expr:
+        return value.str.len_bytes().cast(pl.UInt64) % buckets
+
     with mock.patch.object(barcodes_module, "_grouping_hash", colliding):
         numbered = number_barcodes(series)
     assert numbered.keys.to_list() == expected_keys(barcodes)
@@ -61,4 +64,3 @@ def test_edge_cases():
     assert numbered.keys.to_list() == [0, 0, 1]
     assert numbered.keys.dtype == pl.UInt32
     assert numbered.sequences["sequence"].to_list() == ["A", "B"]
-

@@ -163,7 +163,9 @@ def test_assemble_refuses_na_tokens_from_its_inputs():
 
 
 SYNTHETIC = synthetic_inputs(40, seed=3)
-EXPECTED = emit.assemble(SYNTHETIC["records"], SYNTHETIC["curated"], SYNTHETIC["splits"], SYNTHETIC["barcodes"])
+EXPECTED = emit.assemble(
+    SYNTHETIC["records"], SYNTHETIC["curated"], SYNTHETIC["splits"], SYNTHETIC["barcodes"]
+)
 
 
 @settings(max_examples=30)
@@ -178,6 +180,8 @@ def test_release_does_not_depend_on_input_row_order(order):
 
 def test_every_split_value_is_one_of_the_eight():
     inputs = synthetic_inputs(300, seed=5)
-    release = emit.assemble(inputs["records"], inputs["curated"], inputs["splits"], inputs["barcodes"])
+    release = emit.assemble(
+        inputs["records"], inputs["curated"], inputs["splits"], inputs["barcodes"]
+    )
     assert set(release["split"].cast(pl.String)) <= set(SPLITS)
     assert release.height == 300

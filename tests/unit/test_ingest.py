@@ -492,3 +492,15 @@ def test_same_input_gives_identical_output(tmp_path):
     for name in ("records", "labels", "rejects", "issues"):
         assert getattr(first, name).equals(getattr(second, name))
     assert first.summary == second.summary
+
+
+def test_on_parsed_runs_once_after_every_file_is_parsed_and_never_on_a_bad_file(tmp_path):
+    calls = []
+    good = write_export(tmp_path / "a.tsv", [bcdm_row()])
+    other = write_export(tmp_path / "b.tsv", [bcdm_row(processid="P2")])
+    result = ingest([good, other], on_parsed=lambda: calls.append(len(calls)))
+    assert calls == [0] and result.summary["released"] == 2
+    (tmp_path / "empty.tsv").write_bytes(b"")
+    with pytest.raises(IngestError):
+        ingest([good, str(tmp_path / "empty.tsv")], on_parsed=lambda: calls.append(len(calls)))
+    assert calls == [0]

@@ -68,7 +68,9 @@ METADATA = release_writers.parquet_metadata(
     name="test-release", version="9.9.9", config_digest="ab" * 32, sort_order="split, processid"
 )
 SYNTHETIC = synthetic_inputs(400, seed=11)
-RELEASE = emit.assemble(SYNTHETIC["records"], SYNTHETIC["curated"], SYNTHETIC["splits"], SYNTHETIC["barcodes"])
+RELEASE = emit.assemble(
+    SYNTHETIC["records"], SYNTHETIC["curated"], SYNTHETIC["splits"], SYNTHETIC["barcodes"]
+)
 
 
 def client_read(path, **kwargs):

@@ -92,7 +92,9 @@ with io.rule_log(smk.log[0]) as log:
         written = release_writers.write_parquet(
             table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)
         )
-        measured.append(manifest.Entry(smk.output[name], written.sha256, written.size, table.height))
+        measured.append(
+            manifest.Entry(smk.output[name], written.sha256, written.size, table.height)
+        )
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
