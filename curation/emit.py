@@ -68,6 +68,11 @@ _RECORD_COLUMNS = tuple(
     for c in RECORDS_SCHEMA
     if c in RELEASE_PARQUET_SCHEMA and (c == "processid" or c not in CURATED_SCHEMA)
 )
+#: The release before its barcodes are joined: their key, and the few given N-padded.
+_UNJOINED_SCHEMA = {
+    **{c: t for c, t in RELEASE_PARQUET_SCHEMA.items() if c != "dna_barcode"},
+    "padded_barcode": pl.String,
+}
 _FLOAT_COLUMNS = (
     "coord-lat",
     "coord-lon",
@@ -208,21 +213,19 @@ def _assemble_aligned(
     gathered into release order by a stable sort of the split alone.
 
     A one-chunk text column is gathered by copying its 16-byte string views, not its bytes, and
-    the columns are reordered one at a time, each unordered one freed before the next: the
-    barcode sequences (most of the release's bytes) are held once.
+    the columns are reordered one at a time, each unordered one freed before the next.  The
+    barcodes (most of the release's bytes) are joined last, already in release order, as views
+    of the one copy of each sequence: joined earlier, their single chunk beside the inputs' row
+    groups would make polars realign every other column, copying gigabytes.
     """
     records = inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode").collect()
     parts = [
-        records.drop("padded_barcode"),
+        _with_side_fields(records, bioscan1m_index, crop_measures),
         inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(),
         inputs["splits"].select("split", "chunk").collect(),
     ]
-    barcode = _barcode_column(parts[1]["barcode_key"], records["padded_barcode"], sequences)
     del records
-    parts[0] = _with_side_fields(parts[0].with_columns(barcode), bioscan1m_index, crop_measures)
-    unordered = conform(
-        _release_columns(pl.concat(parts, how="horizontal")), RELEASE_PARQUET_SCHEMA
-    )
+    unordered = conform(_release_columns(pl.concat(parts, how="horizontal")), _UNJOINED_SCHEMA)
     del parts
     order = unordered.select("split").with_row_index("row").sort("split", maintain_order=True)
     columns = unordered.get_columns()
@@ -230,7 +233,9 @@ def _assemble_aligned(
     ordered = []
     while columns:
         ordered.append(columns.pop(0).rechunk().gather(order["row"]))
-    return pl.DataFrame(ordered)
+    release = pl.DataFrame(ordered)
+    barcode = _barcode_column(release["barcode_key"], release["padded_barcode"], sequences)
+    return release.with_columns(barcode).select(list(RELEASE_PARQUET_SCHEMA))
 
 
 def _assemble_joined(
