@@ -119,6 +119,38 @@ def test_a_duplicated_processid_stops_the_build():
         emit.assemble(**inputs)
 
 
+def test_barcodes_are_joined_back_by_key_with_their_n_padding():
+    rows = [
+        {"processid": "A1-22", "split": "pretrain", "dna_barcode": "ACGT"},
+        {"processid": "A2-22", "split": "pretrain", "dna_barcode": "NNACGTN"},
+        {"processid": "A3-22", "split": "pretrain", "dna_barcode": "CCGT"},
+    ]
+    inputs = inputs_from_rows(rows)
+    assert inputs["barcodes"]["sequence"].to_list() == ["ACGT", "CCGT"]
+    release = emit.assemble(**inputs)
+    assert dict(zip(release["processid"], release["dna_barcode"], strict=True)) == {
+        "A1-22": "ACGT",
+        "A2-22": "NNACGTN",
+        "A3-22": "CCGT",
+    }
+
+
+@pytest.mark.parametrize(
+    ("barcodes", "message"),
+    [
+        (lambda b: b.head(1), r"records have a barcode key that is not in the barcode table"),
+        (lambda b: pl.concat([b, b.head(1)]), r"not one row per barcode key 0 to n-1"),
+        (lambda b: b.with_columns(barcode_key=pl.col("barcode_key") + 1), r"not one row per"),
+        (lambda b: b.with_columns(sequence=None), r"keys without a sequence"),
+    ],
+)
+def test_a_barcode_table_that_does_not_cover_the_keys_stops_the_build(barcodes, message):
+    inputs = inputs_from_rows(ROWS)
+    inputs["barcodes"] = barcodes(inputs["barcodes"])
+    with pytest.raises(emit.ReleaseError, match=message):
+        emit.assemble(**inputs)
+
+
 @pytest.mark.parametrize("value", [None, 7])
 def test_inferred_ranks_must_be_a_code_0_to_6(value):
     inputs = inputs_from_rows(ROWS)

@@ -489,7 +489,7 @@ def test_same_input_gives_identical_output(tmp_path):
         for i in range(30)
     ]
     first, second = run(tmp_path, rows), run(tmp_path, rows)
-    for name in ("records", "labels", "rejects", "issues"):
+    for name in ("records", "barcodes", "labels", "rejects", "issues"):
         assert getattr(first, name).equals(getattr(second, name))
     assert first.summary == second.summary
 
