@@ -41,12 +41,12 @@ def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
     depend on it), and only one barcode of each group is sorted.
     """
     key = barcodes.alias(_KEY)
-    padded_rows = (key.str.starts_with("N") | key.str.ends_with("N")).arg_true()
-    padded = pl.repeat(None, key.len(), dtype=pl.String, eager=True)
+    is_padded = key.str.starts_with("N") | key.str.ends_with("N")
+    padded = pl.select(pl.when(is_padded).then(key)).to_series()  # shares the strings
+    padded_rows = is_padded.arg_true()
     if not padded_rows.is_empty():
-        given = key.gather(padded_rows)
-        padded = padded.scatter(padded_rows, given)
-        key = key.clone().scatter(padded_rows, given.str.strip_chars("N"))
+        stripped = key.gather(padded_rows).str.strip_chars("N")
+        key = key.clone().scatter(padded_rows, stripped)
     rows, group = _value_groups(key)
     firsts = rows.filter(_starts(group))  # the first row of each group, in group order
     # the groups' barcodes in row order, so that the sort reads them from memory in sequence
@@ -94,7 +94,7 @@ def _value_groups(key: pl.Series) -> tuple[pl.Series, pl.Series]:
         _grouping_hash(pl.col(_KEY)).alias("_hash"),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW),
     )
-    by_hash = frame.sort("_hash", _ROW)
+    by_hash = frame.sort("_hash", maintain_order=True)  # stable: rows stay in order within a hash
     rows = by_hash.get_column(_ROW)
     changes = _starts(by_hash.get_column("_hash")) | _starts(by_hash.get_column(_KEY))
     return rows, changes.cum_sum().cast(pl.UInt32) - 1

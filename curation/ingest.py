@@ -15,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -78,30 +78,31 @@ def ingest(
     the records; raises :class:`IngestError` on an input that cannot be read at all.
 
     ``on_parsed`` is called once every file has been parsed: parsing keeps every core busy, the
-    assembly that follows does not, so the rule script starts checksumming the inputs then.
+    cleaning and assembly that follow do not, so the rule script starts checksumming the inputs
+    then.
     """
     if not paths:
         raise IngestError("<config>", None, "input.files", "no input file to ingest")
-    exports, parts, issues = [], [], []
+    transform = partial(clean_rows, target_marker=target_marker)
     with tempfile.TemporaryDirectory(prefix="ingest-") as scratch:
-        for index, path in enumerate(paths):
-            export, rows, found = read_file(path, index, Path(scratch), target_marker)
-            exports.append(export)
-            parts.append(rows)
-            issues.append(found)
+        exports = [read_export(path, Path(scratch), transform) for path in paths]
     if on_parsed is not None:
         on_parsed()
+    parts, issues = [], []
+    for index, export in enumerate(exports):
+        rows, found = finish_file(export, index, target_marker)
+        parts.append(rows)
+        issues.append(found)
     return assemble(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
 
 
-def read_file(
-    path: str, index: int, scratch: Path, target_marker: str
-) -> tuple[RawExport, pl.DataFrame, pl.DataFrame]:
-    """One file's rows (ROW_COLUMNS + ``_file``) and issues; the export keeps the reader's
-    findings, not the rows (so that the rows can be freed as soon as they are used)."""
-    export = read_export(path, scratch, partial(clean_rows, target_marker=target_marker))
+def finish_file(
+    export: RawExport, index: int, target_marker: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One parsed file's rows (ROW_COLUMNS + ``_file``) and issues.  The export's own rows are
+    emptied (it keeps the reader's findings), so they can be freed as soon as they are used."""
     rows, issues = finish(export.rows, export.columns, target_marker)
-    export = replace(export, rows=export.rows.clear())
+    export.rows = export.rows.clear()
     line_issues = pl.DataFrame(
         export.line_issues,
         schema={
@@ -114,7 +115,7 @@ def read_file(
     ).with_columns(pl.lit(None, pl.String).alias("processid"))
     tag = pl.lit(index, pl.UInt32).alias(FILE)
     issues = pl.concat([line_issues, issues], how="diagonal_relaxed").with_columns(tag)
-    return export, rows.with_columns(tag), issues
+    return rows.with_columns(tag), issues
 
 
 def _concat_consuming(parts: list[pl.DataFrame]) -> pl.DataFrame:
