@@ -125,8 +125,13 @@ def entries(
 
 def measure(path: str | os.PathLike[str], rows: int | None = None) -> Entry:
     """The entry of a file listed under its own path, with the row count the caller knows
-    (ingest measures its inputs while it parses them: they are read anyway)."""
+    (ingest measures its inputs right after parsing them, while they are in the page cache)."""
     return Entry(os.fspath(path), sha256_file(path), os.path.getsize(path), rows)
+
+
+def written(path: str | os.PathLike[str], writer: io.HashingWriter, rows: int) -> Entry:
+    """The entry of a file just written through ``writer``, which checksummed it on the way."""
+    return Entry(os.fspath(path), writer.sha256, writer.size, rows)
 
 
 def save_measured(measured: Iterable[Entry], path: str | os.PathLike[str]) -> None:

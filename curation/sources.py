@@ -9,7 +9,6 @@ file reached.
 from __future__ import annotations
 
 import ast
-import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,16 +28,8 @@ def module_file(root: Path, module: str) -> Path | None:
     return None
 
 
-def imported_modules(path: Path) -> frozenset[str]:
+def imported_modules(path: Path) -> set[str]:
     """Dotted names of the modules ``path`` imports (``from curation import io`` gives both)."""
-    stat = path.stat()
-    return _imports(path, stat.st_mtime_ns, stat.st_size)
-
-
-@functools.cache
-def _imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
-    """:func:`imported_modules` of one version of a file: every rule's closure shares the
-    common modules, and parsing them once per rule cost Snakemake 0.6 s at every start."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -46,7 +37,7 @@ def _imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return frozenset(names)
+    return names
 
 
 def closure(root: Path, files: Iterable[Path]) -> list[str]:

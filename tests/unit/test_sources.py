@@ -30,22 +30,3 @@ def test_closure_ignores_third_party_and_unrelated_modules(tmp_path):
     found = {Path(f).relative_to(tmp_path).as_posix() for f in closure(tmp_path, [script])}
     # Relative imports are not followed: the project's modules use absolute imports only.
     assert found == {"rule.py", "curation/__init__.py", "curation/a.py", "curation/b.py"}
-
-
-def test_an_edited_module_is_read_again(tmp_path):
-    (tmp_path / "curation").mkdir()
-    (tmp_path / "curation" / "a.py").write_text("")
-    (tmp_path / "curation" / "b.py").write_text("")
-    script = tmp_path / "rule.py"
-    script.write_text("from curation import a\n")
-    assert names_under(tmp_path, closure(tmp_path, [script])) == {"rule.py", "curation/a.py"}
-    script.write_text("from curation import a, b\n")
-    assert names_under(tmp_path, closure(tmp_path, [script])) == {
-        "rule.py",
-        "curation/a.py",
-        "curation/b.py",
-    }
-
-
-def names_under(root: Path, files: list[str]) -> set[str]:
-    return {Path(f).relative_to(root).as_posix() for f in files}

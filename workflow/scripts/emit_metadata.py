@@ -64,14 +64,14 @@ with io.rule_log(smk.log[0]) as log:
     row_group_size = release_cfg["parquet_row_group_size"]
 
     def write_release_csv() -> manifest.Entry:
-        written = release_writers.write_csv(release, smk.output.csv)
-        return manifest.Entry(smk.output.csv, written.sha256, written.size, release.height)
+        writer = release_writers.write_csv(release, smk.output.csv)
+        return manifest.written(smk.output.csv, writer, release.height)
 
     def write_release_parquet() -> manifest.Entry:
-        written = release_writers.write_parquet(
+        writer = release_writers.write_parquet(
             release, smk.output.parquet, row_group_size=row_group_size, metadata=metadata("release")
         )
-        return manifest.Entry(smk.output.parquet, written.sha256, written.size, release.height)
+        return manifest.written(smk.output.parquet, writer, release.height)
 
     tables = {
         "changes": conform(io.read_parquet(smk.input.changes), CHANGES_SCHEMA),
@@ -89,12 +89,10 @@ with io.rule_log(smk.log[0]) as log:
     for name, table in statistics.items():
         io.write_parquet(table, smk.output[f"stats_{name}"])
     for name, table in tables.items():
-        written = release_writers.write_parquet(
+        writer = release_writers.write_parquet(
             table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)
         )
-        measured.append(
-            manifest.Entry(smk.output[name], written.sha256, written.size, table.height)
-        )
+        measured.append(manifest.written(smk.output[name], writer, table.height))
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
