@@ -38,7 +38,7 @@ def generated_export(records: int, seed: int) -> Path:
         start = time.perf_counter()
         partial = path.with_suffix(".partial")
         subprocess.run(
-            [sys.executable, "-m", "curation.synthetic", "--records", str(records),
+            [sys.executable, "-m", "curation.synthetic.generate", "--records", str(records),
              "--seed", str(seed), "--out", str(partial)],
             check=True, cwd=ROOT,
         )

@@ -24,8 +24,8 @@ import polars as pl
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from curation.ingest_codes import BIOSCAN1M_MISSING_TOKENS
-from curation.ingest_codes import MISSING_TOKENS as INGEST_MISSING_TOKENS
+from curation.ingest.codes import BIOSCAN1M_MISSING_TOKENS
+from curation.ingest.codes import MISSING_TOKENS as INGEST_MISSING_TOKENS
 
 #: Values that mean "no label": the tokens ingest nulls in every layout plus the BIOSCAN-1M
 #: sentinels (curation-spec 3.0), which ingest nulls only in BIOSCAN-1M files.  Compared after

@@ -17,7 +17,7 @@ PACKAGES = ("curation", "schemas")
 
 
 def module_file(root: Path, module: str) -> Path | None:
-    """The file of a dotted project module (``curation.resolve``), or None if it is not ours."""
+    """The file of a dotted project module (``curation.labels.vote``), or None if it is not ours."""
     parts = module.split(".")
     if parts[0] not in PACKAGES:
         return None

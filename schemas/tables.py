@@ -49,7 +49,7 @@ _RANK_COLUMNS = {rank: pl.String for rank in RANKS}
 #: the N-stripped barcode in byte order: equal keys = equal barcodes, and integer order =
 #: key-string order, which the partitioner's tie rule relies on.  The key's sequence is in
 #: BARCODES_SCHEMA; ``padded_barcode`` is the barcode itself where it starts or ends with N (and
-#: so differs from its key's sequence), null otherwise (``curation.barcodes``).
+#: so differs from its key's sequence), null otherwise (``curation.ingest.barcodes``).
 RECORDS_SCHEMA: dict[str, pl.DataType] = {
     "processid": pl.String,
     "sampleid": pl.String,

@@ -17,10 +17,10 @@ from typing import Any
 import polars as pl
 from hypothesis import strategies as st
 
-from curation.infer import infer
-from curation.normalise import build_variant_map, normalise
-from curation.provenance import sort_changes
-from curation.resolve import resolve
+from curation.labels.infer import infer
+from curation.labels.normalise import build_variant_map, normalise
+from curation.labels.provenance import sort_changes
+from curation.labels.vote import resolve
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
 from schemas.tables import LABELS_SCHEMA, RANKS, conform, empty

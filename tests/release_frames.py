@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from curation import derive
+from curation.release import derive
 from schemas.tables import (
     BARCODES_SCHEMA,
     CHANGES_SCHEMA,
@@ -60,7 +60,7 @@ def inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, pl.DataFram
 
     Missing fields take ``_DEFAULTS``; ``dna_barcode`` defaults to a sequence unique to the row;
     ``barcode_key`` is the dense rank of the N-stripped barcode, as ingest computes it; ``taxon``
-    is the deepest non-null rank; ``chunk`` comes from ``curation.derive``.
+    is the deepest non-null rank; ``chunk`` comes from ``curation.release.derive``.
     """
     filled = []
     for i, row in enumerate(rows):

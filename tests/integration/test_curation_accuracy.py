@@ -1,8 +1,8 @@
 """Label curation scored against the generator's truth on a 200,000-record export (issue #3).
 
-The generator (:mod:`curation.synthetic`) writes a raw BCDM export and, per processid, the labels a
+The generator (:mod:`curation.synthetic.generate`) writes a raw BCDM export and, per processid, the labels a
 correct curation gives it, whether the processid is rejected, and the noise that was injected.
-Here the export is ingested (:func:`curation.ingest.ingest`) and its labels go through the rule
+Here the export is ingested (:func:`curation.ingest.assemble.ingest`) and its labels go through the rule
 scripts exactly as Snakemake chains them with one shard (shard_labels, variant_map, normalise,
 resolve, infer, gather_curation), run in-process with the ``snakemake`` object Snakemake would
 inject.  Then:
@@ -12,7 +12,7 @@ inject.  Then:
 * released and rejected processids are compared with the truth's ``expected_reject`` and with
   the rows its ``noise`` says the export holds for each processid;
 * the spec section 9.10 cleaning figures of ``summary.json`` are compared with what the noise tags
-  imply: :mod:`curation.synthetic`'s table maps each tag to the one rule that undoes it, so a
+  imply: :mod:`curation.synthetic.generate`'s table maps each tag to the one rule that undoes it, so a
   figure counting that rule's records equals the count of records carrying that tag.
 
 Measured at 200,000 records, seed 2024: every rank agrees with the truth on every released record
@@ -33,8 +33,9 @@ import polars as pl
 import pytest
 from snakemake.iocontainers import Namedlist
 
-from curation import io, synthetic
-from curation.ingest import ingest
+from curation import io
+from curation.synthetic import generate as synthetic
+from curation.ingest.assemble import ingest
 from schemas.config import load_config
 from schemas.tables import RANKS
 
@@ -334,7 +335,7 @@ def open_nomenclature_values(run: Run, truth: pl.DataFrame) -> int:
 
 
 def expected_figures(run: Run) -> dict[str, int]:
-    """The summary's figures as the truth and its noise tags imply them (curation.synthetic)."""
+    """The summary's figures as the truth and its noise tags imply them (curation.synthetic.generate)."""
     truth = run.truth.filter(pl.col("expected_reject").is_null())
 
     def records(*tags: str) -> int:

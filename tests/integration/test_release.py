@@ -23,7 +23,9 @@ import polars as pl
 import pytest
 from snakemake.iocontainers import Namedlist
 
-from curation import io, manifest, stats
+from curation import io
+from curation.release import manifest
+from curation.release import stats
 from schemas.config import load_config
 from schemas.tables import RELEASE_COLUMNS, SPLITS
 from tests.release_frames import synthetic_inputs

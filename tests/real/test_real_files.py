@@ -13,8 +13,8 @@ import json
 import polars as pl
 import pytest
 
-from curation.ingest import ingest
-from curation.ingest_codes import REJECT_REASONS, IngestError
+from curation.ingest.assemble import ingest
+from curation.ingest.codes import REJECT_REASONS, IngestError
 from schemas.tables import RANKS, RECORDS_SCHEMA, RELEASE_COLUMNS
 from tests.conftest import DATA
 

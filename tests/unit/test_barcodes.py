@@ -8,8 +8,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import barcodes as barcodes_module
-from curation.barcodes import dna_barcodes, number_barcodes
+from curation.ingest import barcodes as barcodes_module
+from curation.ingest.barcodes import dna_barcodes, number_barcodes
 from schemas.tables import BARCODES_SCHEMA
 
 BARCODE_LISTS = st.lists(st.text(alphabet="ACGN", min_size=1, max_size=6), max_size=30)

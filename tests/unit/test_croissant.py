@@ -10,7 +10,9 @@ import mlcroissant as mlc
 import polars as pl
 import pytest
 
-from curation import croissant, emit, release_writers
+from curation.release import croissant
+from curation.release import assemble as emit
+from curation.release import writers as release_writers
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
 from tests.release_frames import concat_inputs, inputs_from_rows, synthetic_inputs
 

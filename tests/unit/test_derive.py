@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.derive import IMAGE_TYPES, chunk, image_path, md5_hex
+from curation.release.derive import IMAGE_TYPES, chunk, image_path, md5_hex
 from schemas.tables import SPLIT_DTYPE
 
 # The 17 processid -> split facts of the released metadata (spec 9.10) and the chunks of the

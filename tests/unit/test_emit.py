@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas._libs.parsers import STR_NA_VALUES
 
-from curation import emit
+from curation.release import assemble as emit
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 

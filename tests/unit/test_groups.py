@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation.groups import KeyOrder, codes
+from curation.labels.groups import KeyOrder, codes
 
 rows = st.lists(
     st.tuples(st.integers(0, 6), st.sampled_from([None, "Aus", "Bus", "Cus bus"])), max_size=40

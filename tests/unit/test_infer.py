@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from curation import names
-from curation.infer import infer
-from curation.resolve import resolve
+from curation.labels.infer import infer
+from curation.labels.vote import resolve
 from schemas.config import CurationConfig
 from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, LABELS_SCHEMA, RANKS, conform, empty
 from tests.label_frames import curate, labels_frame, noisy_labels, path

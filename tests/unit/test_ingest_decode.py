@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation.ingest_codes import IngestError
-from curation.ingest_decode import (
+from curation.ingest.codes import IngestError
+from curation.ingest.decode import (
     C1_CONTROLS,
     R_ESCAPES,
     decode_field,

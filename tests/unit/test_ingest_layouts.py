@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation.ingest_codes import IngestError
-from curation.ingest_layouts import LAYOUTS, detect, parse_header
+from curation.ingest.codes import IngestError
+from curation.ingest.layouts import LAYOUTS, detect, parse_header
 from schemas.tables import RANKS, RELEASE_COLUMNS
 
 from .ingest_files import BCDM

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation import manifest
+from curation.release import manifest
 
 TOOLS = {"python": "3.11.7", "polars": "2.1.0"}
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from polars.testing import assert_frame_equal
 
 from curation import names
-from curation.normalise import build_variant_map, normalise, unresolved_genus_mismatches
+from curation.labels.normalise import build_variant_map, normalise, unresolved_genus_mismatches
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA, CorrectionsError, parse_corrections
 from schemas.tables import CHANGES_SCHEMA, LABELS_SCHEMA, RANKS, VARIANT_MAP_SCHEMA, empty

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.partition import PartitionError, partition
+from curation.partition.splits import PartitionError, partition
 from schemas.config import PartitionConfig
 from schemas.tables import SPLITS, SPLITS_SCHEMA
 

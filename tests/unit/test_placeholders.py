@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.placeholders import genus_flag, is_placeholder, species_flag
+from curation.partition.placeholders import genus_flag, is_placeholder, species_flag
 
 
 def flags(rows: list[tuple[str | None, str | None]]) -> list[bool]:
@@ -138,7 +138,7 @@ def python_flag(genus: str | None, species: str | None) -> bool:
 
 # Letters of the patterns, separators, the characters the rules single out, and non-ASCII
 # letters.  Left out: combining marks and non-decimal numerics, where Python's and Rust's \w
-# differ (documented in curation/placeholders.py).
+# differ (documented in curation/partition/placeholders.py).
 _ALPHABET = "aAmMlLiIsSzZeEnpxgfbcrC019 ._?$-\x08\x1c\téÃ"
 names = st.one_of(st.none(), st.text(alphabet=_ALPHABET, max_size=14))
 

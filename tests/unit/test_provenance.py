@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from polars.testing import assert_frame_equal
 
-from curation import provenance
+from curation.labels import provenance
 from schemas.tables import CHANGES_SCHEMA, RANKS, RULES
 from tests.label_frames import curate, labels_frame, noisy_labels, path
 

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import emit, release_writers
+from curation.release import assemble as emit
+from curation.release import writers as release_writers
 from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION, SPLITS
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 

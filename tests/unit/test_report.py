@@ -3,7 +3,9 @@
 import base64
 import re
 
-from curation import emit, report, stats
+from curation.release import assemble as emit
+from curation.release import report
+from curation.release import stats
 from tests.release_frames import synthetic_inputs
 
 INPUTS = synthetic_inputs(300, seed=4)

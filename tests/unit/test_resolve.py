@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from curation.normalise import build_variant_map, normalise
-from curation.resolve import resolve, vote
+from curation.labels.normalise import build_variant_map, normalise
+from curation.labels.vote import resolve, vote
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
 from schemas.tables import LABELS_SCHEMA, RANKS, empty

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import selection
-from curation.selection import (
+from curation.partition import selection
+from curation.partition.selection import (
     SelectionError,
     fraction_rule,
     long_tail,

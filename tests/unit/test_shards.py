@@ -4,7 +4,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation import shards
+from curation.labels import shards
 from schemas.tables import LABELS_SCHEMA
 
 

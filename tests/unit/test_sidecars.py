@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation import sidecars
+from curation.release import sidecars
 
 #: A real BIOSCAN-1M metadata file (byte-exact copy; tests/data/README.md).
 REAL_BIOSCAN1M = (

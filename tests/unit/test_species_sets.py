@@ -6,8 +6,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import species_sets
-from curation.placeholders import is_placeholder
+from curation.partition import species_sets
+from curation.partition.placeholders import is_placeholder
 from schemas.tables import SPLITS
 
 

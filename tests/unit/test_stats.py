@@ -6,8 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import emit, stats, stats_format
-from curation.barcodes import number_barcodes
+from curation.release import assemble as emit
+from curation.release import stats
+from curation.release import stats_format
+from curation.ingest.barcodes import number_barcodes
 from schemas.tables import RANKS, RULES, SPLITS
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curation import synthetic, synthetic_export
-from curation import synthetic_taxonomy as taxonomy_mod
+from curation.synthetic import generate as synthetic
+from curation.synthetic import export as synthetic_export
+from curation.synthetic import taxonomy as taxonomy_mod
 from schemas.tables import RANKS
 
 REAL_BCDM = (

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation import synthetic_names as names
-from curation import synthetic_sequences as seqs
-from curation.synthetic_random import allocate, compose, sample, stream
+from curation.synthetic import names
+from curation.synthetic import sequences as seqs
+from curation.synthetic.random import allocate, compose, sample, stream
 
 # Spec 5.1: the partitioner's placeholder detector (species rules), written out independently.
 _PLACEHOLDER = [

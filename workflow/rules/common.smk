@@ -14,7 +14,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from curation.sources import closure
 from schemas.config import ConfigError, load_config
-from curation.stats import TABLES as STATS_TABLES
+from curation.release.stats import TABLES as STATS_TABLES
 
 try:
     CFG = load_config(config)

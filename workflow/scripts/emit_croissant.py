@@ -2,7 +2,9 @@
 
 import os
 
-from curation import croissant, io, manifest
+from curation.release import croissant
+from curation import io
+from curation.release import manifest
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 here = os.path.dirname(smk.output.croissant)

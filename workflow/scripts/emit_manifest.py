@@ -2,7 +2,8 @@
 
 import os
 
-from curation import io, manifest
+from curation import io
+from curation.release import manifest
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 release_dir = os.path.dirname(smk.output.manifest)

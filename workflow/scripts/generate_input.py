@@ -1,6 +1,7 @@
 """Rule generate_input: write the synthetic BCDM export and the truth of its curation."""
 
-from curation import io, synthetic
+from curation import io
+from curation.synthetic import generate as synthetic
 
 with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
     counts = synthetic.write(

@@ -3,7 +3,7 @@
 import polars as pl
 
 from curation import io
-from curation.infer import infer
+from curation.labels.infer import infer
 from schemas.config import CurationConfig
 
 with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)

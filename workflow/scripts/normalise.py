@@ -3,7 +3,7 @@
 import sys
 
 from curation import io
-from curation.normalise import normalise, unresolved_genus_mismatches
+from curation.labels.normalise import normalise, unresolved_genus_mismatches
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA, CorrectionsError, read_corrections
 from schemas.tables import empty

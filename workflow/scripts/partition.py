@@ -3,7 +3,7 @@
 import sys
 
 from curation import io
-from curation.partition import PartitionError, partition
+from curation.partition.splits import PartitionError, partition
 from schemas.config import PartitionConfig
 
 with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)

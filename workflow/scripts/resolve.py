@@ -1,7 +1,7 @@
 """Rule resolve: the per-barcode majority vote with curtailment (C5) on one barcode shard."""
 
 from curation import io
-from curation.resolve import resolve
+from curation.labels.vote import resolve
 from schemas.config import CurationConfig
 
 with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)

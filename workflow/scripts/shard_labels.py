@@ -1,6 +1,7 @@
 """Rule shard_labels: split the ingested labels into barcode shards."""
 
-from curation import io, shards
+from curation import io
+from curation.labels import shards
 
 with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
     labels = io.read_parquet(snakemake.input.labels)  # noqa: F821

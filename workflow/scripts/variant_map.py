@@ -1,7 +1,7 @@
 """Rule variant_map: the global C2/C3 spelling map, built once from the whole labels table."""
 
 from curation import io
-from curation.normalise import build_variant_map
+from curation.labels.normalise import build_variant_map
 from schemas.config import CurationConfig
 
 with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)

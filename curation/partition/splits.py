@@ -30,9 +30,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from curation import derive, selection, species_sets
-from curation.placeholders import genus_flag, species_flag
-from curation.species_sets import STATE, STATES, state
+from curation.release import derive
+from curation.partition import selection
+from curation.partition import species_sets
+from curation.partition.placeholders import genus_flag, species_flag
+from curation.partition.species_sets import STATE, STATES, state
 from schemas.config import PartitionConfig
 from schemas.tables import SPECIES_SET_OF_SPLIT, SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curation import synthetic_catalogue as cat
-from curation import synthetic_names as names
-from curation.synthetic_random import allocate, compose, lognormal_weights, stream
+from curation.synthetic import catalogue as cat
+from curation.synthetic import names
+from curation.synthetic.random import allocate, compose, lognormal_weights, stream
 
 _SITE_SIGMA = 2.6
 _PROJECT_SIZE = 8_000

@@ -6,7 +6,7 @@ must describe exactly the same specimens: a record without a split (or a split w
 would silently vanish from, or appear in, the release, so any mismatch stops the build.
 
 At 5 M records the barcodes alone are several GB.  Ingest stores each distinct sequence once
-(``curation.barcodes``); a record's ``dna_barcode`` is joined back here from its key, as a view
+(``curation.ingest.barcodes``); a record's ``dna_barcode`` is joined back here from its key, as a view
 of that one copy.  The pipeline's three record-level inputs are sorted by the same unique
 processids, so they are put side by side by position (no join, no string sort) and each column is
 held once; inputs that are not aligned that way are joined on processid instead.
@@ -19,8 +19,8 @@ from typing import TypeVar
 
 import polars as pl
 
-from curation import derive
-from curation.barcodes import dna_barcodes
+from curation.release import derive
+from curation.ingest.barcodes import dna_barcodes
 from schemas.tables import (
     CURATED_SCHEMA,
     RANKS,

@@ -21,7 +21,7 @@ import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from curation.stats_format import rows_as_text
+from curation.release.stats_format import rows_as_text
 from schemas.tables import RANKS
 
 #: Countries shown in the top-countries plot.

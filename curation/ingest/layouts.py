@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from curation.ingest_codes import BIOSCAN1M_MISSING_TOKENS, IngestError
+from curation.ingest.codes import BIOSCAN1M_MISSING_TOKENS, IngestError
 from schemas.tables import RANKS
 
 #: Canonical raw fields a layout can provide.  ``sequence`` becomes ``dna_barcode``; ``coord`` is

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from curation.ingest_codes import MISSING_TOKENS, REJECT_REASONS
-from curation.ingest_decode import C1_CONTROLS, R_ESCAPES
-from curation.ingest_layouts import ColumnMap
+from curation.ingest.codes import MISSING_TOKENS, REJECT_REASONS
+from curation.ingest.decode import C1_CONTROLS, R_ESCAPES
+from curation.ingest.layouts import ColumnMap
 from schemas.tables import INGEST_ISSUES_SCHEMA, RANKS
 
 #: IUPAC nucleotide codes a cleaned barcode may hold (DECISIONS.md "Barcode").

@@ -2,8 +2,8 @@
 
 Every data row of every input file ends up either in the records (one per processid, sorted by
 processid) or in the rejects with one reason from REJECT_REASONS; :func:`ingest` checks that
-conservation on every run.  Reading is :mod:`curation.ingest_read` (the file edge), field
-cleaning :mod:`curation.ingest_fields`; this module chooses the released row per processid and
+conservation on every run.  Reading is :mod:`curation.ingest.read` (the file edge), field
+cleaning :mod:`curation.ingest.fields`; this module chooses the released row per processid and
 numbers the barcodes.
 
 At 5 M rows a copy of the row table's string views alone is gigabytes, so the rows are gathered
@@ -22,9 +22,9 @@ from typing import Any
 
 import polars as pl
 
-from curation.barcodes import dna_barcodes, number_barcodes
-from curation.ingest_codes import ISSUE_CODES, REJECT_REASONS, IngestError
-from curation.ingest_fields import (
+from curation.ingest.barcodes import dna_barcodes, number_barcodes
+from curation.ingest.codes import ISSUE_CODES, REJECT_REASONS, IngestError
+from curation.ingest.fields import (
     REASON,
     REASON_DTYPE,
     ROW_COLUMNS,
@@ -32,7 +32,7 @@ from curation.ingest_fields import (
     finish,
     reject_detail,
 )
-from curation.ingest_read import RawExport, read_export
+from curation.ingest.read import RawExport, read_export
 from curation.sorting import text_order
 from schemas.tables import (
     BARCODES_SCHEMA,

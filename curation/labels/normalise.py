@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from curation import names
-from curation.provenance import apply_rule, by_processid, sort_changes
+from curation.labels.provenance import apply_rule, by_processid, sort_changes
 from schemas.config import CurationConfig
 from schemas.corrections import CorrectionsError
 from schemas.tables import LABELS_SCHEMA, RANKS, VARIANT_MAP_SCHEMA, conform

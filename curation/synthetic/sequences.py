@@ -22,7 +22,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from curation.synthetic_random import stream
+from curation.synthetic.random import stream
 
 LENGTH = 658
 MIN_LENGTH = 500

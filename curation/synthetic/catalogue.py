@@ -41,7 +41,7 @@ class Lineage(NamedTuple):
     ``path`` runs from class to the node.  ``mass`` = records labelled at the node's rank or
     deeper at full scale; ``cont`` = of those, records labelled deeper (None: drawn like any
     generated node).  ``kind`` marks genus and species kinds the examples need (see
-    :mod:`curation.synthetic_taxonomy`).
+    :mod:`curation.synthetic.taxonomy`).
     """
 
     path: tuple[str, ...]

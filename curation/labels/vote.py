@@ -9,7 +9,7 @@ A subfamily filler (``unassigned <Family>``) that is then the deepest label is n
 Relabelling a rank changes no vote at a deeper rank, so every (key, rank) verdict is computed
 independently, on the (key, value) counts, and the curtail rank of a key is simply the
 shallowest rank it failed.  The keys with a conflict are found by a linear pass per rank
-(:class:`curation.groups.KeyOrder`); only they are counted and only their rows change.
+(:class:`curation.labels.groups.KeyOrder`); only they are counted and only their rows change.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import polars as pl
 
 from curation import names
-from curation.groups import KeyOrder, codes
-from curation.provenance import apply_rule, by_processid, sort_changes
+from curation.labels.groups import KeyOrder, codes
+from curation.labels.provenance import apply_rule, by_processid, sort_changes
 from schemas.config import CurationConfig
 from schemas.tables import LABELS_SCHEMA, RANKS, conform
 

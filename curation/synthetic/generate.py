@@ -10,7 +10,7 @@ also holds rows the ingest must reject, so it has ~2 % more rows and ~0.03 % mor
 At 5,150,850 records the truth reproduces the paper's Table 2 (labelled share and categories per
 rank), Table A5's largest categories and Table 3's species sets; smaller exports are a uniform
 random subsample of that population, so labelled shares and records per barcode stay while
-category counts follow its rarefaction curve (:mod:`curation.synthetic_taxonomy`).
+category counts follow its rarefaction curve (:mod:`curation.synthetic.taxonomy`).
 
 Truth table (Parquet, sorted by processid, one row per distinct processid of the export):
 ``processid``; ``phylum`` .. ``species``, the labels a correct curation gives the record (null
@@ -56,15 +56,15 @@ Genus-level placeholders keep their own 2-digit codes (``microMalaise01``): only
 ``Malaise`` codes are padded to 4 digits.  Vote shares keep margins, so the truth holds for any
 vote threshold in (0.8, 0.909] (the default is 0.9).
 
-Modules: :mod:`~curation.synthetic_taxonomy` (taxa and their records),
-:mod:`~curation.synthetic_groups` (BINs, barcode groups), :mod:`~curation.synthetic_labels`
-(raw labels, label noise, truth), :mod:`~curation.synthetic_sequences` (sequences),
-:mod:`~curation.synthetic_geography` (sites, projects, processids),
-:mod:`~curation.synthetic_export` (BCDM rows, rejected rows, truth table).
+Modules: :mod:`~curation.synthetic.taxonomy` (taxa and their records),
+:mod:`~curation.synthetic.groups` (BINs, barcode groups), :mod:`~curation.synthetic.labels`
+(raw labels, label noise, truth), :mod:`~curation.synthetic.sequences` (sequences),
+:mod:`~curation.synthetic.geography` (sites, projects, processids),
+:mod:`~curation.synthetic.export` (BCDM rows, rejected rows, truth table).
 
 Command line::
 
-    python -m curation.synthetic --records N --seed S --out export.tsv [--truth truth.parquet]
+    python -m curation.synthetic.generate --records N --seed S --out export.tsv [--truth truth.parquet]
 """
 
 from __future__ import annotations
@@ -82,12 +82,12 @@ from pathlib import Path
 import polars as pl
 
 from curation import io
-from curation import synthetic_export as export
-from curation import synthetic_geography as geography
-from curation import synthetic_groups as groups_mod
-from curation import synthetic_labels as labels_mod
-from curation import synthetic_sequences as sequences
-from curation import synthetic_taxonomy as taxonomy_mod
+from curation.synthetic import export
+from curation.synthetic import geography
+from curation.synthetic import groups as groups_mod
+from curation.synthetic import labels as labels_mod
+from curation.synthetic import sequences
+from curation.synthetic import taxonomy as taxonomy_mod
 
 #: Processid slots per written chunk.  Part of the output's definition: the rows' random
 #: metadata is drawn per chunk, so changing it changes the bytes (not the truth).
@@ -171,7 +171,7 @@ def write(records: int, seed: int, tsv: str | os.PathLike[str],
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m curation.synthetic",
+        prog="python -m curation.synthetic.generate",
         description="Write a realistic BOLD BCDM export and the labels a correct curation gives.",
     )
     parser.add_argument("--records", type=int, required=True,

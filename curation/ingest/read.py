@@ -7,7 +7,7 @@ cannot tell a short row from one with empty trailing fields.  So the strict read
 rows and invalid UTF-8 outright, and a short row can only hide among the rows whose last field
 is empty: only those lines get their separators counted.  Any doubt sends the file down the exact
 path, which counts the separators of every line (and, for invalid UTF-8, first re-decodes the
-file field by field with :mod:`curation.ingest_decode`).  Either way the few lines with a wrong
+file field by field with :mod:`curation.ingest.decode`).  Either way the few lines with a wrong
 count (ragged rows, pieces of a row split by a bare LF, blank lines, quoted BIOSCAN-5M CSV cells)
 are handed to Python, which re-reads their bytes and decides what they are.
 """
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import polars as pl
 
-from curation.ingest_codes import IngestError
-from curation.ingest_decode import first_line, open_plain, read_lines, repair_utf8
-from curation.ingest_layouts import ColumnMap, detect, parse_header
+from curation.ingest.codes import IngestError
+from curation.ingest.decode import first_line, open_plain, read_lines, repair_utf8
+from curation.ingest.layouts import ColumnMap, detect, parse_header
 
 #: The per-row cleaning applied inside the streaming read (it must keep unknown columns).
 Transform = Callable[[pl.LazyFrame, ColumnMap], pl.LazyFrame]

@@ -11,7 +11,7 @@ top-down at full scale (5,150,850 records, or ``records`` if larger):
   as a power of that share, and the share is split among them with log-normal weights -- which
   gives Table A5's heavy tails (category-size medians at full scale: family 62.5, subfamily 27,
   genus 8, species 2; the paper's are 63.5, 23, 6 and 2);
-* the paper's named taxa are pinned (:data:`~curation.synthetic_catalogue.LINEAGES`): Diptera,
+* the paper's named taxa are pinned (:data:`~curation.synthetic.catalogue.LINEAGES`): Diptera,
   Cecidomyiidae (938,928 labelled, 925,520 ending there), Metopininae, Megaselia, Psychoda sp.
   11GMK, and the example species of Table A8; generated taxa stay below the pinned maximum of
   their rank;
@@ -36,9 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curation import synthetic_catalogue as cat
-from curation import synthetic_names as names
-from curation.synthetic_random import allocate, compose, lognormal_weights, stream
+from curation.synthetic import catalogue as cat
+from curation.synthetic import names
+from curation.synthetic.random import allocate, compose, lognormal_weights, stream
 
 PHYLUM, CLASS, ORDER, FAMILY, SUBFAMILY, GENUS, SPECIES = range(7)
 

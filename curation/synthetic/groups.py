@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from curation import synthetic_catalogue as cat
-from curation.synthetic_random import compose, lognormal_weights, stream
-from curation.synthetic_taxonomy import SPECIES, Taxonomy
+from curation.synthetic import catalogue as cat
+from curation.synthetic.random import compose, lognormal_weights, stream
+from curation.synthetic.taxonomy import SPECIES, Taxonomy
 
 #: Records per BIN (before the global rescaling to Table 2's BIN count): a taxon that ends at
 #: species is mostly one BIN, any other taxon holds many species, so many BINs.

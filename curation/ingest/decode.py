@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from curation.ingest_codes import IngestError
+from curation.ingest.codes import IngestError
 
 GZIP_MAGIC = b"\x1f\x8b"
 #: Bytes read at a time by the Python passes; whole lines are processed per block.

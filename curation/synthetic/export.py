@@ -7,7 +7,7 @@ real file has them (sex, reproduction, notes, fieldid, ...) -- and ``coord`` as 
 Rows come project by project, specimens in number order, a specimen's rows together (its COI-5P
 row at a random place among its other markers' rows).
 
-Rows to reject (see :mod:`curation.synthetic` for the truth's tags): other markers' rows of
+Rows to reject (see :mod:`curation.synthetic.generate` for the truth's tags): other markers' rows of
 ~1 % of the released specimens (1-3 each, distinct markers), an exact copy of the COI-5P row of
 0.05 %, specimens without a sequence (0.02 % of the records) and specimens with only other
 markers (0.01 %).  BINs: a barcode has none for 0.26 % of the records (Table 2: 99.7 % have one)
@@ -21,15 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from curation import synthetic_catalogue as cat
-from curation import synthetic_labels as labels_mod
-from curation import synthetic_sequences as seqs
-from curation.synthetic_geography import Projects, Sites
-from curation.synthetic_groups import Groups
-from curation.synthetic_labels import Labels
-from curation.synthetic_names import bin_codes
-from curation.synthetic_random import stream
-from curation.synthetic_taxonomy import GENUS, SPECIES, SUBFAMILY, Taxonomy
+from curation.synthetic import catalogue as cat
+from curation.synthetic import labels as labels_mod
+from curation.synthetic import sequences as seqs
+from curation.synthetic.geography import Projects, Sites
+from curation.synthetic.groups import Groups
+from curation.synthetic.labels import Labels
+from curation.synthetic.names import bin_codes
+from curation.synthetic.random import stream
+from curation.synthetic.taxonomy import GENUS, SPECIES, SUBFAMILY, Taxonomy
 from schemas.tables import RANKS
 
 #: The header of bcdm_2025_Chironominae_Norway.tsv (BOLD data packages since Sep-2024).

@@ -1,11 +1,11 @@
 """Records and their labels: the curated truth and the raw labels the export shows.
 
 Every released record belongs to a barcode group and its *truth* is the path of the taxon the
-group hangs at (:mod:`curation.synthetic_groups`).  Its *raw* labels start as that path, with
+group hangs at (:mod:`curation.synthetic.groups`).  Its *raw* labels start as that path, with
 fillers (``unassigned <Family>``) written as missing, and then receive at most one group-level
 noise (curtailment conflict, outvoted minority, open nomenclature) and at most one record-level
 noise (partial labels, missing genus, one spelling variant).  Each noise is the inverse of one
-curation rule, so the truth is what that rule gives back; the table in :mod:`curation.synthetic`
+curation rule, so the truth is what that rule gives back; the table in :mod:`curation.synthetic.generate`
 lists which rule each tag relies on.
 
 Safety margins.  C3 keeps the most frequent spelling in the whole input, so spelling noise is
@@ -29,11 +29,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from curation import synthetic_catalogue as cat
-from curation import synthetic_names as names
-from curation.synthetic_groups import Groups
-from curation.synthetic_random import sample, stream
-from curation.synthetic_taxonomy import FAMILY, GENUS, PHYLUM, SPECIES, SUBFAMILY, Taxonomy
+from curation.synthetic import catalogue as cat
+from curation.synthetic import names
+from curation.synthetic.groups import Groups
+from curation.synthetic.random import sample, stream
+from curation.synthetic.taxonomy import FAMILY, GENUS, PHYLUM, SPECIES, SUBFAMILY, Taxonomy
 from schemas.tables import RANKS
 
 _PER_FULL = 1.0 / cat.N_FULL
