@@ -38,9 +38,19 @@ def generated_export(records: int, seed: int) -> Path:
         start = time.perf_counter()
         partial = path.with_suffix(".partial")
         subprocess.run(
-            [sys.executable, "-m", "curation.synthetic.generate", "--records", str(records),
-             "--seed", str(seed), "--out", str(partial)],
-            check=True, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "curation.synthetic.generate",
+                "--records",
+                str(records),
+                "--seed",
+                str(seed),
+                "--out",
+                str(partial),
+            ],
+            check=True,
+            cwd=ROOT,
         )
         partial.rename(path)
         print(f"generated {path.name} in {time.perf_counter() - start:.1f} s", flush=True)
@@ -61,9 +71,17 @@ def run_workflow(export: Path, run_dir: Path, shards: int, cores: int) -> Build:
     config = {"input": {"files": [str(export)]}, "shards": shards}
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config))
     command = [
-        "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-        "--directory", str(run_dir), "--configfile", str(run_dir / "config.yaml"),
-        "--cores", str(cores), "--quiet", "all",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(run_dir),
+        "--configfile",
+        str(run_dir / "config.yaml"),
+        "--cores",
+        str(cores),
+        "--quiet",
+        "all",
     ]
     log = run_dir / "snakemake.log"
     start = time.perf_counter()

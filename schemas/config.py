@@ -128,7 +128,7 @@ class PipelineConfig(_Strict):
         return self.model_dump(mode="json", exclude=set(self.EXECUTION_SETTINGS))
 
     @model_validator(mode="after")
-    def _distinct_dirs(self) -> "PipelineConfig":
+    def _distinct_dirs(self) -> PipelineConfig:
         if Path(self.release.output_dir) == Path(self.release.work_dir):
             raise ValueError("release.output_dir and release.work_dir must differ")
         return self
@@ -148,4 +148,3 @@ def load_config(raw: dict[str, Any], source: str = "config.yaml") -> PipelineCon
             key = ".".join(str(part) for part in problem["loc"]) or "<top level>"
             lines.append(f"  {key}: {problem['msg']}")
         raise ConfigError(f"invalid configuration in {source}:\n" + "\n".join(lines)) from None
-

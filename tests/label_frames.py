@@ -53,7 +53,7 @@ def labels_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 
 def path(*labels: str | None) -> dict[str, str | None]:
     """Rank columns from phylum down: ``path("Arthropoda", "Insecta", "Diptera", "Sciaridae")``."""
-    return dict(zip(RANKS, labels, strict=False)) | {rank: None for rank in RANKS[len(labels):]}
+    return dict(zip(RANKS, labels, strict=False)) | {rank: None for rank in RANKS[len(labels) :]}
 
 
 def curate(
@@ -70,9 +70,11 @@ def curate(
     cfg = cfg or CurationConfig()
     corrections = empty(CORRECTIONS_SCHEMA) if corrections is None else corrections
     variant_map = build_variant_map(labels, cfg)
-    parts = [labels] if shards is None else [
-        labels.filter(pl.col("barcode_key").is_in(list(keys))) for keys in shards
-    ]
+    parts = (
+        [labels]
+        if shards is None
+        else [labels.filter(pl.col("barcode_key").is_in(list(keys))) for keys in shards]
+    )
     curated, changes = [], []
     for part in parts:
         normalised, normalise_changes = normalise(part, variant_map, corrections, cfg)

@@ -168,8 +168,7 @@ def _rewrite(
     spelling, fixes = chain
     distinct = labels.lazy().select(pl.col(rank).unique().drop_nulls().alias("raw")).collect()
     steps = (
-        distinct
-        .with_columns(names.clean_label(pl.col("raw")).alias("c0"))
+        distinct.with_columns(names.clean_label(pl.col("raw")).alias("c0"))
         .join(spelling, left_on="c0", right_on="name", how="left")
         .with_columns(
             pl.col("standard").fill_null(pl.col("c0")),
@@ -230,9 +229,11 @@ def _genus_of_species(
     if fixes.height:
         word = word.replace(fixes["old"], fixes["new"])
     words = species.with_columns(word.alias("_word"))
-    return labels["species"].replace_strict(
-        words["species"], words["_word"], default=None, return_dtype=pl.String
-    ).alias("_word")
+    return (
+        labels["species"]
+        .replace_strict(words["species"], words["_word"], default=None, return_dtype=pl.String)
+        .alias("_word")
+    )
 
 
 def _resolve_genus_mismatches(labels: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -83,8 +83,10 @@ def vote(labels: pl.DataFrame, threshold: float) -> pl.DataFrame:
     conflicts = pl.concat(verdicts, how="vertical")
     if conflicts.is_empty():
         return pl.DataFrame()
-    curtail = conflicts.filter(~pl.col("wins")).group_by("barcode_key").agg(
-        pl.col("rank").min().alias("_curtail")
+    curtail = (
+        conflicts.filter(~pl.col("wins"))
+        .group_by("barcode_key")
+        .agg(pl.col("rank").min().alias("_curtail"))
     )
     result = conflicts.select(pl.col("barcode_key").unique()).join(
         curtail, on="barcode_key", how="left"

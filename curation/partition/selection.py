@@ -68,17 +68,17 @@ def count_target(n: int, min_rows: int, cap: int) -> int:
     """Test records wanted from a species of ``n`` records: min(cap, floor(4 + (n - 8) / 4))."""
     if n < min_rows:
         return 0
-    return min(int(math.floor(4 + (n - 8) / 4)), cap)
+    return min(math.floor(4 + (n - 8) / 4), cap)
 
 
 def count_rule(name: str, seed: int, min_rows: int, cap: int, lower_bound: int) -> SelectionRule:
     """The test and test_unseen steps: integer targets, at most about a third of the keys."""
 
     def upper(n: int) -> int:
-        return 0 if n < min_rows else int(math.floor(4 + (n - 8) / 3))
+        return 0 if n < min_rows else math.floor(4 + (n - 8) / 3)
 
     def key_cap(nb: int) -> int:
-        return 0 if nb < 3 else int(math.floor(1 + (nb - 2) / 3))
+        return 0 if nb < 3 else math.floor(1 + (nb - 2) / 3)
 
     return SelectionRule(
         name=name,
@@ -222,11 +222,7 @@ def select(sizes: pl.DataFrame, rule: SelectionRule) -> pl.DataFrame:
         positions = pick_positions(all_sizes[start : start + nb], n, rule, rng)
         rows.extend(start + p for p in positions)
         picks.extend(range(len(positions)))
-    return (
-        sizes[rows]
-        .with_columns(pick=pl.Series(picks, dtype=pl.UInt32))
-        .sort("species", "pick")
-    )
+    return sizes[rows].with_columns(pick=pl.Series(picks, dtype=pl.UInt32)).sort("species", "pick")
 
 
 def long_tail_quota(fraction: float, singletons: int, small_group_records: int) -> int:
@@ -266,8 +262,7 @@ def long_tail(
         .sort("species")
     )
     test_ceiling = [
-        test_target_of(int(n) + int(t))
-        for n, t in firsts.select("n", "test_rows").iter_rows()
+        test_target_of(int(n) + int(t)) for n, t in firsts.select("n", "test_rows").iter_rows()
     ]
     eligible = firsts.filter(
         (pl.col("test_rows") <= pl.Series(test_ceiling, dtype=pl.Int64)) & (pl.col("size") == 1)

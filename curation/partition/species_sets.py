@@ -25,7 +25,6 @@ STATE = pl.Enum(STATES)
 SPECIES_SET = SPLITS_SCHEMA["species_set"]
 
 
-
 def state(label: str) -> pl.Expr:
     """A state literal of the :data:`STATE` dtype."""
     return pl.lit(label, dtype=STATE)

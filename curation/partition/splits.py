@@ -30,11 +30,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from curation.release import derive
-from curation.partition import selection
-from curation.partition import species_sets
+from curation.partition import selection, species_sets
 from curation.partition.placeholders import genus_flag, species_flag
 from curation.partition.species_sets import STATE, STATES, state
+from curation.release import derive
 from schemas.config import PartitionConfig
 from schemas.tables import SPECIES_SET_OF_SPLIT, SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
 
@@ -346,9 +345,7 @@ def _missing_from(labelled: pl.DataFrame, splits: tuple[str, ...], home: str) ->
     """(species, split) pairs of ``splits`` whose species has no record in ``home``."""
     at_home = labelled.filter(pl.col("split") == home).get_column("species").unique()
     return (
-        labelled.filter(
-            pl.col("split").is_in(splits) & ~pl.col("species").is_in(at_home.implode())
-        )
+        labelled.filter(pl.col("split").is_in(splits) & ~pl.col("species").is_in(at_home.implode()))
         .group_by("species", "split")
         .len()
         .sort("species", "split")
@@ -400,15 +397,27 @@ def _invariants(
 
     # Unlabelled records are never "seen"/"unseen": no step gives those states by key.
     unsplit = labelled.filter(pl.col("state").is_in(["seen", "unseen"])).sort("processid")
-    checks.append(_check("one_split_per_row", "records", unsplit,
-                         lambda r: f"{r['processid']} left in {r['state']!r}"))
+    checks.append(
+        _check(
+            "one_split_per_row",
+            "records",
+            unsplit,
+            lambda r: f"{r['processid']} left in {r['state']!r}",
+        )
+    )
 
     wrong = records.filter((pl.col("state") == "pretrain") != pl.col("species").is_null())
-    checks.append(_check(
-        "pretrain_iff_species_null", "records", wrong.sort("barcode_key", "processid"),
-        lambda r: f"{r['processid']} (key {r['barcode_key']}, species {r['species']!r}) "
-        f"in {r['state']}",
-    ))
+    checks.append(
+        _check(
+            "pretrain_iff_species_null",
+            "records",
+            wrong.sort("barcode_key", "processid"),
+            lambda r: (
+                f"{r['processid']} (key {r['barcode_key']}, species {r['species']!r}) "
+                f"in {r['state']}"
+            ),
+        )
+    )
 
     mixed = (
         labelled.group_by("species")
@@ -416,8 +425,14 @@ def _invariants(
         .filter(pl.col("sets").list.len() > 1)
         .sort("species")
     )
-    checks.append(_check("species_sets_disjoint", "species", mixed,
-                         lambda r: f"{r['species']!r} in sets {r['sets']}"))
+    checks.append(
+        _check(
+            "species_sets_disjoint",
+            "species",
+            mixed,
+            lambda r: f"{r['species']!r} in sets {r['sets']}",
+        )
+    )
 
     shared_keys = key_splits.filter(pl.col("barcode_key").is_duplicated())["barcode_key"]
     shared = (
@@ -429,18 +444,34 @@ def _invariants(
         )
         .sort("barcode_key")
     )
-    checks.append(_check("key_in_one_split", "keys", shared,
-                         lambda r: f"key {r['barcode_key']} in {r['splits']} "
-                         f"(species {r['species']})"))
+    checks.append(
+        _check(
+            "key_in_one_split",
+            "keys",
+            shared,
+            lambda r: f"key {r['barcode_key']} in {r['splits']} (species {r['species']})",
+        )
+    )
 
     def in_split(r: dict) -> str:
         return f"{r['species']!r} in {r['split']}"
 
-    checks.append(_check("eval_species_in_train", "species/split pairs",
-                         _missing_from(labelled, ("val", "test"), "train"), in_split))
-    checks.append(_check("unseen_eval_species_in_key_unseen", "species/split pairs",
-                         _missing_from(labelled, ("val_unseen", "test_unseen"), "key_unseen"),
-                         in_split))
+    checks.append(
+        _check(
+            "eval_species_in_train",
+            "species/split pairs",
+            _missing_from(labelled, ("val", "test"), "train"),
+            in_split,
+        )
+    )
+    checks.append(
+        _check(
+            "unseen_eval_species_in_key_unseen",
+            "species/split pairs",
+            _missing_from(labelled, ("val_unseen", "test_unseen"), "key_unseen"),
+            in_split,
+        )
+    )
 
     train_genera = labelled.filter(pl.col("state") == "train").get_column("genus").unique()
     stray = (
@@ -452,8 +483,14 @@ def _invariants(
         .len()
         .sort("genus", "species", nulls_last=True)
     )
-    checks.append(_check("unseen_genera_in_train", "genus/species pairs", stray,
-                         lambda r: f"genus {r['genus']!r} of {r['species']!r} not in train"))
+    checks.append(
+        _check(
+            "unseen_genera_in_train",
+            "genus/species pairs",
+            stray,
+            lambda r: f"genus {r['genus']!r} of {r['species']!r} not in train",
+        )
+    )
 
     small = (
         labelled.filter(pl.col("set") == "unseen")
@@ -462,30 +499,54 @@ def _invariants(
         .filter(pl.col("len") < cfg.unseen_min_rows)
         .sort("species")
     )
-    checks.append(_check("unseen_species_min_rows", "species", small,
-                         lambda r: f"{r['species']!r} has {r['len']} records"))
+    checks.append(
+        _check(
+            "unseen_species_min_rows",
+            "species",
+            small,
+            lambda r: f"{r['species']!r} has {r['len']} records",
+        )
+    )
 
     thin = pl.concat([_thin_test_species(labelled, name, cfg) for name in ("test", "test_unseen")])
-    checks.append(_check(
-        "test_species_minimums", "species/split pairs", thin,
-        lambda r: f"{r['species']!r} in {r['split']}: {r['test_rows']} of {r['rows']} records, "
-        f"{r['keys']} keys",
-    ))
+    checks.append(
+        _check(
+            "test_species_minimums",
+            "species/split pairs",
+            thin,
+            lambda r: (
+                f"{r['species']!r} in {r['split']}: {r['test_rows']} of {r['rows']} records, "
+                f"{r['keys']} keys"
+            ),
+        )
+    )
 
     lost = labelled.filter(
         pl.col("species").is_in(singletons.implode()) & (pl.col("split") != "train")
     )
-    checks.append(_check("singletons_in_train", "records", lost.sort("species", "processid"),
-                         lambda r: f"{r['processid']} ({r['species']!r}) in {r['split']}"))
+    checks.append(
+        _check(
+            "singletons_in_train",
+            "records",
+            lost.sort("species", "processid"),
+            lambda r: f"{r['processid']} ({r['species']!r}) in {r['split']}",
+        )
+    )
 
     leaks = pl.concat(run.leaks).sort(
         "step_no", "barcode_key", "species", "before", nulls_last=True
     )
-    checks.append(_check(
-        "no_global_assignment_leak", "records", leaks,
-        lambda r: f"step {r['step']} took key {r['barcode_key']} (species {r['species']!r}) "
-        f"from a {r['before']} record",
-    ))
+    checks.append(
+        _check(
+            "no_global_assignment_leak",
+            "records",
+            leaks,
+            lambda r: (
+                f"step {r['step']} took key {r['barcode_key']} (species {r['species']!r}) "
+                f"from a {r['before']} record"
+            ),
+        )
+    )
     return checks
 
 
@@ -496,8 +557,7 @@ def _split_counts(frame: pl.DataFrame, key_splits: pl.DataFrame) -> dict[str, di
     )
     found = {str(row["state"]): row for row in per_split.iter_rows(named=True)}
     keys = {
-        STATES[code]: count
-        for code, count in key_splits.group_by("state_code").len().iter_rows()
+        STATES[code]: count for code, count in key_splits.group_by("state_code").len().iter_rows()
     }
     return {
         split: {

@@ -19,8 +19,8 @@ from typing import TypeVar
 
 import polars as pl
 
-from curation.release import derive
 from curation.ingest.barcodes import dna_barcodes
+from curation.release import derive
 from schemas.tables import (
     CURATED_SCHEMA,
     RANKS,

@@ -77,11 +77,15 @@ def image_path(
     chunk_expr = pl.col(chunk) if isinstance(chunk, str) else chunk
     pid = pl.col(processid) if isinstance(processid, str) else processid
     chunk_level = (
-        pl.when(chunk_expr.fill_null("") == "")
-        .then(pl.lit(""))
-        .otherwise(chunk_expr + pl.lit("/"))
+        pl.when(chunk_expr.fill_null("") == "").then(pl.lit("")).otherwise(chunk_expr + pl.lit("/"))
     )
     return pl.concat_str(
-        [pl.lit(f"bioscan5m/images/{imgtype}/"), split_expr, pl.lit("/"), chunk_level, pid,
-         pl.lit(".jpg")]
+        [
+            pl.lit(f"bioscan5m/images/{imgtype}/"),
+            split_expr,
+            pl.lit("/"),
+            chunk_level,
+            pid,
+            pl.lit(".jpg"),
+        ]
     ).alias(f"image_path_{imgtype}")

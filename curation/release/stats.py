@@ -13,9 +13,8 @@ the columns it needs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import math
+from collections.abc import Sequence
 
 import polars as pl
 

@@ -34,19 +34,81 @@ from schemas.tables import RANKS
 
 #: The header of bcdm_2025_Chironominae_Norway.tsv (BOLD data packages since Sep-2024).
 HEADER: tuple[str, ...] = (
-    "processid", "sampleid", "fieldid", "museumid", "record_id", "specimenid",
-    "processid_minted_date", "bin_uri", "bin_created_date", "collection_code", "inst",
-    "sovereign_inst", "taxid", "kingdom", "phylum", "class", "order", "family", "subfamily",
-    "tribe", "genus", "species", "subspecies", "species_reference", "identification",
-    "identification_method", "identification_rank", "identified_by", "identifier_email",
-    "taxonomy_notes", "sex", "reproduction", "life_stage", "short_note", "notes", "voucher_type",
-    "tissue_type", "specimen_linkout", "associated_specimens", "associated_taxa", "collectors",
-    "collection_date_start", "collection_date_end", "collection_event_id", "collection_time",
-    "collection_notes", "geoid", "country/ocean", "country_iso", "province/state", "region",
-    "sector", "site", "site_code", "coord", "coord_accuracy", "coord_source", "elev",
-    "elev_accuracy", "depth", "depth_accuracy", "habitat", "realm", "biome", "ecoregion",
-    "sampling_protocol", "nuc", "nuc_basecount", "insdc_acs", "funding_src", "marker_code",
-    "primers_forward", "primers_reverse", "sequence_run_site", "sequence_upload_date",
+    "processid",
+    "sampleid",
+    "fieldid",
+    "museumid",
+    "record_id",
+    "specimenid",
+    "processid_minted_date",
+    "bin_uri",
+    "bin_created_date",
+    "collection_code",
+    "inst",
+    "sovereign_inst",
+    "taxid",
+    "kingdom",
+    "phylum",
+    "class",
+    "order",
+    "family",
+    "subfamily",
+    "tribe",
+    "genus",
+    "species",
+    "subspecies",
+    "species_reference",
+    "identification",
+    "identification_method",
+    "identification_rank",
+    "identified_by",
+    "identifier_email",
+    "taxonomy_notes",
+    "sex",
+    "reproduction",
+    "life_stage",
+    "short_note",
+    "notes",
+    "voucher_type",
+    "tissue_type",
+    "specimen_linkout",
+    "associated_specimens",
+    "associated_taxa",
+    "collectors",
+    "collection_date_start",
+    "collection_date_end",
+    "collection_event_id",
+    "collection_time",
+    "collection_notes",
+    "geoid",
+    "country/ocean",
+    "country_iso",
+    "province/state",
+    "region",
+    "sector",
+    "site",
+    "site_code",
+    "coord",
+    "coord_accuracy",
+    "coord_source",
+    "elev",
+    "elev_accuracy",
+    "depth",
+    "depth_accuracy",
+    "habitat",
+    "realm",
+    "biome",
+    "ecoregion",
+    "sampling_protocol",
+    "nuc",
+    "nuc_basecount",
+    "insdc_acs",
+    "funding_src",
+    "marker_code",
+    "primers_forward",
+    "primers_reverse",
+    "sequence_run_site",
+    "sequence_upload_date",
     "bold_recordset_code_arr",
 )
 MISSING = "None"
@@ -81,24 +143,61 @@ _VOCABULARY = {
 }
 # Per-project metadata.
 _PROJECT_VOCABULARY = {
-    "inst": ("Centre for Biodiversity Genomics", "Area de Conservacion Guanacaste",
-             "University of Guelph", "Smithsonian Institution",
-             "Naturalis Biodiversity Center"),
-    "collectors": ("BIOSCAN Team", "D. Janzen, W. Hallwachs", "ACG parataxonomists",
-                   "J. deWaard", "BIO Collections Staff", "S. Ratnasingham, M. Milton"),
-    "identified_by": ("BOLD Identification System []", "CBG Collections Staff",
-                      "M. Alex Smith", "Jose Fernandez-Triana", "Dan Janzen"),
-    "identification_method": ("BOLD ID Engine: top hits", "Morphology", "None",
-                              "BIN Taxonomy Match", ""),
+    "inst": (
+        "Centre for Biodiversity Genomics",
+        "Area de Conservacion Guanacaste",
+        "University of Guelph",
+        "Smithsonian Institution",
+        "Naturalis Biodiversity Center",
+    ),
+    "collectors": (
+        "BIOSCAN Team",
+        "D. Janzen, W. Hallwachs",
+        "ACG parataxonomists",
+        "J. deWaard",
+        "BIO Collections Staff",
+        "S. Ratnasingham, M. Milton",
+    ),
+    "identified_by": (
+        "BOLD Identification System []",
+        "CBG Collections Staff",
+        "M. Alex Smith",
+        "Jose Fernandez-Triana",
+        "Dan Janzen",
+    ),
+    "identification_method": (
+        "BOLD ID Engine: top hits",
+        "Morphology",
+        "None",
+        "BIN Taxonomy Match",
+        "",
+    ),
     "funding_src": ("None", "iBOL:WG1.10", "BIOSCAN", "Genome Canada"),
     "sampling_protocol": ("Malaise Trap", "Malaise", "None", "Malaise trap"),
-    "biome": ("None", "Tropical_&_Subtropical_Moist_Broadleaf_Forests",
-              "Tropical_&_Subtropical_Dry_Broadleaf_Forests",
-              "Temperate_Broadleaf_&_Mixed_Forests"),
+    "biome": (
+        "None",
+        "Tropical_&_Subtropical_Moist_Broadleaf_Forests",
+        "Tropical_&_Subtropical_Dry_Broadleaf_Forests",
+        "Temperate_Broadleaf_&_Mixed_Forests",
+    ),
     "fieldid": ("GMP", "", "None"),
 }
-_AUTHORS = ("Meigen", "Walker", "Schmitz", "Borgmeier", "Loew", "Fabricius", "Linnaeus",
-            "Brues", "Whitfield", "Janzen", "Cresson", "Ashmead", "Kieffer", "Edwards")
+_AUTHORS = (
+    "Meigen",
+    "Walker",
+    "Schmitz",
+    "Borgmeier",
+    "Loew",
+    "Fabricius",
+    "Linnaeus",
+    "Brues",
+    "Whitfield",
+    "Janzen",
+    "Cresson",
+    "Ashmead",
+    "Kieffer",
+    "Edwards",
+)
 _EMPTY_NUC = ("None", "", "------")
 
 
@@ -150,12 +249,13 @@ def plan(
     if int(projects.size.sum()) != total:
         raise ValueError("projects must hold every specimen")
     kind = np.zeros(total, dtype=np.int8)
-    kind[records: records + n_no_barcode] = NO_BARCODE
-    kind[records + n_no_barcode:] = MARKER_ONLY
+    kind[records : records + n_no_barcode] = NO_BARCODE
+    kind[records + n_no_barcode :] = MARKER_ONLY
     label_record = np.arange(total, dtype=np.int64)
     label_record[records:] = rng.integers(0, max(records, 1), size=total - records)
-    other_rows = np.where(rng.random(total) < _OTHER_MARKERS_SHARE,
-                          rng.integers(1, 4, size=total), 0).astype(np.int8)
+    other_rows = np.where(
+        rng.random(total) < _OTHER_MARKERS_SHARE, rng.integers(1, 4, size=total), 0
+    ).astype(np.int8)
     other_rows[kind == MARKER_ONLY] = rng.integers(1, 3, size=n_marker_only)
     other_rows[kind == NO_BARCODE] = 0
     duplicate = (rng.random(total) < _DUPLICATE_SHARE) & (kind == RELEASED)
@@ -165,8 +265,9 @@ def plan(
     no_bin_barcode = rng.random(groups.barcodes) < _NO_BIN_SHARE
     two_bins = (rng.random(groups.barcodes) < _TWO_BIN_SHARE) & (groups.barcode_size >= 2)
     two_bins &= ~no_bin_barcode
-    position = np.arange(records) - np.repeat(np.cumsum(groups.barcode_size)
-                                              - groups.barcode_size, groups.barcode_size)
+    position = np.arange(records) - np.repeat(
+        np.cumsum(groups.barcode_size) - groups.barcode_size, groups.barcode_size
+    )
     half = np.repeat((groups.barcode_size + 1) // 2, groups.barcode_size)
     second = two_bins[barcode] & (position >= half)
     record_bin = groups.barcode_bin[barcode].astype(np.int64)
@@ -185,13 +286,24 @@ def plan(
         "bin_created_date": text(np.append(dates.astype(str), MISSING)),
     }
     return Plan(
-        taxonomy=taxonomy, groups=groups, labels=labels, barcodes=barcodes, sites=sites,
+        taxonomy=taxonomy,
+        groups=groups,
+        labels=labels,
+        barcodes=barcodes,
+        sites=sites,
         projects=projects,
-        slot_specimen=rng.permutation(total), kind=kind, label_record=label_record,
-        other_rows=other_rows, duplicate=duplicate, record_bin=record_bin, bin_noise=bin_noise,
+        slot_specimen=rng.permutation(total),
+        kind=kind,
+        label_record=label_record,
+        other_rows=other_rows,
+        duplicate=duplicate,
+        record_bin=record_bin,
+        bin_noise=bin_noise,
         sequence_noise=seqs.noise_kinds(rng, records),
-        project_choice={c: rng.integers(0, len(v), size=len(projects.size))
-                        for c, v in _PROJECT_VOCABULARY.items()},
+        project_choice={
+            c: rng.integers(0, len(v), size=len(projects.size))
+            for c, v in _PROJECT_VOCABULARY.items()
+        },
         lookup=lookup,
         seed=seed,
     )
@@ -211,14 +323,23 @@ def _pick(rng: np.random.Generator, column: str, count: int, row: np.ndarray) ->
 def _processid(p: Plan, slots: np.ndarray) -> pl.Series:
     project = np.searchsorted(p.projects.first_slot, slots, side="right") - 1
     number = slots - p.projects.first_slot[project] + 1
-    frame = pl.DataFrame({
-        "code": text(p.projects.code).gather(project),
-        "number": number,
-        "year": p.projects.year[project] % 100,
-    })
-    return frame.select(pl.concat_str([
-        pl.col("code"), pl.col("number").cast(pl.String).str.zfill(3), pl.lit("-"),
-        pl.col("year").cast(pl.String).str.zfill(2)]).alias("processid")).to_series()
+    frame = pl.DataFrame(
+        {
+            "code": text(p.projects.code).gather(project),
+            "number": number,
+            "year": p.projects.year[project] % 100,
+        }
+    )
+    return frame.select(
+        pl.concat_str(
+            [
+                pl.col("code"),
+                pl.col("number").cast(pl.String).str.zfill(3),
+                pl.lit("-"),
+                pl.col("year").cast(pl.String).str.zfill(2),
+            ]
+        ).alias("processid")
+    ).to_series()
 
 
 def _raw_ranks(p: Plan, record: np.ndarray, rejected: np.ndarray) -> dict[str, pl.Series]:
@@ -234,11 +355,11 @@ def _raw_ranks(p: Plan, record: np.ndarray, rejected: np.ndarray) -> dict[str, p
         column = name.gather(np.where(node >= 0, node, tx.size))
         if r == SPECIES:
             open_value = p.lookup["open_name"].gather(
-                np.where(lab.open_species[record], tx.ancestors[raw, GENUS], tx.size))
+                np.where(lab.open_species[record], tx.ancestors[raw, GENUS], tx.size)
+            )
             column = pl.select(pl.coalesce(open_value, column)).to_series()
         if r == GENUS:
-            column = column.scatter(np.flatnonzero(lab.genus_missing[record] & ~rejected),
-                                    MISSING)
+            column = column.scatter(np.flatnonzero(lab.genus_missing[record] & ~rejected), MISSING)
         at = np.flatnonzero(spell_rank == r)
         if len(at):
             column = column.scatter(at, spell_text.gather(at))
@@ -273,12 +394,11 @@ def rows(p: Plan, start: int, stop: int, chunk: int) -> pl.DataFrame:
     # Other markers: distinct per specimen, commoner markers first (a weighted random order).
     marker_names = [m for m, _ in cat.OTHER_MARKERS]
     weights = np.array([w for _, w in cat.OTHER_MARKERS])
-    preference = np.argsort(-rng.random((n, len(weights))) ** (1.0 / weights), axis=1)
+    preference = np.argsort(-(rng.random((n, len(weights))) ** (1.0 / weights)), axis=1)
     before = np.where(row_in > at, coi[row] + dup[row], 0)
     nth = np.clip(row_in - before, 0, len(weights) - 1)
     marker = np.where(is_coi, -1, preference[row, nth])
-    marker_code = pl.Series([cat.TARGET_MARKER, *marker_names], dtype=pl.String).gather(
-        marker + 1)
+    marker_code = pl.Series([cat.TARGET_MARKER, *marker_names], dtype=pl.String).gather(marker + 1)
 
     # Per-specimen facts, at row level.
     slot = slots[row]
@@ -288,14 +408,20 @@ def rows(p: Plan, start: int, stop: int, chunk: int) -> pl.DataFrame:
     raw = lab.raw_node[record]
     ranks = _raw_ranks(p, record, ~released)
     deepest = np.where(lab.open_species[record], SPECIES, tx.rank[raw]).astype(np.int64)
-    identification = pl.select(pl.coalesce([
-        pl.when(pl.lit(pl.Series(deepest)) == r).then(ranks[rank]) for r, rank in
-        enumerate(RANKS)]).alias("identification")).to_series()
+    identification = pl.select(
+        pl.coalesce(
+            [
+                pl.when(pl.lit(pl.Series(deepest)) == r).then(ranks[rank])
+                for r, rank in enumerate(RANKS)
+            ]
+        ).alias("identification")
+    ).to_series()
     processid = _processid(p, slot)
     sampleid = _sampleid(p, slot, project)
     museumid = _pick(rng, "museumid", n, row)
-    museumid = pl.select(pl.when(museumid == "sampleid").then(sampleid).otherwise(museumid)
-                         ).to_series()
+    museumid = pl.select(
+        pl.when(museumid == "sampleid").then(sampleid).otherwise(museumid)
+    ).to_series()
     rec_bin = np.where(released, p.record_bin[np.where(released, record, 0)], -1)
     rec_bin = np.where(rec_bin >= 0, rec_bin, p.groups.bins)
     length = len(row)
@@ -305,8 +431,9 @@ def rows(p: Plan, start: int, stop: int, chunk: int) -> pl.DataFrame:
         "sampleid": sampleid,
         "fieldid": _fieldid(p, project, slot),
         "museumid": museumid,
-        "record_id": pl.select(pl.concat_str([pl.lit(processid), pl.lit("."),
-                                              pl.lit(marker_code)])).to_series(),
+        "record_id": pl.select(
+            pl.concat_str([pl.lit(processid), pl.lit("."), pl.lit(marker_code)])
+        ).to_series(),
         "specimenid": pl.Series(10_000_000 + slot).cast(pl.String),
         "processid_minted_date": _project_date(p, project, 60),
         "bin_uri": p.lookup["bin_uri"].gather(rec_bin),
@@ -314,8 +441,9 @@ def rows(p: Plan, start: int, stop: int, chunk: int) -> pl.DataFrame:
         "collection_code": _pick(rng, "collection_code", n, row),
         "inst": _project_pick(p, "inst", project),
         "sovereign_inst": pl.repeat("", length, eager=True),
-        "taxid": pl.Series(np.where(lab.open_species[record], tx.ancestors[raw, GENUS], raw)
-                           + 100_000).cast(pl.String),
+        "taxid": pl.Series(
+            np.where(lab.open_species[record], tx.ancestors[raw, GENUS], raw) + 100_000
+        ).cast(pl.String),
         "kingdom": pl.repeat("Animalia", length, eager=True),
         **ranks,
         "tribe": _tribe(p, raw, record, ~released),
@@ -327,9 +455,18 @@ def rows(p: Plan, start: int, stop: int, chunk: int) -> pl.DataFrame:
         "identified_by": _project_pick(p, "identified_by", project),
         "identifier_email": pl.repeat("", length, eager=True),
         "taxonomy_notes": pl.repeat(MISSING, length, eager=True),
-        **{c: _pick(rng, c, n, row) for c in ("sex", "reproduction", "life_stage",
-                                              "short_note", "notes", "voucher_type",
-                                              "tissue_type")},
+        **{
+            c: _pick(rng, c, n, row)
+            for c in (
+                "sex",
+                "reproduction",
+                "life_stage",
+                "short_note",
+                "notes",
+                "voucher_type",
+                "tissue_type",
+            )
+        },
         "specimen_linkout": pl.repeat(MISSING, length, eager=True),
         "associated_specimens": pl.repeat(MISSING, length, eager=True),
         "associated_taxa": pl.repeat(MISSING, length, eager=True),
@@ -366,12 +503,23 @@ def _sampleid(p: Plan, slot: np.ndarray, project: np.ndarray) -> pl.Series:
     """``BIOUG12345-A01``: plate and well from the slot (unique), prefix from the project."""
     prefix = np.where(p.projects.year[project] % 5 == 0, "CCDB-", "BIOUG")
     well = slot % 96
-    return pl.DataFrame({"a": prefix, "b": 10_000 + slot // 96, "c": well}).select(
-        pl.concat_str([
-            pl.col("a"), pl.col("b").cast(pl.String), pl.lit("-"),
-            pl.col("c").floordiv(12).replace_strict(list(range(8)), list("ABCDEFGH"),
-                                                    return_dtype=pl.String),
-            (pl.col("c") % 12 + 1).cast(pl.String).str.zfill(2)])).to_series()
+    return (
+        pl.DataFrame({"a": prefix, "b": 10_000 + slot // 96, "c": well})
+        .select(
+            pl.concat_str(
+                [
+                    pl.col("a"),
+                    pl.col("b").cast(pl.String),
+                    pl.lit("-"),
+                    pl.col("c")
+                    .floordiv(12)
+                    .replace_strict(list(range(8)), list("ABCDEFGH"), return_dtype=pl.String),
+                    (pl.col("c") % 12 + 1).cast(pl.String).str.zfill(2),
+                ]
+            )
+        )
+        .to_series()
+    )
 
 
 def _nucleotides(
@@ -396,13 +544,15 @@ def _nucleotides(
     coi_released = np.flatnonzero(is_coi & (kind[row_specimen] == RELEASED))
     source = slot_of[row_specimen[coi_released]]
     nuc = nuc.scatter(coi_released, written.gather(source))
-    basecount = basecount.scatter(coi_released, pl.Series(
-        p.barcodes.basecount[barcode[source]]).cast(pl.String))
+    basecount = basecount.scatter(
+        coi_released, pl.Series(p.barcodes.basecount[barcode[source]]).cast(pl.String)
+    )
     empty = np.flatnonzero(is_coi & (kind[row_specimen] == NO_BARCODE))
     token = rng.integers(0, len(_EMPTY_NUC), size=len(empty))
     nuc = nuc.scatter(empty, pl.Series(_EMPTY_NUC, dtype=pl.String).gather(token))
-    basecount = basecount.scatter(empty, pl.Series(np.where(token == 0, MISSING, "0"),
-                                                   dtype=pl.String))
+    basecount = basecount.scatter(
+        empty, pl.Series(np.where(token == 0, MISSING, "0"), dtype=pl.String)
+    )
     other = np.flatnonzero(~is_coi)
     lengths = rng.integers(300, 1000, size=len(other))
     nuc = nuc.scatter(other, seqs.random_sequences(rng, lengths))
@@ -413,21 +563,27 @@ def _nucleotides(
 def _project_pick(p: Plan, column: str, project: np.ndarray) -> pl.Series:
     """The project's value of ``column`` (one per project, so all its specimens agree)."""
     return pl.Series(column, _PROJECT_VOCABULARY[column], dtype=pl.String).gather(
-        p.project_choice[column][project])
+        p.project_choice[column][project]
+    )
 
 
 def _fieldid(p: Plan, project: np.ndarray, slots: np.ndarray) -> pl.Series:
     mode = _project_pick(p, "fieldid", project)
     trap = project * 40 + (slots - p.projects.first_slot[project]) // 200
     code = pl.Series(trap).cast(pl.String).str.zfill(5)
-    return pl.select(pl.when(mode == "GMP").then(pl.lit("GMP#") + code).otherwise(mode)
-                     ).to_series().alias("fieldid")
+    return (
+        pl.select(pl.when(mode == "GMP").then(pl.lit("GMP#") + code).otherwise(mode))
+        .to_series()
+        .alias("fieldid")
+    )
 
 
-def _project_date(p: Plan, project: np.ndarray, offset: int, missing_every: int = 0
-                  ) -> pl.Series:
-    start = (np.array([f"{y}-01-01" for y in p.projects.year], dtype="datetime64[D]")
-             + p.projects.start_day + offset)
+def _project_date(p: Plan, project: np.ndarray, offset: int, missing_every: int = 0) -> pl.Series:
+    start = (
+        np.array([f"{y}-01-01" for y in p.projects.year], dtype="datetime64[D]")
+        + p.projects.start_day
+        + offset
+    )
     dates = start.astype(str).astype(object)
     if missing_every:
         dates[np.arange(len(dates)) % missing_every == 0] = MISSING
@@ -436,14 +592,19 @@ def _project_date(p: Plan, project: np.ndarray, offset: int, missing_every: int 
 
 def _project_notes(p: Plan, project: np.ndarray) -> pl.Series:
     weeks = (p.projects.start_day // 7 + 1).astype(str)
-    notes = np.where(np.arange(len(weeks)) % 2 == 0, MISSING,
-                     np.char.add("Malaise trap, week ", weeks))
+    notes = np.where(
+        np.arange(len(weeks)) % 2 == 0, MISSING, np.char.add("Malaise trap, week ", weeks)
+    )
     return text(notes).gather(project)
 
 
 def _recordsets(p: Plan, project: np.ndarray) -> pl.Series:
-    return text([f"['{c}', 'DS-BIOSCAN{y % 100}']" for c, y in
-                 zip(p.projects.code, p.projects.year, strict=True)]).gather(project)
+    return text(
+        [
+            f"['{c}', 'DS-BIOSCAN{y % 100}']"
+            for c, y in zip(p.projects.code, p.projects.year, strict=True)
+        ]
+    ).gather(project)
 
 
 def _site_columns(p: Plan, site: np.ndarray) -> dict[str, pl.Series]:
@@ -453,8 +614,14 @@ def _site_columns(p: Plan, site: np.ndarray) -> dict[str, pl.Series]:
         return text(np.where(_is_none(values), MISSING, values)).gather(site)
 
     has_coord = ~np.isnan(s.lat)
-    coord = np.where(has_coord, np.char.add(np.char.add(np.char.add(
-        "[", s.lat.astype(str)), ", "), np.char.add(s.lon.astype(str), "]")), MISSING)
+    coord = np.where(
+        has_coord,
+        np.char.add(
+            np.char.add(np.char.add("[", s.lat.astype(str)), ", "),
+            np.char.add(s.lon.astype(str), "]"),
+        ),
+        MISSING,
+    )
     elevation = np.where(s.elevation >= 0, np.char.add(s.elevation.astype(str), ".0"), MISSING)
     return {
         "geoid": column(np.where(s.province_id > 0, s.province_id.astype(str), MISSING)),
@@ -528,20 +695,26 @@ def truth(p: Plan) -> pl.DataFrame:
         at = tx.ancestors[node, r]
         columns[rank] = name.gather(np.where(released & (at >= 0), at, tx.size))
     columns["expected_reject"] = pl.Series(kind.astype(np.int64)).replace_strict(
-        [RELEASED, NO_BARCODE, MARKER_ONLY], [None, "no_barcode", "non_target_marker"],
-        return_dtype=pl.String)
+        [RELEASED, NO_BARCODE, MARKER_ONLY],
+        [None, "no_barcode", "non_target_marker"],
+        return_dtype=pl.String,
+    )
     label_tags = pl.select(pl.when(pl.Series(released)).then(lab.tags.gather(record)))
-    export_tags = labels_mod.noise_column([
-        (seqs.NOISE_TAGS, np.where(released, p.sequence_noise[record], 0), "code"),
-        ("no_bin", released & (p.bin_noise[record] == 1), "flag"),
-        ("second_bin", released & (p.bin_noise[record] == 2), "flag"),
-        ("other_markers", np.where(released, p.other_rows[specimen], 0), "count"),
-        ("exact_duplicate", p.duplicate[specimen], "flag"),
-        ("no_barcode", kind == NO_BARCODE, "flag"),
-        ("marker_only", kind == MARKER_ONLY, "flag"),
-    ], len(slots))
-    columns["noise"] = pl.select(pl.concat_str(
-        [pl.lit(label_tags.to_series()), pl.lit(export_tags)], separator=";", ignore_nulls=True)
-        .replace("", None)).to_series()
+    export_tags = labels_mod.noise_column(
+        [
+            (seqs.NOISE_TAGS, np.where(released, p.sequence_noise[record], 0), "code"),
+            ("no_bin", released & (p.bin_noise[record] == 1), "flag"),
+            ("second_bin", released & (p.bin_noise[record] == 2), "flag"),
+            ("other_markers", np.where(released, p.other_rows[specimen], 0), "count"),
+            ("exact_duplicate", p.duplicate[specimen], "flag"),
+            ("no_barcode", kind == NO_BARCODE, "flag"),
+            ("marker_only", kind == MARKER_ONLY, "flag"),
+        ],
+        len(slots),
+    )
+    columns["noise"] = pl.select(
+        pl.concat_str(
+            [pl.lit(label_tags.to_series()), pl.lit(export_tags)], separator=";", ignore_nulls=True
+        ).replace("", None)
+    ).to_series()
     return pl.DataFrame(columns).sort("processid")
-

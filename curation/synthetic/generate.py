@@ -82,11 +82,9 @@ from pathlib import Path
 import polars as pl
 
 from curation import io
-from curation.synthetic import export
-from curation.synthetic import geography
+from curation.synthetic import export, geography, sequences
 from curation.synthetic import groups as groups_mod
 from curation.synthetic import labels as labels_mod
-from curation.synthetic import sequences
 from curation.synthetic import taxonomy as taxonomy_mod
 
 #: Processid slots per written chunk.  Part of the output's definition: the rows' random
@@ -114,8 +112,10 @@ class SyntheticExport:
         two overlap on two cores).  Chunks are independent, so the output does not depend on
         the timing.
         """
-        bounds = [(chunk, start, min(start + CHUNK, self.processids))
-                  for chunk, start in enumerate(range(0, self.processids, CHUNK))]
+        bounds = [
+            (chunk, start, min(start + CHUNK, self.processids))
+            for chunk, start in enumerate(range(0, self.processids, CHUNK))
+        ]
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = None
             for chunk, start, stop in bounds:
@@ -155,8 +155,12 @@ def write_tsv(generated: SyntheticExport, path: str | os.PathLike[str]) -> int:
     return rows
 
 
-def write(records: int, seed: int, tsv: str | os.PathLike[str],
-          truth: str | os.PathLike[str] | None = None) -> dict[str, int]:
+def write(
+    records: int,
+    seed: int,
+    tsv: str | os.PathLike[str],
+    truth: str | os.PathLike[str] | None = None,
+) -> dict[str, int]:
     """Generate and write the export (and its truth); return a few counts for the log."""
     started = time.perf_counter()
     generated = generate(records, seed)
@@ -174,8 +178,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m curation.synthetic.generate",
         description="Write a realistic BOLD BCDM export and the labels a correct curation gives.",
     )
-    parser.add_argument("--records", type=int, required=True,
-                        help="specimens a correct ingest releases (BIOSCAN-5M: 5150850)")
+    parser.add_argument(
+        "--records",
+        type=int,
+        required=True,
+        help="specimens a correct ingest releases (BIOSCAN-5M: 5150850)",
+    )
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", required=True, help="export TSV to write")
     parser.add_argument("--truth", help="truth Parquet to write (optional)")

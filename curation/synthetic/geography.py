@@ -53,13 +53,19 @@ def _sites(rng: np.random.Generator, population: int) -> tuple[Sites, np.ndarray
     records = np.array([c.records for c in cat.COUNTRIES], dtype=np.int64)
     records = np.rint(records * scale).astype(np.int64)
     records[0] += population - round(cat.NO_COUNTRY_FULL * scale) - records.sum()
-    per_country = allocate(cat.SITES_FULL, np.sqrt(records.astype(float)),
-                           np.array([max(1, len(c.provinces)) for c in cat.COUNTRIES]), records)
-    mass = compose(records, per_country, lognormal_weights(rng, int(per_country.sum()),
-                                                           _SITE_SIGMA))
+    per_country = allocate(
+        cat.SITES_FULL,
+        np.sqrt(records.astype(float)),
+        np.array([max(1, len(c.provinces)) for c in cat.COUNTRIES]),
+        records,
+    )
+    mass = compose(
+        records, per_country, lognormal_weights(rng, int(per_country.sum()), _SITE_SIGMA)
+    )
     country_of = np.repeat(np.arange(len(cat.COUNTRIES)), per_country)
-    rank_in_country = np.arange(len(country_of)) - np.repeat(np.cumsum(per_country)
-                                                             - per_country, per_country)
+    rank_in_country = np.arange(len(country_of)) - np.repeat(
+        np.cumsum(per_country) - per_country, per_country
+    )
     province_ids, province_names = [], []
     for c, k in zip(country_of, rank_in_country, strict=True):
         provinces = cat.COUNTRIES[c].provinces
@@ -93,11 +99,19 @@ def _sites(rng: np.random.Generator, population: int) -> tuple[Sites, np.ndarray
             lat[chosen] = np.nan
             lon[chosen] = np.nan
     sites = Sites(
-        country=country, iso2=iso2, province=province,
-        province_id=np.append(np.array(province_ids, dtype=np.int64), 0), realm=realm,
-        lat=lat, lon=lon, elevation=elevation,
-        name=np.array([f"{n} {'Malaise' if i % 3 else 'Station'}" for i, n in
-                       enumerate(site_names)] + ["Unrecoverable"], dtype=object),
+        country=country,
+        iso2=iso2,
+        province=province,
+        province_id=np.append(np.array(province_ids, dtype=np.int64), 0),
+        realm=realm,
+        lat=lat,
+        lon=lon,
+        elevation=elevation,
+        name=np.array(
+            [f"{n} {'Malaise' if i % 3 else 'Station'}" for i, n in enumerate(site_names)]
+            + ["Unrecoverable"],
+            dtype=object,
+        ),
     )
     return sites, mass
 
@@ -119,6 +133,10 @@ def build(processids: int, seed: int) -> tuple[Sites, Projects]:
     codes = np.array(names.project_codes(rng, len(size)), dtype=object)
     first_slot = np.cumsum(size) - size
     return sites, Projects(
-        code=codes, year=_YEARS[rng.integers(0, len(_YEARS), size=len(size))], site=site,
-        size=size, first_slot=first_slot, start_day=rng.integers(1, 330, size=len(size)),
+        code=codes,
+        year=_YEARS[rng.integers(0, len(_YEARS), size=len(size))],
+        site=site,
+        size=size,
+        first_slot=first_slot,
+        start_day=rng.integers(1, 330, size=len(size)),
     )

@@ -68,7 +68,7 @@ def _counts(mass: np.ndarray, per: np.ndarray, total: int) -> np.ndarray:
     diff = total - int(result.sum())
     while diff > 0:
         room = mass - result
-        order = np.lexsort((np.arange(len(mass)), -room))[: diff]
+        order = np.lexsort((np.arange(len(mass)), -room))[:diff]
         order = order[room[order] > 0]
         result[order] += 1
         diff -= len(order)
@@ -92,8 +92,9 @@ def _split_with_top(
     # The cap must leave room for every unit (only binds in tiny exports).
     needed = int((-(-rest_totals // np.maximum(rest_parts, 1))).max(initial=1))
     cap = max(top - 1, needed) if pin else None
-    sizes = compose(rest_totals, rest_parts, lognormal_weights(rng, int(rest_parts.sum()), sigma),
-                    cap=cap)
+    sizes = compose(
+        rest_totals, rest_parts, lognormal_weights(rng, int(rest_parts.sum()), sigma), cap=cap
+    )
     if pin:
         start = int(rest_parts[:host].sum())
         sizes = np.insert(sizes, start, top)
@@ -111,17 +112,20 @@ def build(taxonomy: Taxonomy, seed: int) -> Groups:
     nodes, hanging = nodes[order], hanging[order]
     per = np.where(taxonomy.rank[nodes] == SPECIES, _RECORDS_PER_SPECIES_BIN, _RECORDS_PER_BIN)
     bins_per_node = _counts(hanging, per, _scaled(cat.BINS_FULL, records))
-    bin_size = _split_with_top(rng, hanging, bins_per_node, _scaled(cat.TOP_BIN_FULL, records),
-                               _BIN_SIGMA)
+    bin_size = _split_with_top(
+        rng, hanging, bins_per_node, _scaled(cat.TOP_BIN_FULL, records), _BIN_SIGMA
+    )
     bin_node = np.repeat(nodes, bins_per_node).astype(np.int32)
     # Records per barcode: one rate everywhere, rescaled to Table 2's barcode count.
-    barcodes_per_bin = _counts(bin_size, np.full(len(bin_size), 2.0),
-                               _scaled(cat.BARCODES_FULL, records))
-    barcode_size = _split_with_top(rng, bin_size, barcodes_per_bin,
-                                   _scaled(cat.TOP_BARCODE_FULL, records), _BARCODE_SIGMA)
+    barcodes_per_bin = _counts(
+        bin_size, np.full(len(bin_size), 2.0), _scaled(cat.BARCODES_FULL, records)
+    )
+    barcode_size = _split_with_top(
+        rng, bin_size, barcodes_per_bin, _scaled(cat.TOP_BARCODE_FULL, records), _BARCODE_SIGMA
+    )
     barcode_bin = np.repeat(np.arange(len(bin_size)), barcodes_per_bin).astype(np.int32)
     first = np.cumsum(barcodes_per_bin) - barcodes_per_bin
-    barcode_index = (np.arange(len(barcode_size)) - np.repeat(first, barcodes_per_bin))
+    barcode_index = np.arange(len(barcode_size)) - np.repeat(first, barcodes_per_bin)
     return Groups(
         barcode_node=bin_node[barcode_bin],
         barcode_bin=barcode_bin,

@@ -58,8 +58,12 @@ _SPELLING = (
     ("whitespace_variant", GENUS, 800),
     ("whitespace_variant", FAMILY, 700),
 )
-_SPELLING_KINDS = {"case_variant": 1, "whitespace_variant": 2, "unpadded_code": 3,
-                   "malaise_typo": 4}
+_SPELLING_KINDS = {
+    "case_variant": 1,
+    "whitespace_variant": 2,
+    "unpadded_code": 3,
+    "malaise_typo": 4,
+}
 _FLOOR_FROM = 20_000
 _FLOOR = 3
 #: Partial labelling: relative weight of each raw depth (phylum .. genus) below the truth
@@ -101,8 +105,11 @@ def _take_groups(
     """Random eligible groups whose sizes add up to about ``records``."""
     order = rng.permutation(eligible)
     total = np.cumsum(size[order])
-    return np.sort(order[: int(np.searchsorted(total, records, side="left")) + 1]
-                   if records > 0 and len(order) else order[:0])
+    return np.sort(
+        order[: int(np.searchsorted(total, records, side="left")) + 1]
+        if records > 0 and len(order)
+        else order[:0]
+    )
 
 
 def build(taxonomy: Taxonomy, groups: Groups, seed: int) -> Labels:
@@ -118,11 +125,11 @@ def build(taxonomy: Taxonomy, groups: Groups, seed: int) -> Labels:
     children = _children(tx)
 
     # Group-level noise; a group gets at most one.
-    open_group = (tx.open_share[node] > 0) & (rng.random(groups.barcodes)
-                                              < tx.open_share[node])
+    open_group = (tx.open_share[node] > 0) & (rng.random(groups.barcodes) < tx.open_share[node])
     curtail_rank, filler_dropped = _curtail(rng, tx, groups, children, open_group, raw_node)
-    minority_rank = _outvoted_minority(rng, tx, groups, children,
-                                       open_group | (curtail_rank >= 0), raw_node)
+    minority_rank = _outvoted_minority(
+        rng, tx, groups, children, open_group | (curtail_rank >= 0), raw_node
+    )
     conflict = np.repeat((curtail_rank >= 0) | (minority_rank >= 0), size)
 
     # Record-level noise; a record gets at most one (the group's first record keeps its labels).
@@ -131,36 +138,57 @@ def build(taxonomy: Taxonomy, groups: Groups, seed: int) -> Labels:
     partial_rank = _partial(rng, tx, truth_node, ~conflict & (position > 0), raw_node)
     open_species = open_group[barcode] & (partial_rank < 0)
     genus_missing = np.zeros(records, dtype=bool)
-    candidates = np.flatnonzero(~conflict & (partial_rank < 0) & ~open_species
-                                & (tx.rank[raw_node] == SPECIES))
+    candidates = np.flatnonzero(
+        ~conflict & (partial_rank < 0) & ~open_species & (tx.rank[raw_node] == SPECIES)
+    )
     genus_missing[sample(rng, candidates, _budget(_RATES["genus_missing"], records))] = True
     spelling_rank, spelling_kind, text = _spelling(
-        rng, tx, raw_node, open_species, genus_missing, (partial_rank >= 0) | genus_missing)
+        rng, tx, raw_node, open_species, genus_missing, (partial_rank >= 0) | genus_missing
+    )
 
     # BOLD leaves the subfamily of an unplaced genus empty; C4 fills it.
     raw_genus = tx.ancestors[raw_node, GENUS]
     raw_subfamily = tx.ancestors[raw_node, SUBFAMILY]
-    unassigned = ((raw_genus >= 0) & ~genus_missing & (raw_subfamily >= 0)
-                  & tx.filler[np.maximum(raw_subfamily, 0)])
+    unassigned = (
+        (raw_genus >= 0)
+        & ~genus_missing
+        & (raw_subfamily >= 0)
+        & tx.filler[np.maximum(raw_subfamily, 0)]
+    )
     spelled = {kind: spelling_kind == code for kind, code in _SPELLING_KINDS.items()}
-    tags = noise_column([
-        ("curtailed", curtail_rank[barcode], "rank"),
-        ("filler_dropped", filler_dropped[barcode], "flag"),
-        ("minority_label", np.where(raw_node != truth_node, minority_rank[barcode], -1), "rank"),
-        ("open_nomenclature", open_species, "flag"),
-        ("partial_label", partial_rank, "rank"),
-        ("genus_missing", genus_missing, "flag"),
-        ("unassigned_subfamily", unassigned, "flag"),
-        ("case_variant", np.where(spelled["case_variant"], spelling_rank, -1), "rank"),
-        ("whitespace_variant", np.where(spelled["whitespace_variant"], spelling_rank, -1),
-         "rank"),
-        ("unpadded_code", spelled["unpadded_code"], "flag"),
-        ("malaise_typo", spelled["malaise_typo"], "flag"),
-    ], records)
+    tags = noise_column(
+        [
+            ("curtailed", curtail_rank[barcode], "rank"),
+            ("filler_dropped", filler_dropped[barcode], "flag"),
+            (
+                "minority_label",
+                np.where(raw_node != truth_node, minority_rank[barcode], -1),
+                "rank",
+            ),
+            ("open_nomenclature", open_species, "flag"),
+            ("partial_label", partial_rank, "rank"),
+            ("genus_missing", genus_missing, "flag"),
+            ("unassigned_subfamily", unassigned, "flag"),
+            ("case_variant", np.where(spelled["case_variant"], spelling_rank, -1), "rank"),
+            (
+                "whitespace_variant",
+                np.where(spelled["whitespace_variant"], spelling_rank, -1),
+                "rank",
+            ),
+            ("unpadded_code", spelled["unpadded_code"], "flag"),
+            ("malaise_typo", spelled["malaise_typo"], "flag"),
+        ],
+        records,
+    )
     return Labels(
-        barcode=barcode, truth_node=truth_node, raw_node=raw_node.astype(np.int32),
-        open_species=open_species, genus_missing=genus_missing, spelling_rank=spelling_rank,
-        spelling=text, tags=tags,
+        barcode=barcode,
+        truth_node=truth_node,
+        raw_node=raw_node.astype(np.int32),
+        open_species=open_species,
+        genus_missing=genus_missing,
+        spelling_rank=spelling_rank,
+        spelling=text,
+        tags=tags,
     )
 
 
@@ -182,11 +210,13 @@ def _curtail(
     size, node = groups.barcode_size, groups.barcode_node
     regular = _option_count(children["regular"], tx.size)[node] >= 2
     filler = _option_count(children["filler"], tx.size)[node] >= 2
-    eligible = np.flatnonzero((regular | filler) & ~busy & (size >= 2)
-                              & (size <= _CURTAIL_MAX_GROUP))
+    eligible = np.flatnonzero(
+        (regular | filler) & ~busy & (size >= 2) & (size <= _CURTAIL_MAX_GROUP)
+    )
     chosen = _take_groups(rng, eligible, size, _budget(_RATES["curtail"], int(size.sum())))
-    with_filler = filler[chosen] & (~regular[chosen]
-                                    | (rng.random(len(chosen)) < _FILLER_CURTAIL_SHARE))
+    with_filler = filler[chosen] & (
+        ~regular[chosen] | (rng.random(len(chosen)) < _FILLER_CURTAIL_SHARE)
+    )
     rank = np.full(groups.barcodes, -1, dtype=np.int8)
     dropped = np.zeros(groups.barcodes, dtype=bool)
     first = np.cumsum(size) - size
@@ -196,7 +226,7 @@ def _curtail(
         n = int(size[g])
         values = np.full(n, a)
         values[rng.permutation(n)[: max(1, int(np.ceil(n * (1 - _CURTAIL_MAX_SHARE))))]] = b
-        raw_node[first[g]: first[g] + n] = values
+        raw_node[first[g] : first[g] + n] = values
         rank[g] = tx.rank[a]
         dropped[g] = use_filler
     return rank, dropped
@@ -218,16 +248,19 @@ def _outvoted_minority(
     size, node = groups.barcode_size, groups.barcode_node
     sibling = _siblings(children["regular"])
     depth = tx.rank[node]
-    eligible = np.flatnonzero(~busy & (size >= _MINORITY_MIN_GROUP) & (depth > PHYLUM)
-                              & (_option_count(sibling, tx.size)[node] > 0))
+    eligible = np.flatnonzero(
+        ~busy
+        & (size >= _MINORITY_MIN_GROUP)
+        & (depth > PHYLUM)
+        & (_option_count(sibling, tx.size)[node] > 0)
+    )
     minority = np.maximum(1, np.floor(size * _MINORITY_SHARE)).astype(np.int64)
-    chosen = _take_groups(rng, eligible, minority, _budget(_RATES["minority"],
-                                                           int(size.sum())))
+    chosen = _take_groups(rng, eligible, minority, _budget(_RATES["minority"], int(size.sum())))
     rank = np.full(groups.barcodes, -1, dtype=np.int8)
     end = np.cumsum(size)
     for g in chosen:
         options = sibling[int(node[g])]
-        raw_node[end[g] - minority[g]: end[g]] = options[int(rng.integers(0, len(options)))]
+        raw_node[end[g] - minority[g] : end[g]] = options[int(rng.integers(0, len(options)))]
         rank[g] = depth[g]
     return rank
 
@@ -294,7 +327,8 @@ def _partial_depths(rng: np.random.Generator, tx: Taxonomy, truth: np.ndarray) -
     weights = np.tile(_PARTIAL_DEPTH, (len(truth), 1))
     weights[np.arange(6)[None, :] >= depth[:, None]] = 0.0
     filler_sub = tx.filler[np.maximum(tx.ancestors[truth, SUBFAMILY], 0)] & (
-        tx.ancestors[truth, SUBFAMILY] >= 0)
+        tx.ancestors[truth, SUBFAMILY] >= 0
+    )
     weights[filler_sub, SUBFAMILY] = 0.0
     cumulative = np.cumsum(weights, axis=1)
     u = rng.random(len(truth)) * cumulative[:, -1]
@@ -340,11 +374,13 @@ def _spelling(
     picked = np.concatenate(picked_parts)
     rank_of = np.concatenate(rank_parts)
     kind_of = np.concatenate(kind_parts)
-    label_of = np.array([written[r][i] for r, i in zip(rank_of, picked, strict=True)],
-                        dtype=np.int64)
+    label_of = np.array(
+        [written[r][i] for r, i in zip(rank_of, picked, strict=True)], dtype=np.int64
+    )
     occurrences = {r: np.bincount(w[w >= 0], minlength=tx.size) for r, w in written.items()}
-    occ = np.array([occurrences[r][x] for r, x in zip(rank_of, label_of, strict=True)],
-                   dtype=np.int64)
+    occ = np.array(
+        [occurrences[r][x] for r, x in zip(rank_of, label_of, strict=True)], dtype=np.int64
+    )
     # Per name, variants stay below half of its occurrences; a random priority picks who keeps one.
     order = np.lexsort((rng.random(len(picked)), label_of, rank_of))
     key = rank_of[order].astype(np.int64) * tx.size + label_of[order]
@@ -368,7 +404,8 @@ def _spelling(
     spelling_rank[picked[kept]] = rank_of[kept]
     spelling_kind[picked[kept]] = kind_of[kept]
     text = pl.repeat(None, records, dtype=pl.String, eager=True).scatter(
-        picked[kept], pl.Series(variants, dtype=pl.String))
+        picked[kept], pl.Series(variants, dtype=pl.String)
+    )
     return spelling_rank, spelling_kind, text
 
 
@@ -398,7 +435,8 @@ def _tag_text(name, values: np.ndarray, style: str) -> pl.Series:
         text = pl.select(text).to_series()
     else:
         text = pl.Series(values.astype(np.int64)).replace_strict(
-            list(name), list(name.values()), default="", return_dtype=pl.String)
+            list(name), list(name.values()), default="", return_dtype=pl.String
+        )
     return pl.select(pl.when(present).then(text)).to_series()
 
 
@@ -411,8 +449,12 @@ def noise_column(tags: list[Tag], length: int) -> pl.Series:
     for _, values, style in tags:
         any_tag |= _present(values, style)
     at = np.flatnonzero(any_tag)
-    parts = {f"t{i}": _tag_text(name, values[at], style)
-             for i, (name, values, style) in enumerate(tags)}
-    joined = pl.DataFrame(parts, height=len(at)).select(
-        pl.concat_str(pl.all(), separator=";", ignore_nulls=True)).to_series()
+    parts = {
+        f"t{i}": _tag_text(name, values[at], style) for i, (name, values, style) in enumerate(tags)
+    }
+    joined = (
+        pl.DataFrame(parts, height=len(at))
+        .select(pl.concat_str(pl.all(), separator=";", ignore_nulls=True))
+        .to_series()
+    )
     return pl.repeat(None, length, dtype=pl.String, eager=True).scatter(at, joined).alias("noise")

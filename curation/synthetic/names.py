@@ -18,22 +18,98 @@ import polars as pl
 from rapidfuzz.distance import Levenshtein
 
 _ONSETS = (
-    "b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "ch", "ph", "th", "tr",
-    "pl", "cr", "st", "sc", "br", "gl", "h", "z", "dr", "gr",
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "ch",
+    "ph",
+    "th",
+    "tr",
+    "pl",
+    "cr",
+    "st",
+    "sc",
+    "br",
+    "gl",
+    "h",
+    "z",
+    "dr",
+    "gr",
 )
 _VOWELS = ("a", "e", "i", "o", "u", "ae", "y", "io", "a", "o", "i", "e")
 _CODAS = ("", "", "", "", "", "n", "r", "s", "l")
 _GENUS_ENDINGS = (
-    "ia", "us", "a", "ella", "opsis", "myia", "ites", "oides", "ina", "ax", "on", "odes", "ura",
-    "cera", "ops", "ius", "ocera", "omyia",
+    "ia",
+    "us",
+    "a",
+    "ella",
+    "opsis",
+    "myia",
+    "ites",
+    "oides",
+    "ina",
+    "ax",
+    "on",
+    "odes",
+    "ura",
+    "cera",
+    "ops",
+    "ius",
+    "ocera",
+    "omyia",
 )
 _EPITHET_ENDINGS = (
-    "us", "a", "um", "ensis", "i", "ae", "ata", "ica", "oides", "ifera", "alis", "ens", "ii",
-    "atus", "ipes", "icornis", "ana", "osa", "ellus",
+    "us",
+    "a",
+    "um",
+    "ensis",
+    "i",
+    "ae",
+    "ata",
+    "ica",
+    "oides",
+    "ifera",
+    "alis",
+    "ens",
+    "ii",
+    "atus",
+    "ipes",
+    "icornis",
+    "ana",
+    "osa",
+    "ellus",
 )
 #: Words a curation or placeholder rule reads as a qualifier, token or missing value.
 _RESERVED = frozenset(
-    "sp spp cf nr aff gen grp affinis unassigned unclassified none null nan na var ssp n".split()
+    [
+        "sp",
+        "spp",
+        "cf",
+        "nr",
+        "aff",
+        "gen",
+        "grp",
+        "affinis",
+        "unassigned",
+        "unclassified",
+        "none",
+        "null",
+        "nan",
+        "na",
+        "var",
+        "ssp",
+        "n",
+    ]
 )
 _MALAISE = "malaise"
 #: The partitioner's fuzzy "malaise" (spec 5.1 S-mal), case-insensitive.
@@ -105,9 +181,7 @@ def epithets(rng: np.random.Generator, count: int, taken: set[str]) -> list[str]
     return latin_words(rng, count, endings=_EPITHET_ENDINGS, capitalised=False, taken=taken)
 
 
-def stem_names(
-    rng: np.random.Generator, count: int, suffix: str, taken: set[str]
-) -> list[str]:
+def stem_names(rng: np.random.Generator, count: int, suffix: str, taken: set[str]) -> list[str]:
     """Family (``idae``), subfamily (``inae``) or tribe (``ini``) names from pseudo-Latin stems."""
     stems = latin_words(rng, count, endings=("",), capitalised=True, taken=set())
     names: list[str] = []
@@ -127,10 +201,21 @@ def stem_names(
 #: Placeholder formats per order; the paper's examples tie BioLep/DHJ to Lepidoptera,
 #: Whitfield to Braconidae's order, Janzen to Tachinidae and Lepidoptera.
 PLACEHOLDER_FORMATS: dict[str, tuple[tuple[str, float], ...]] = {
-    "Diptera": (("malaise", 0.55), ("sp_code", 0.2), ("bold", 0.12), ("janzen", 0.08),
-                ("sp_digits", 0.05)),
-    "Hymenoptera": (("malaise", 0.45), ("whitfield", 0.12), ("dhj", 0.15), ("sp_code", 0.15),
-                    ("mic", 0.05), ("bold", 0.08)),
+    "Diptera": (
+        ("malaise", 0.55),
+        ("sp_code", 0.2),
+        ("bold", 0.12),
+        ("janzen", 0.08),
+        ("sp_digits", 0.05),
+    ),
+    "Hymenoptera": (
+        ("malaise", 0.45),
+        ("whitfield", 0.12),
+        ("dhj", 0.15),
+        ("sp_code", 0.15),
+        ("mic", 0.05),
+        ("bold", 0.08),
+    ),
     "Lepidoptera": (("biolep", 0.4), ("dhj", 0.25), ("janzen", 0.2), ("malaise", 0.15)),
     "Coleoptera": (("morph", 0.3), ("sp_code", 0.3), ("malaise", 0.3), ("bold", 0.1)),
     "": (("sp_code", 0.4), ("malaise", 0.35), ("bold", 0.15), ("sp_digits", 0.1)),
@@ -204,8 +289,11 @@ _MALAISE_CODE = re.compile(r" Malaise0+(\d)")
 
 def case_variant(name: str, choice: int) -> str:
     """Lower-, upper- or word-title-cased ``name``; always differs from ``name``."""
-    options = [name.lower(), name.upper(), " ".join(w[:1].upper() + w[1:].lower()
-                                                    for w in name.split(" "))]
+    options = [
+        name.lower(),
+        name.upper(),
+        " ".join(w[:1].upper() + w[1:].lower() for w in name.split(" ")),
+    ]
     options = [o for o in options if o != name]
     return options[choice % len(options)]
 
@@ -242,10 +330,17 @@ def bin_codes(rng: np.random.Generator, count: int) -> pl.Series:
     first, rest = np.divmod(letters, 26 * 26)
     second, third = np.divmod(rest, 26)
     alphabet = pl.Series(_LETTERS.tolist(), dtype=pl.String)
-    return pl.select(pl.concat_str([
-        pl.lit("BOLD:"), pl.lit(alphabet.gather(first)), pl.lit(alphabet.gather(second)),
-        pl.lit(alphabet.gather(third)), pl.lit(pl.Series(digits)).cast(pl.String).str.zfill(4),
-    ]).alias("bin_uri")).to_series()
+    return pl.select(
+        pl.concat_str(
+            [
+                pl.lit("BOLD:"),
+                pl.lit(alphabet.gather(first)),
+                pl.lit(alphabet.gather(second)),
+                pl.lit(alphabet.gather(third)),
+                pl.lit(pl.Series(digits)).cast(pl.String).str.zfill(4),
+            ]
+        ).alias("bin_uri")
+    ).to_series()
 
 
 def project_codes(rng: np.random.Generator, count: int) -> list[str]:

@@ -40,8 +40,12 @@ _IUPAC_SHARE = 0.02
 
 # Record-level noise kinds.
 CLEAN, N_PADDED, GAP_PADDED, INTERNAL_GAP, LOWERCASE = range(5)
-NOISE_TAGS = {N_PADDED: "n_padded", GAP_PADDED: "gap_padded", INTERNAL_GAP: "internal_gap",
-              LOWERCASE: "lowercase_sequence"}
+NOISE_TAGS = {
+    N_PADDED: "n_padded",
+    GAP_PADDED: "gap_padded",
+    INTERNAL_GAP: "internal_gap",
+    LOWERCASE: "lowercase_sequence",
+}
 #: Shares of released records per noise kind.
 NOISE_SHARES = {N_PADDED: 0.03, GAP_PADDED: 0.01, INTERNAL_GAP: 0.003, LOWERCASE: 0.005}
 
@@ -64,8 +68,9 @@ class Barcodes:
         digits = (self.index[barcodes][:, None] // 3 ** np.arange(len(SIGNATURE))) % 3
         seq[:, SIGNATURE] = _SHIFT[seq[:, SIGNATURE], digits]
         rows, slots = np.nonzero(self.iupac_position[barcodes] >= 0)
-        seq[rows, self.iupac_position[barcodes][rows, slots]] = \
-            self.iupac_code[barcodes][rows, slots]
+        seq[rows, self.iupac_position[barcodes][rows, slots]] = self.iupac_code[barcodes][
+            rows, slots
+        ]
         return seq
 
 
@@ -97,8 +102,15 @@ def build(bins: int, bin_of_barcode: np.ndarray, index: np.ndarray, seed: int) -
         raise ValueError("a BIN has more barcodes than the signature can tell apart")
     inside = (iupac_position >= 0) & (iupac_position < length[:, None])
     basecount = length.astype(np.int64) - inside.sum(axis=1)
-    return Barcodes(consensus, bin_of_barcode.astype(np.int32), index.astype(np.int64), length,
-                    iupac_position, iupac_code, basecount)
+    return Barcodes(
+        consensus,
+        bin_of_barcode.astype(np.int32),
+        index.astype(np.int64),
+        length,
+        iupac_position,
+        iupac_code,
+        basecount,
+    )
 
 
 def noise_kinds(rng: np.random.Generator, records: int) -> np.ndarray:
@@ -126,8 +138,14 @@ def written(
     trail = rng.integers(0, 40, size=len(noisy))
     where = rng.integers(10, MIN_LENGTH // 3, size=len(noisy)) * 3
     values = []
-    for s, k, a, b, w in zip(text.gather(noisy).to_list(), kind[noisy].tolist(), lead.tolist(),
-                             trail.tolist(), where.tolist(), strict=True):
+    for s, k, a, b, w in zip(
+        text.gather(noisy).to_list(),
+        kind[noisy].tolist(),
+        lead.tolist(),
+        trail.tolist(),
+        where.tolist(),
+        strict=True,
+    ):
         if k == N_PADDED:
             s = "N" * a + s + "N" * b
         elif k == GAP_PADDED:
@@ -165,6 +183,7 @@ def strings(matrix: np.ndarray, lengths: np.ndarray) -> pl.Series:
     views[:, 1] = np.ascontiguousarray(matrix[:, :4]).view(np.int32).ravel()
     views[:, 2] = 0
     views[:, 3] = np.arange(count, dtype=np.int64) * width
-    array = pa.Array.from_buffers(pa.string_view(), count,
-                                  [None, pa.py_buffer(views), pa.py_buffer(matrix)])
+    array = pa.Array.from_buffers(
+        pa.string_view(), count, [None, pa.py_buffer(views), pa.py_buffer(matrix)]
+    )
     return pl.Series(pl.from_arrow(array))

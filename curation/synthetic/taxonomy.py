@@ -82,7 +82,6 @@ class Taxonomy:
         return len(self.rank)
 
 
-
 # --- full-scale population --------------------------------------------------------------------
 
 
@@ -114,8 +113,9 @@ def _pins(scale: float) -> dict[tuple[str, ...], dict]:
     growth = {FAMILY: (4.0, 50), SUBFAMILY: (2.0, 10), GENUS: (1.5, 5)}
     for path in sorted(specs, key=len, reverse=True):
         spec = specs[path]
-        need = sum(s["mass"] for p, s in specs.items() if len(p) == len(path) + 1
-                   and p[:-1] == path)
+        need = sum(
+            s["mass"] for p, s in specs.items() if len(p) == len(path) + 1 and p[:-1] == path
+        )
         if spec["mass"] is None:
             factor, extra = growth.get(len(path), (1.0, 0))
             spec["mass"] = round(need * factor) + extra
@@ -187,12 +187,20 @@ def _population(seed: int, population: int) -> _Node:
     for (cls, name, _), mass in zip(cat.ORDERS, order_mass, strict=True):
         _append(tree, ORDER, class_id[cls], int(mass), (cls, name), "")
     for cls, node in class_id.items():
-        tree.cont[node] = int(sum(m for (c, *_), m in zip(cat.ORDERS, order_mass, strict=True)
-                                  if c == cls))
+        tree.cont[node] = int(
+            sum(m for (c, *_), m in zip(cat.ORDERS, order_mass, strict=True) if c == cls)
+        )
 
     for rank in (ORDER, FAMILY, SUBFAMILY, GENUS):
-        _grow(tree, rng, rank, labelled[rank + 1], cat.CATEGORIES_FULL[rank + 1], pins,
-              caps.get(rank + 1))
+        _grow(
+            tree,
+            rng,
+            rank,
+            labelled[rank + 1],
+            cat.CATEGORIES_FULL[rank + 1],
+            pins,
+            caps.get(rank + 1),
+        )
         if rank + 1 == SUBFAMILY:
             _add_fillers(tree, rng)
         if rank + 1 == GENUS:
@@ -250,15 +258,25 @@ def _grow(
         need = np.maximum(need, -(-generic // (cap - 1)))
     weights = np.where(active, generic.astype(float) ** _CHILD_GAMMA[rank + 1], 0.0)
     counts = allocate(max(categories - n_pinned, int(need.sum())), weights, need, generic)
-    sizes = compose(generic[active], counts[active],
-                    lognormal_weights(rng, int(counts[active].sum()), _CHILD_SIGMA[rank + 1]),
-                    cap=None if cap is None else cap - 1)
+    sizes = compose(
+        generic[active],
+        counts[active],
+        lognormal_weights(rng, int(counts[active].sum()), _CHILD_SIGMA[rank + 1]),
+        cap=None if cap is None else cap - 1,
+    )
     cursor = 0
     for j, node in enumerate(parents):
         tree.cont[node] = int(cont[j])
         for path, spec in pinned_children[j]:
-            _append(tree, rank + 1, int(node), spec["mass"], path, spec["kind"],
-                    spec["cont"] if spec["cont"] is not None else -1)
+            _append(
+                tree,
+                rank + 1,
+                int(node),
+                spec["mass"],
+                path,
+                spec["kind"],
+                spec["cont"] if spec["cont"] is not None else -1,
+            )
         for _ in range(counts[j] if active[j] else 0):
             _append(tree, rank + 1, int(node), int(sizes[cursor]), None, "")
             cursor += 1
@@ -327,7 +345,8 @@ def _species_kinds(tree: _Node, rng: np.random.Generator) -> None:
     # Heldout: every species of a non-scientific genus, plus small placeholders.
     target_heldout = round(cat.SPECIES_SETS_FULL["heldout"] * share)
     already = int((~scientific).sum()) + int(
-        (pinned_placeholder & scientific & (mass[species] < UNSEEN_MIN_RECORDS)).sum())
+        (pinned_placeholder & scientific & (mass[species] < UNSEEN_MIN_RECORDS)).sum()
+    )
     candidates = np.flatnonzero(free & (mass[species] < UNSEEN_MIN_RECORDS))
     heldout = rng.permutation(candidates)[: max(0, target_heldout - already)]
     placeholder = ~scientific | pinned_placeholder
@@ -353,7 +372,8 @@ def build(records: int, seed: int) -> Taxonomy:
     hanging_full = mass - cont
     if records < population:
         hanging = stream(seed, "thinning").multivariate_hypergeometric(
-            hanging_full, records, method="marginals")
+            hanging_full, records, method="marginals"
+        )
     else:
         hanging = hanging_full
     new_mass = hanging.astype(np.int64).copy()
@@ -382,15 +402,33 @@ def build(records: int, seed: int) -> Taxonomy:
     filler = kind == "filler"
     hanging_kept = hanging[keep].astype(np.int64)
     rng = stream(seed, "names")
-    name = _names(rng, rank_kept, parent_kept, paths, filler, genus_kind, species_kind,
-                  new_mass[keep], ancestors)
+    name = _names(
+        rng,
+        rank_kept,
+        parent_kept,
+        paths,
+        filler,
+        genus_kind,
+        species_kind,
+        new_mass[keep],
+        ancestors,
+    )
     genus_share = (rank_kept == GENUS).sum() / max(1, (rank == GENUS).sum())
-    open_name, open_share = _open_nomenclature(rng, rank_kept, genus_kind, hanging_full[keep],
-                                               name, genus_share)
+    open_name, open_share = _open_nomenclature(
+        rng, rank_kept, genus_kind, hanging_full[keep], name, genus_share
+    )
     return Taxonomy(
-        rank=rank_kept, parent=parent_kept.astype(np.int32), hanging=hanging_kept,
-        mass=new_mass[keep], name=name, filler=filler, species_kind=species_kind,
-        genus_kind=genus_kind, ancestors=ancestors, open_name=open_name, open_share=open_share,
+        rank=rank_kept,
+        parent=parent_kept.astype(np.int32),
+        hanging=hanging_kept,
+        mass=new_mass[keep],
+        name=name,
+        filler=filler,
+        species_kind=species_kind,
+        genus_kind=genus_kind,
+        ancestors=ancestors,
+        open_name=open_name,
+        open_share=open_share,
     )
 
 
@@ -413,10 +451,15 @@ def _names(
             name[i] = "Arthropoda" if rank[i] == PHYLUM else path[-1]
             taken[int(rank[i])].add(names.collision_key(name[i]))
     # Families: the order's real family names by descending mass, then generated ones.
-    todo = [i for i in np.lexsort((np.arange(len(rank)), -mass)) if name[i] is None
-            and rank[i] == FAMILY]
-    real = {o: [f for f in fams if names.collision_key(f) not in taken[FAMILY]]
-            for o, fams in cat.FAMILY_NAMES.items()}
+    todo = [
+        i
+        for i in np.lexsort((np.arange(len(rank)), -mass))
+        if name[i] is None and rank[i] == FAMILY
+    ]
+    real = {
+        o: [f for f in fams if names.collision_key(f) not in taken[FAMILY]]
+        for o, fams in cat.FAMILY_NAMES.items()
+    }
     rest = []
     for i in todo:
         order = name[parent[i]]
@@ -431,19 +474,18 @@ def _names(
     for i in np.flatnonzero((rank == SUBFAMILY) & filler):
         name[i] = f"unassigned {name[parent[i]]}"
     rest = [i for i in np.flatnonzero(rank == SUBFAMILY) if name[i] is None]
-    for i, n in zip(rest, names.stem_names(rng, len(rest), "inae", taken[SUBFAMILY]),
-                    strict=True):
+    for i, n in zip(rest, names.stem_names(rng, len(rest), "inae", taken[SUBFAMILY]), strict=True):
         name[i] = n
     # Genera.
     rest = [i for i in np.flatnonzero(rank == GENUS) if name[i] is None]
     placeholder = [i for i in rest if genus_kind[i] == PLACEHOLDER_GENUS]
     scientific = [i for i in rest if genus_kind[i] != PLACEHOLDER_GENUS]
-    for i, n in zip(scientific, names.genus_names(rng, len(scientific), taken[GENUS]),
-                    strict=True):
+    for i, n in zip(scientific, names.genus_names(rng, len(scientific), taken[GENUS]), strict=True):
         name[i] = n
     serial = 1
-    for i, draw in zip(placeholder, rng.integers(0, 2**40, size=len(placeholder)).tolist(),
-                       strict=True):
+    for i, draw in zip(
+        placeholder, rng.integers(0, 2**40, size=len(placeholder)).tolist(), strict=True
+    ):
         family = name[ancestors[i, FAMILY]]
         while True:
             candidate = names.placeholder_genus(family, serial, draw)
@@ -462,8 +504,15 @@ def _names(
         attempt = 0
         while True:
             serial[genus] = serial.get(genus, 0) + 1
-            candidate = _species_name(name[genus], genus_kind[genus], name[ancestors[i, ORDER]],
-                                      species_kind[i] == SEEN, word, serial[genus], draw)
+            candidate = _species_name(
+                name[genus],
+                genus_kind[genus],
+                name[ancestors[i, ORDER]],
+                species_kind[i] == SEEN,
+                word,
+                serial[genus],
+                draw,
+            )
             if attempt and species_kind[i] == SEEN:  # a rare clash with a catalogue name
                 candidate += "abcdefghijklmnopqrstuvwxyz"[attempt % 26]
             key = names.collision_key(candidate)
@@ -485,8 +534,9 @@ def _species_name(
     formats = names.PLACEHOLDER_FORMATS.get(order, names.PLACEHOLDER_FORMATS[""])
     cumulative = np.cumsum([w for _, w in formats])
     pick = int(np.searchsorted(cumulative, (draw % 1000) / 1000 * cumulative[-1], side="right"))
-    return names.placeholder_species(genus, formats[min(pick, len(formats) - 1)][0], word,
-                                     serial, draw >> 10)
+    return names.placeholder_species(
+        genus, formats[min(pick, len(formats) - 1)][0], word, serial, draw >> 10
+    )
 
 
 def _open_nomenclature(

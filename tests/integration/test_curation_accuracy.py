@@ -34,8 +34,8 @@ import pytest
 from snakemake.iocontainers import Namedlist
 
 from curation import io
-from curation.synthetic import generate as synthetic
 from curation.ingest.assemble import ingest
+from curation.synthetic import generate as synthetic
 from schemas.config import load_config
 from schemas.tables import RANKS
 
@@ -112,25 +112,37 @@ def curate(labels: Path, work: Path) -> dict[str, Path]:
         "summary": work / "curation" / "summary.json",
     }
     run_script("shard_labels", logs, {"labels": labels}, {"shards": [out["shard"]]}, {})
-    run_script("variant_map", logs, {"labels": labels},
-               {"variant_map": out["variant_map"]}, curation)
     run_script(
-        "normalise", logs,
+        "variant_map", logs, {"labels": labels}, {"variant_map": out["variant_map"]}, curation
+    )
+    run_script(
+        "normalise",
+        logs,
         {"labels": out["shard"], "variant_map": out["variant_map"], "corrections": CORRECTIONS},
         {"labels": out["normalised"], "changes": out["normalise_changes"]},
         curation,
     )
-    run_script("resolve", logs, {"labels": out["normalised"]},
-               {"labels": out["resolved"], "changes": out["resolve_changes"]}, curation)
     run_script(
-        "infer", logs,
-        {"labels": out["resolved"], "normalise_changes": out["normalise_changes"],
-         "resolve_changes": out["resolve_changes"]},
+        "resolve",
+        logs,
+        {"labels": out["normalised"]},
+        {"labels": out["resolved"], "changes": out["resolve_changes"]},
+        curation,
+    )
+    run_script(
+        "infer",
+        logs,
+        {
+            "labels": out["resolved"],
+            "normalise_changes": out["normalise_changes"],
+            "resolve_changes": out["resolve_changes"],
+        },
         {"curated": out["shard_curated"], "changes": out["shard_changes"]},
         curation,
     )
     run_script(
-        "gather_curation", logs,
+        "gather_curation",
+        logs,
         {"curated": [out["shard_curated"]], "changes": [out["shard_changes"]]},
         {"curated": out["curated"], "changes": out["changes"], "summary": out["summary"]},
         {},
@@ -207,7 +219,8 @@ def mismatches(frame: pl.DataFrame, limit: int = 20) -> str:
     for row in wrong.iter_rows(named=True):
         diffs = ", ".join(
             f"{rank}: {row[rank]!r} != truth {row[f'{rank}_truth']!r}"
-            for rank in RANKS if row[rank] != row[f"{rank}_truth"]
+            for rank in RANKS
+            if row[rank] != row[f"{rank}_truth"]
         )
         lines.append(f"  {row['processid']} [{row['noise']}] {diffs}")
     return "\n".join(lines)
@@ -350,8 +363,9 @@ def expected_figures(run: Run) -> dict[str, int]:
     return {
         # C2/C3 rewrites; whitespace variants are C0, which the paper's figure does not count.
         "records_reworded": records("case_variant", "unpadded_code", "malaise_typo"),
-        "species_reworded_records": records("case_variant:species", "unpadded_code",
-                                            "malaise_typo"),
+        "species_reworded_records": records(
+            "case_variant:species", "unpadded_code", "malaise_typo"
+        ),
         "genus_reworded_records": records("case_variant:genus"),
         "genus_from_species_records": genus_missing.height,
         "genus_from_species_species": genus_missing["species"].n_unique(),

@@ -32,7 +32,9 @@ def release(tmp_path_factory) -> Path:
 def test_every_real_row_is_released_or_rejected(release):
     work = release.parent / "work"
     summary = json.loads((work / "ingest" / "summary.json").read_text())
-    table = pl.read_parquet(release / "metadata" / "parquet" / "BIOSCAN_5M_Insect_Dataset_metadata.parquet")
+    table = pl.read_parquet(
+        release / "metadata" / "parquet" / "BIOSCAN_5M_Insect_Dataset_metadata.parquet"
+    )
     rejects = pl.read_parquet(release / "metadata" / "parquet" / "rejects.parquet")
     data_rows = sum(len(p.read_bytes().splitlines()) - 1 for p in EXPORTS)
     assert summary["rows_read"] == data_rows == table.height + rejects.height
@@ -41,8 +43,12 @@ def test_every_real_row_is_released_or_rejected(release):
 
 
 def test_real_release_is_partitioned_and_described(release):
-    table = pl.read_parquet(release / "metadata" / "parquet" / "BIOSCAN_5M_Insect_Dataset_metadata.parquet")
-    assert (table.get_column("split") == "pretrain").to_list() == table.get_column("species").is_null().to_list()
+    table = pl.read_parquet(
+        release / "metadata" / "parquet" / "BIOSCAN_5M_Insect_Dataset_metadata.parquet"
+    )
+    assert (table.get_column("split") == "pretrain").to_list() == table.get_column(
+        "species"
+    ).is_null().to_list()
     assert table.get_column("dna_barcode").str.contains(r"^[ACGTURYSWKMBDHVN]+$").all()
     manifest = (release / "MANIFEST").read_text()
     assert all(path.name in manifest for path in EXPORTS)

@@ -24,8 +24,7 @@ import pytest
 from snakemake.iocontainers import Namedlist
 
 from curation import io
-from curation.release import manifest
-from curation.release import stats
+from curation.release import manifest, stats
 from schemas.config import load_config
 from schemas.tables import RELEASE_COLUMNS, SPLITS
 from tests.release_frames import synthetic_inputs
@@ -283,8 +282,10 @@ def test_two_builds_are_byte_identical(release, tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys; from pathlib import Path; "
-            "from tests.integration.test_release import build; build(Path(sys.argv[1]))",
+            (
+                "import sys; from pathlib import Path; "
+                "from tests.integration.test_release import build; build(Path(sys.argv[1]))"
+            ),
             str(tmp_path),
         ],
         cwd=ROOT,

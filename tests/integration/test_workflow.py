@@ -74,8 +74,15 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
     with (copy / "curation" / "labels" / "vote.py").open("a") as module:
         module.write("# edited\n")
     assert dry_run_rules(run_dir, copy / "Snakefile") == {
-        "resolve", "infer", "gather_curation", "partition",
-        "emit_metadata", "emit_croissant", "emit_stats", "emit_manifest", "all",
+        "resolve",
+        "infer",
+        "gather_curation",
+        "partition",
+        "emit_metadata",
+        "emit_croissant",
+        "emit_stats",
+        "emit_manifest",
+        "all",
     }
 
 
@@ -83,11 +90,21 @@ def test_a_killed_build_resumes_to_the_same_release(release, tmp_path):
     run_dir = tmp_path / "killed"
     write_config(run_dir, {**CONFIG, "shards": 1})
     command = [
-        sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"),
-        "--directory", str(run_dir), "--configfile", str(run_dir / "config.yaml"), "--cores", "2",
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(run_dir),
+        "--configfile",
+        str(run_dir / "config.yaml"),
+        "--cores",
+        "2",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     # Kill the whole process tree once the release is half written: some files there, no MANIFEST.
     out = run_dir / "results" / "release"
     deadline = time.time() + 300

@@ -49,4 +49,7 @@ def test_release_settings_leave_out_how_the_build_runs():
     one, many = load_config({"shards": 1}), load_config({"shards": 8, "threads": 4})
     assert one.release_settings() == many.release_settings()
     assert "shards" not in one.release_settings()
-    assert load_config({"partition": {"seeds": {"test": 2}}}).release_settings() != one.release_settings()
+    assert (
+        load_config({"partition": {"seeds": {"test": 2}}}).release_settings()
+        != one.release_settings()
+    )

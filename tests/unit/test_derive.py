@@ -47,8 +47,11 @@ def test_release_chunks():
 
 def test_image_paths():
     frame = pl.DataFrame(
-        {"processid": ["AACTA1040-20", "AACTA161-20"], "split": ["pretrain", "val"],
-         "chunk": ["00", ""]}
+        {
+            "processid": ["AACTA1040-20", "AACTA161-20"],
+            "split": ["pretrain", "val"],
+            "chunk": ["00", ""],
+        }
     )
     assert frame.select(image_path("cropped_256")).to_series().to_list() == [
         "bioscan5m/images/cropped_256/pretrain/00/AACTA1040-20.jpg",
@@ -57,8 +60,10 @@ def test_image_paths():
 
 
 def test_image_path_null_chunk_is_no_level():
-    frame = pl.DataFrame({"processid": ["X-1"], "split": ["test"], "chunk": [None]},
-                         schema={"processid": pl.String, "split": pl.String, "chunk": pl.String})
+    frame = pl.DataFrame(
+        {"processid": ["X-1"], "split": ["test"], "chunk": [None]},
+        schema={"processid": pl.String, "split": pl.String, "chunk": pl.String},
+    )
     assert frame.select(image_path("original_full")).item() == (
         "bioscan5m/images/original_full/test/X-1.jpg"
     )

@@ -15,10 +15,9 @@ from curation import io
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(io.STAGING_ENV, str(tmp_path / "staging"))
     target = tmp_path / "release" / "table.parquet"
-    with pytest.raises(RuntimeError):
-        with io.atomic_output(target) as tmp:
-            tmp.write_text("half a file")
-            raise RuntimeError("killed mid-write")
+    with pytest.raises(RuntimeError), io.atomic_output(target) as tmp:
+        tmp.write_text("half a file")
+        raise RuntimeError("killed mid-write")
     assert not target.exists()
     assert list((tmp_path / "staging").iterdir()) == []
 

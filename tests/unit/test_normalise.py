@@ -87,9 +87,13 @@ def test_species_genus_words_vote_for_the_genus_spelling_and_follow_it():
 
 def test_normalise_records_each_rewrite_with_its_rule():
     labels, changes = run(oxysarcodexia_labels())
-    assert labels["species"].to_list() == ["Oxysarcodexia Malaise4749"] * 4 + [
-        "Oxysarcodexia Malaise0386"
-    ] * 3 + ["Oxysarcodexia Malaise4749"] * 3 + ["Oxysarcodexia Malaise0386"] * 2
+    assert (
+        labels["species"].to_list()
+        == ["Oxysarcodexia Malaise4749"] * 4
+        + ["Oxysarcodexia Malaise0386"] * 3
+        + ["Oxysarcodexia Malaise4749"] * 3
+        + ["Oxysarcodexia Malaise0386"] * 2
+    )
     assert changes.schema == pl.Schema(CHANGES_SCHEMA)
     assert changes_of(changes, "P0008") == [
         ("species", "oxysarcodexia malaise4749", "Oxysarcodexia Malaise4749", "C3_variant")
@@ -109,7 +113,7 @@ def test_c2_then_c3_when_the_standard_form_is_not_the_majority_spelling():
     labels = labels_frame(
         [{"species": "aus malaise0386"}] * 3 + [{"species": "Aus Maliaise386", "genus": "aus"}]
     )
-    normalised, changes = run(labels)
+    _normalised, changes = run(labels)
     assert changes_of(changes, "P0004") == [
         ("species", "Aus Maliaise386", "Aus Malaise0386", "C2_placeholder"),
         ("species", "Aus Malaise0386", "aus malaise0386", "C3_variant"),

@@ -29,8 +29,12 @@ def curated(layouts: dict[str | None, list[int]]) -> pl.DataFrame:
         rows += [(f"P{len(rows) + i:06d}", genus, species, key) for i in range(size)]
     return pl.DataFrame(
         rows,
-        schema={"processid": pl.String, "genus": pl.String, "species": pl.String,
-                "barcode_key": pl.UInt32},
+        schema={
+            "processid": pl.String,
+            "genus": pl.String,
+            "species": pl.String,
+            "barcode_key": pl.UInt32,
+        },
         orient="row",
     )
 
@@ -132,8 +136,12 @@ def test_table_a8_seen(a8, species, expected):
 @pytest.mark.parametrize(("species", "expected"), A8_UNSEEN.items())
 def test_table_a8_unseen(a8, species, expected):
     found = a8[3][species]
-    got = (sum(found.values()), found.get("key_unseen", 0), found.get("val_unseen", 0),
-           found.get("test_unseen", 0))
+    got = (
+        sum(found.values()),
+        found.get("key_unseen", 0),
+        found.get("val_unseen", 0),
+        found.get("test_unseen", 0),
+    )
     assert got == expected
 
 
@@ -143,14 +151,22 @@ def test_table_a8_heldout(a8, species, records):
 
 
 def test_output_contract(a8):
-    frame, splits, checks, _ = a8
+    frame, splits, _checks, _ = a8
     assert splits.schema == pl.Schema(SPLITS_SCHEMA)
     assert splits.get_column("processid").to_list() == sorted(frame.get_column("processid"))
     assert splits.filter(pl.col("split") == "pretrain").height == 40
     chunk_width = splits.select(pl.col("split"), width=pl.col("chunk").str.len_chars())
     widths = dict(chunk_width.unique().iter_rows())
-    assert widths == {"pretrain": 2, "train": 1, "other_heldout": 1, "val": 0, "test": 0,
-                      "key_unseen": 0, "val_unseen": 0, "test_unseen": 0}
+    assert widths == {
+        "pretrain": 2,
+        "train": 1,
+        "other_heldout": 1,
+        "val": 0,
+        "test": 0,
+        "key_unseen": 0,
+        "val_unseen": 0,
+        "test_unseen": 0,
+    }
     placeholder_sets = splits.filter(pl.col("is_placeholder")).get_column("species_set")
     assert set(placeholder_sets.to_list()) == {"unseen", "heldout"}
 
@@ -171,10 +187,15 @@ def test_unlabelled_record_on_a_test_key_is_a_leak():
     # [4, 4]: test takes the second key (the last-key branch picks the larger position).  An
     # unlabelled record with that key is pulled into test without a species, as in the original.
     frame = curated({"Aus bus": [4, 4]})
-    frame = pl.concat([frame, pl.DataFrame(
-        {"processid": ["Z1"], "genus": [None], "species": [None], "barcode_key": [1]},
-        schema=frame.schema,
-    )])
+    frame = pl.concat(
+        [
+            frame,
+            pl.DataFrame(
+                {"processid": ["Z1"], "genus": [None], "species": [None], "barcode_key": [1]},
+                schema=frame.schema,
+            ),
+        ]
+    )
     with pytest.raises(PartitionError) as err:
         partition(frame, CFG)
     message = str(err.value)
@@ -187,8 +208,11 @@ def test_key_shared_across_species_sets_fails():
     frame = curated({"Aus bus": [3], "Bus sp. 1": [2]}).with_columns(
         barcode_key=pl.lit(0, dtype=pl.UInt32)
     )
-    with pytest.raises(PartitionError, match=r"key_in_one_split .*key 0 in \['other_heldout', "
-                                               r"'train'\]"):
+    with pytest.raises(
+        PartitionError,
+        match=r"key_in_one_split .*key 0 in \['other_heldout', "
+        r"'train'\]",
+    ):
         partition(frame, CFG)
 
 
@@ -259,23 +283,32 @@ NAME_KINDS = {
 
 @st.composite
 def tables(draw) -> pl.DataFrame:
-    specs = draw(st.lists(
-        st.tuples(st.sampled_from(GENERA), st.sampled_from(sorted(NAME_KINDS)),
-                  st.lists(st.integers(1, 8), min_size=1, max_size=14)),
-        max_size=10,
-    ))
+    specs = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(GENERA),
+                st.sampled_from(sorted(NAME_KINDS)),
+                st.lists(st.integers(1, 8), min_size=1, max_size=14),
+            ),
+            max_size=10,
+        )
+    )
     rows, key = [], 0
     for i, (genus, kind, sizes) in enumerate(specs):
         species = NAME_KINDS[kind].format(g=genus, i=chr(97 + i) if kind == "name" else i)
         for size in sizes:
             rows += [(genus, species, key)] * size
             key += 1
-    for genus, size in draw(st.lists(st.tuples(st.sampled_from([None, "Aus", "Dus"]),
-                                               st.integers(1, 3)), max_size=6)):
+    for genus, size in draw(
+        st.lists(st.tuples(st.sampled_from([None, "Aus", "Dus"]), st.integers(1, 3)), max_size=6)
+    ):
         rows += [(genus, None, key)] * size
         key += 1
-    frame = pl.DataFrame(rows, schema={"genus": pl.String, "species": pl.String,
-                                       "barcode_key": pl.UInt32}, orient="row")
+    frame = pl.DataFrame(
+        rows,
+        schema={"genus": pl.String, "species": pl.String, "barcode_key": pl.UInt32},
+        orient="row",
+    )
     ids = pl.format("P{}", pl.int_range(pl.len()).cast(pl.String).str.zfill(5))
     shuffle = draw(st.integers(0, 2**16))
     return frame.with_columns(processid=ids).sample(fraction=1.0, shuffle=True, seed=shuffle)
@@ -296,7 +329,8 @@ def test_partition_properties(frame):
     assert per_key.filter(pl.col("splits") > 1).is_empty()
     # pretrain <=> no species.
     assert (joined.get_column("split") == "pretrain").equals(
-        joined.get_column("species").is_null(), check_names=False)
+        joined.get_column("species").is_null(), check_names=False
+    )
     # Species sets disjoint.
     labelled = joined.filter(pl.col("species").is_not_null())
     per_species = labelled.group_by("species").agg(sets=pl.col("species_set").n_unique())

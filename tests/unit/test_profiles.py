@@ -17,7 +17,9 @@ def test_slurm_profile_sizes_existing_rules():
     profile = yaml.safe_load((ROOT / "profiles" / "slurm" / "config.yaml").read_text())
     assert profile["executor"] == "slurm"
     assert set(profile["set-resources"]) <= RULES
-    assert {"slurm_account", "slurm_partition", "mem_mb", "runtime"} <= set(profile["default-resources"])
+    assert {"slurm_account", "slurm_partition", "mem_mb", "runtime"} <= set(
+        profile["default-resources"]
+    )
 
 
 def test_default_profile_reruns_incomplete_jobs():

@@ -187,5 +187,5 @@ def test_each_rank_partitions_its_parent_without_inconsistent_records(labels):
 
 
 def test_stage_outputs_roundtrip_through_sort_changes():
-    curated, all_changes = summary_example()
+    _curated, all_changes = summary_example()
     assert_frame_equal(provenance.sort_changes(all_changes.reverse()), all_changes)

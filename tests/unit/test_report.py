@@ -4,8 +4,7 @@ import base64
 import re
 
 from curation.release import assemble as emit
-from curation.release import report
-from curation.release import stats
+from curation.release import report, stats
 from tests.release_frames import synthetic_inputs
 
 INPUTS = synthetic_inputs(300, seed=4)

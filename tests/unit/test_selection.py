@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from curation.partition import selection
 from curation.partition.selection import (
     SelectionError,
+    count_rule,
+    count_target,
     fraction_rule,
     long_tail,
     long_tail_quota,
     pick_positions,
     select,
-    count_rule,
-    count_target,
 )
 
 TEST = count_rule("test", 1, min_rows=8, cap=25, lower_bound=3)
@@ -168,7 +168,8 @@ def test_long_tail_quota_is_half_even():
 
 def tail(layouts, quota, test_rows=None):
     tests = pl.DataFrame(
-        list((test_rows or {}).items()), schema={"species": pl.String, "test_rows": pl.Int64},
+        list((test_rows or {}).items()),
+        schema={"species": pl.String, "test_rows": pl.Int64},
         orient="row",
     )
     picked = long_tail(key_table(layouts), tests, quota, 7, 20, TEST.target)
@@ -178,8 +179,14 @@ def tail(layouts, quota, test_rows=None):
 def test_long_tail_takes_one_single_record_key_per_small_species():
     layouts = {"A": [1] * 7, "B": [1] * 19, "C": [1] * 6, "D": [1] * 20, "E": [2] * 5, "F": [1, 9]}
     assert tail(layouts, quota=10) == ["A", "B", "F"]
-    picked = long_tail(key_table({"F": [9, 1]}), pl.DataFrame(
-        schema={"species": pl.String, "test_rows": pl.Int64}), 10, 7, 20, TEST.target)
+    picked = long_tail(
+        key_table({"F": [9, 1]}),
+        pl.DataFrame(schema={"species": pl.String, "test_rows": pl.Int64}),
+        10,
+        7,
+        20,
+        TEST.target,
+    )
     assert picked.get_column("size").to_list() == [1]
 
 

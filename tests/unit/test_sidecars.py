@@ -13,7 +13,10 @@ from curation.release import sidecars
 #: A real BIOSCAN-1M metadata file (byte-exact copy; tests/data/README.md).
 REAL_BIOSCAN1M = (
     Path(__file__).resolve().parents[1]
-    / "data" / "real" / "bioscan" / "bioscan1m_small_dataset_validation_metadata.tsv"
+    / "data"
+    / "real"
+    / "bioscan"
+    / "bioscan1m_small_dataset_validation_metadata.tsv"
 )
 
 #: Real BIOSCAN-5M records (bioscan-ml/bioscan-browser public/sample-records.json, copied to

@@ -14,8 +14,13 @@ def names(files: list[str]) -> set[str]:
 def test_closure_follows_transitive_imports():
     found = names(closure(ROOT, [ROOT / "workflow" / "scripts" / "gather_curation.py"]))
     # gather_curation imports provenance, which imports names, which imports ingest_codes.
-    assert {"workflow/scripts/gather_curation.py", "curation/labels/provenance.py", "curation/io.py",
-            "curation/labels/shards.py", "schemas/tables.py"} <= found
+    assert {
+        "workflow/scripts/gather_curation.py",
+        "curation/labels/provenance.py",
+        "curation/io.py",
+        "curation/labels/shards.py",
+        "schemas/tables.py",
+    } <= found
     assert "curation/names.py" in found
 
 

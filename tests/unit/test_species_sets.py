@@ -25,20 +25,29 @@ def unseen(frame: pl.DataFrame, min_rows: int = 8) -> list[str]:
 
 
 def test_provisional_sets():
-    frame = species_sets.provisional(frame_of([
-        ("Aus", "Aus bus", 1), ("Aus", None, 1), ("Aus", "Aus sp. 1", 1), ("aus", "Aus bus", 1),
-    ]))
+    frame = species_sets.provisional(
+        frame_of(
+            [
+                ("Aus", "Aus bus", 1),
+                ("Aus", None, 1),
+                ("Aus", "Aus sp. 1", 1),
+                ("aus", "Aus bus", 1),
+            ]
+        )
+    )
     assert frame.get_column("state").to_list() == ["seen", "pretrain", "pretrain", "pretrain"]
 
 
 def test_unseen_needs_seen_genus_and_eight_records():
-    frame = frame_of([
-        ("Aus", "Aus bus", 1),
-        ("Aus", "Aus sp. 1", 8),  # seen genus, 8 records -> unseen
-        ("Aus", "Aus sp. 2", 7),  # too few -> heldout later
-        ("Palmistichus", "Palmistichus ixtlilxochitliDHJ01", 416),  # genus not seen
-        ("gelBioLep01", "gelBioLep01 BioLep3792", 16),  # placeholder genus
-    ])
+    frame = frame_of(
+        [
+            ("Aus", "Aus bus", 1),
+            ("Aus", "Aus sp. 1", 8),  # seen genus, 8 records -> unseen
+            ("Aus", "Aus sp. 2", 7),  # too few -> heldout later
+            ("Palmistichus", "Palmistichus ixtlilxochitliDHJ01", 416),  # genus not seen
+            ("gelBioLep01", "gelBioLep01 BioLep3792", 16),  # placeholder genus
+        ]
+    )
     assert unseen(frame) == ["Aus sp. 1"]
     assert unseen(frame, min_rows=7) == ["Aus sp. 1", "Aus sp. 2"]
 
@@ -64,14 +73,23 @@ def test_heldout_candidates():
         schema={"species": pl.String, "state": species_sets.STATE},
     )
     assert frame.select(species_sets.heldout_candidates()).to_series().to_list() == [
-        True, False, False,
+        True,
+        False,
+        False,
     ]
 
 
 def test_species_set_of_every_split():
     frame = pl.DataFrame({"split": list(SPLITS)})
     assert frame.select(species_sets.species_set()).to_series().to_list() == [
-        "unknown", "seen", "seen", "seen", "unseen", "unseen", "unseen", "heldout",
+        "unknown",
+        "seen",
+        "seen",
+        "seen",
+        "unseen",
+        "unseen",
+        "unseen",
+        "heldout",
     ]
 
 

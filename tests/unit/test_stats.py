@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.release import assemble as emit
-from curation.release import stats
-from curation.release import stats_format
 from curation.ingest.barcodes import number_barcodes
+from curation.release import assemble as emit
+from curation.release import stats, stats_format
 from schemas.tables import RANKS, RULES, SPLITS
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 
@@ -104,14 +103,14 @@ def test_table_a6_is_table2_of_the_insecta():
 
 
 def test_table3_matches_duckdb():
-    expected = dict(
-        (split, rest)
+    expected = {
+        split: rest
         for split, *rest in sql(
             "SELECT split, count(*), count(DISTINCT dna_barcode), count(DISTINCT barcode_key),"
             " count(DISTINCT species) FROM r GROUP BY split",
             r=RELEASE,
         )
-    )
+    }
     table = TABLES["table3"]
     assert table["split"].to_list() == list(SPLITS)
     for row in table.iter_rows(named=True):

@@ -7,6 +7,7 @@ ingester, and the checks re-derive what a correct curation must give from the ra
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -15,13 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from curation.synthetic import generate as synthetic
 from curation.synthetic import export as synthetic_export
+from curation.synthetic import generate as synthetic
 from curation.synthetic import taxonomy as taxonomy_mod
 from schemas.tables import RANKS
 
 REAL_BCDM = (
-    Path(__file__).resolve().parents[1] / "data" / "real" / "bcdm" / "bcdm_2025_Chironominae_Norway.tsv"
+    Path(__file__).resolve().parents[1]
+    / "data"
+    / "real"
+    / "bcdm"
+    / "bcdm_2025_Chironominae_Norway.tsv"
 )
 N_FULL = 5_150_850
 #: Table 2 labelled fractions (phylum .. species).
@@ -30,8 +35,9 @@ MISSING_TOKENS = ("None", "", " ")
 
 
 def read_export(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, separator="\t", quote_char=None, infer_schema=False,
-                       empty_string_is_null=False)
+    return pl.read_csv(
+        path, separator="\t", quote_char=None, infer_schema=False, empty_string_is_null=False
+    )
 
 
 def barcode_key(nuc: pl.Expr) -> pl.Expr:
@@ -48,9 +54,13 @@ def raw(column: str) -> pl.Expr:
 
 def normalised(column: pl.Expr) -> pl.Expr:
     """What C0/C2/C3 see as the same name: case, whitespace, padding, Malaise misspellings."""
-    return (column.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
-            .str.replace_all(r"m+a+[li]+a+[il]+[sz]+e+", "malaise")
-            .str.replace_all(r"malaise0+(\d)", "malaise$1"))
+    return (
+        column.str.to_lowercase()
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.replace_all(r"m+a+[li]+a+[il]+[sz]+e+", "malaise")
+        .str.replace_all(r"malaise0+(\d)", "malaise$1")
+    )
 
 
 def write(tmp: Path, records: int, seed: int) -> tuple[Path, Path]:
@@ -66,12 +76,17 @@ def _staging(tmp_path, monkeypatch):
 
 def released_records(export: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     """Released specimens: their (first) COI-5P row, barcode key and truth, one per processid."""
-    coi = export.filter(pl.col("marker_code") == "COI-5P").unique("processid", keep="first",
-                                                                  maintain_order=True)
+    coi = export.filter(pl.col("marker_code") == "COI-5P").unique(
+        "processid", keep="first", maintain_order=True
+    )
     coi = coi.with_columns(key=barcode_key(pl.col("nuc")))
     truth = truth.rename({rank: f"truth_{rank}" for rank in RANKS})
-    return coi.join(truth.filter(pl.col("expected_reject").is_null()), on="processid",
-                    how="inner", maintain_order="left")
+    return coi.join(
+        truth.filter(pl.col("expected_reject").is_null()),
+        on="processid",
+        how="inner",
+        maintain_order="left",
+    )
 
 
 # --- a 200 k export shared by the calibration and semantics tests ------------------------------
@@ -122,7 +137,8 @@ def test_rows_are_bcdm_rows(tmp_path):
     assert {line.count("\t") for line in lines[:-1]} == {75}
     export = read_export(tsv)
     assert export.select(
-        (pl.col("record_id") == pl.col("processid") + "." + pl.col("marker_code")).all()).item()
+        (pl.col("record_id") == pl.col("processid") + "." + pl.col("marker_code")).all()
+    ).item()
     # One row per (processid, marker), except rows that are exact copies of another row.
     distinct = export.unique()
     assert distinct.select(pl.struct("processid", "marker_code").is_unique().all()).item()
@@ -130,8 +146,12 @@ def test_rows_are_bcdm_rows(tmp_path):
     coord = export.filter(pl.col("coord") != "None")["coord"]
     assert coord.str.contains(r"^\[-?\d+(\.\d+)?, -?\d+(\.\d+)?\]$").all()
     assert export["processid"].str.contains(r"^[A-Z]{4,5}\d{3,}-\d{2}$").all()
-    assert export["bin_uri"].filter(export["bin_uri"] != "None").str.contains(
-        r"^BOLD:[A-Z]{3}\d{4}$").all()
+    assert (
+        export["bin_uri"]
+        .filter(export["bin_uri"] != "None")
+        .str.contains(r"^BOLD:[A-Z]{3}\d{4}$")
+        .all()
+    )
     for column in ("sex", "fieldid", "notes"):  # the real file's mixes of missing tokens
         tokens = set(export[column].filter(export[column].is_in(MISSING_TOKENS)).unique())
         assert len(tokens) >= 2, column
@@ -152,12 +172,16 @@ def test_truth_has_one_row_per_processid_of_the_export(big):
 
 def test_expected_rejects_match_the_rows(big):
     export, truth = big["export"], big["truth"]
-    rows = export.group_by("processid").agg(
-        coi=(pl.col("marker_code") == "COI-5P").sum(),
-        other=(pl.col("marker_code") != "COI-5P").sum(),
-        distinct_coi=pl.struct(pl.all()).filter(pl.col("marker_code") == "COI-5P").n_unique(),
-        key=barcode_key(pl.col("nuc")).filter(pl.col("marker_code") == "COI-5P").first(),
-    ).join(truth, on="processid")
+    rows = (
+        export.group_by("processid")
+        .agg(
+            coi=(pl.col("marker_code") == "COI-5P").sum(),
+            other=(pl.col("marker_code") != "COI-5P").sum(),
+            distinct_coi=pl.struct(pl.all()).filter(pl.col("marker_code") == "COI-5P").n_unique(),
+            key=barcode_key(pl.col("nuc")).filter(pl.col("marker_code") == "COI-5P").first(),
+        )
+        .join(truth, on="processid")
+    )
     no_barcode = rows.filter(pl.col("expected_reject") == "no_barcode")
     assert no_barcode.height > 0
     assert (no_barcode["key"] == "").all()
@@ -167,11 +191,13 @@ def test_expected_rejects_match_the_rows(big):
     released = rows.filter(pl.col("expected_reject").is_null())
     assert released.select((pl.col("distinct_coi") == 1).all()).item()
     markers = released.with_columns(
-        tagged=pl.col("noise").str.extract(r"other_markers:(\d)").cast(pl.Int64).fill_null(0))
+        tagged=pl.col("noise").str.extract(r"other_markers:(\d)").cast(pl.Int64).fill_null(0)
+    )
     assert markers.select((pl.col("tagged") == pl.col("other")).all()).item()
     assert markers.filter(pl.col("other") > 0).height > 0
-    duplicated = released.with_columns(dup=pl.col("noise").str.contains("exact_duplicate")
-                                       .fill_null(False))
+    duplicated = released.with_columns(
+        dup=pl.col("noise").str.contains("exact_duplicate").fill_null(False)
+    )
     assert duplicated.select((pl.col("dup") == (pl.col("coi") == 2)).all()).item()
     assert duplicated["dup"].any()
 
@@ -196,8 +222,9 @@ def test_records_per_barcode_and_bins(big):
     assert bins.height / released.height == pytest.approx(0.997, abs=0.002)
     assert bins.height / bins["bin_uri"].n_unique() == pytest.approx(15.8, rel=0.1)
     # A few barcodes carry two BINs.
-    two = released.group_by("key").agg(pl.col("bin_uri").filter(pl.col("bin_uri") != "None")
-                                       .n_unique())
+    two = released.group_by("key").agg(
+        pl.col("bin_uri").filter(pl.col("bin_uri") != "None").n_unique()
+    )
     assert two.filter(pl.col("bin_uri") == 2).height > 0
 
 
@@ -232,8 +259,12 @@ def test_categories_shrink_with_the_sample_and_species_sets_exist(big):
     placeholder = species["species"].str.contains(r"[0-9._?]|^.+[A-Z]|[Mm]+[Aa]+[LlIi]+[Aa]+")
     seen = species.filter(~placeholder)
     seen_genera = set(seen["genus"])
-    unseen = (species.filter(placeholder & pl.col("genus").is_in(seen_genera))
-              .group_by("species").len().filter(pl.col("len") >= 8))
+    unseen = (
+        species.filter(placeholder & pl.col("genus").is_in(seen_genera))
+        .group_by("species")
+        .len()
+        .filter(pl.col("len") >= 8)
+    )
     assert seen["species"].n_unique() > 500
     assert unseen.height >= 10
     assert species.filter(placeholder)["species"].n_unique() > unseen.height
@@ -255,8 +286,12 @@ def test_full_scale_taxonomy_reproduces_table_2():
         at = tx.rank == rank
         assert tx.mass[at].sum() == labelled[rank]
         assert at.sum() == categories[rank]
-    tops = {3: ("Cecidomyiidae", 938_928), 4: ("Metopininae", 323_146),
-            5: ("Megaselia", 200_268), 6: ("Psychoda sp. 11GMK", 7_694)}
+    tops = {
+        3: ("Cecidomyiidae", 938_928),
+        4: ("Metopininae", 323_146),
+        5: ("Megaselia", 200_268),
+        6: ("Psychoda sp. 11GMK", 7_694),
+    }
     for rank, (name, mass) in tops.items():
         at = np.flatnonzero(tx.rank == rank)
         top = at[np.argmax(tx.mass[at])]
@@ -279,19 +314,36 @@ def tagged(released: pl.DataFrame, tag: str) -> pl.DataFrame:
 def test_every_noise_type_is_present(big):
     tags = big["truth"]["noise"].drop_nulls().str.split(";").explode().str.replace(":.*", "")
     expected = {
-        "curtailed", "filler_dropped", "minority_label", "open_nomenclature", "partial_label",
-        "genus_missing", "unassigned_subfamily", "case_variant", "whitespace_variant",
-        "unpadded_code", "malaise_typo", "n_padded", "gap_padded", "internal_gap",
-        "lowercase_sequence", "no_bin", "second_bin", "other_markers", "exact_duplicate",
-        "no_barcode", "marker_only",
+        "curtailed",
+        "filler_dropped",
+        "minority_label",
+        "open_nomenclature",
+        "partial_label",
+        "genus_missing",
+        "unassigned_subfamily",
+        "case_variant",
+        "whitespace_variant",
+        "unpadded_code",
+        "malaise_typo",
+        "n_padded",
+        "gap_padded",
+        "internal_gap",
+        "lowercase_sequence",
+        "no_bin",
+        "second_bin",
+        "other_markers",
+        "exact_duplicate",
+        "no_barcode",
+        "marker_only",
     }
     assert expected <= set(tags.unique())
 
 
 def test_records_of_one_barcode_share_their_truth(big):
     truth_columns = [f"truth_{rank}" for rank in RANKS]
-    per_key = big["released"].group_by("key").agg(
-        pl.struct(truth_columns).n_unique().alias("variants"))
+    per_key = (
+        big["released"].group_by("key").agg(pl.struct(truth_columns).n_unique().alias("variants"))
+    )
     assert (per_key["variants"] == 1).all()
 
 
@@ -299,17 +351,22 @@ def test_curtailed_groups_are_nulled_from_the_conflicting_rank(big):
     released = big["released"]
     rows = tagged(released, "curtailed:")
     for (rank,), part in rows.with_columns(
-            rank=pl.col("noise").str.extract(r"curtailed:(\w+)")).group_by("rank"):
+        rank=pl.col("noise").str.extract(r"curtailed:(\w+)")
+    ).group_by("rank"):
         level = RANKS.index(rank)
-        assert part.select(pl.all_horizontal(
-            [pl.col(f"truth_{r}").is_null() for r in RANKS[level:]])).to_series().all()
+        assert (
+            part.select(pl.all_horizontal([pl.col(f"truth_{r}").is_null() for r in RANKS[level:]]))
+            .to_series()
+            .all()
+        )
         kept = part.filter(pl.col("noise").str.contains("filler_dropped").not_())
         assert kept[f"truth_{RANKS[level - 1]}"].is_not_null().all()
         groups = released.filter(pl.col("key").is_in(part["key"].implode()))
         names = normalised(raw(rank)).drop_nulls()
         shares = groups.group_by("key").agg(
             values=names.n_unique(),
-            share=names.value_counts(sort=True).struct.field("count").first() / names.len())
+            share=names.value_counts(sort=True).struct.field("count").first() / names.len(),
+        )
         assert (shares["values"] >= 2).all() and (shares["share"] < 0.9).all()
         # The curtailment is for the whole group, not just the tagged records.
         assert groups[f"truth_{rank}"].is_null().all()
@@ -325,7 +382,8 @@ def test_minority_labels_are_outvoted(big):
     released = big["released"]
     rows = tagged(released, "minority_label:")
     for (rank,), part in rows.with_columns(
-            rank=pl.col("noise").str.extract(r"minority_label:(\w+)")).group_by("rank"):
+        rank=pl.col("noise").str.extract(r"minority_label:(\w+)")
+    ).group_by("rank"):
         assert part.select((raw(rank) != pl.col(f"truth_{rank}")).all()).item()
         groups = released.filter(pl.col("key").is_in(part["key"].implode()))
         same = normalised(raw(rank)) == normalised(pl.col(f"truth_{rank}"))
@@ -339,18 +397,22 @@ def test_partial_labels_are_inferred_from_the_group(big):
     rows = rows.with_columns(rank=pl.col("noise").str.extract(r"partial_label:(\w+)"))
     for (rank,), part in rows.group_by("rank"):
         level = RANKS.index(rank)
-        deeper = RANKS[level + 1:]
+        deeper = RANKS[level + 1 :]
         assert part.select(pl.all_horizontal([raw(r).is_null() for r in deeper])).to_series().all()
         assert part[f"truth_{deeper[0]}"].is_not_null().all()
     # Somebody in each group carries the deeper labels the truth infers (a genus missing under
     # a species (C1) and a subfamily missing above a genus (C4) count as present).
     below = raw("species").is_not_null()
-    depth = pl.sum_horizontal([raw(r).is_not_null().cast(pl.Int8) for r in RANKS]) + (
-        raw("genus").is_null() & below).cast(pl.Int8) + (
-        raw("subfamily").is_null() & (raw("genus").is_not_null() | below)).cast(pl.Int8)
+    depth = (
+        pl.sum_horizontal([raw(r).is_not_null().cast(pl.Int8) for r in RANKS])
+        + (raw("genus").is_null() & below).cast(pl.Int8)
+        + (raw("subfamily").is_null() & (raw("genus").is_not_null() | below)).cast(pl.Int8)
+    )
     best = released.group_by("key").agg(depth.max().alias("raw_depth"))
-    truth_depth = rows.select("key", depth=pl.sum_horizontal(
-        [pl.col(f"truth_{r}").is_not_null().cast(pl.Int8) for r in RANKS]))
+    truth_depth = rows.select(
+        "key",
+        depth=pl.sum_horizontal([pl.col(f"truth_{r}").is_not_null().cast(pl.Int8) for r in RANKS]),
+    )
     joined = truth_depth.join(best, on="key")
     assert (joined["raw_depth"] >= joined["depth"]).all()
 
@@ -374,15 +436,17 @@ def test_genera_without_subfamily_get_unassigned_family(big):
     assert (rows["truth_subfamily"] == "unassigned " + rows["truth_family"]).all()
 
 
-@pytest.mark.parametrize("tag", ["case_variant", "whitespace_variant", "unpadded_code",
-                                 "malaise_typo"])
+@pytest.mark.parametrize(
+    "tag", ["case_variant", "whitespace_variant", "unpadded_code", "malaise_typo"]
+)
 def test_spelling_variants_normalise_to_the_truth(big, tag):
     rows = tagged(big["released"], tag)
     rows = rows.with_columns(rank=pl.col("noise").str.extract(rf"{tag}:(\w+)").fill_null("species"))
     for (rank,), part in rows.group_by("rank"):
         assert (part[rank] != part[f"truth_{rank}"]).all()
-        assert part.select((normalised(pl.col(rank)) == normalised(pl.col(f"truth_{rank}")))
-                           .all()).item()
+        assert part.select(
+            (normalised(pl.col(rank)) == normalised(pl.col(f"truth_{rank}"))).all()
+        ).item()
     if tag == "unpadded_code":
         assert rows["species"].str.contains(r" Malaise\d{1,3}$").all()
     if tag == "malaise_typo":
@@ -392,36 +456,52 @@ def test_spelling_variants_normalise_to_the_truth(big, tag):
 def test_the_canonical_spelling_is_the_most_frequent(big):
     released = big["released"]
     for rank in RANKS[1:]:
-        spellings = (released.select(raw(rank).alias("name")).drop_nulls()
-                     .with_columns(key=normalised(pl.col("name")))
-                     .group_by("key", "name").len()
-                     .sort(["key", "len", "name"], descending=[False, True, False]))
+        spellings = (
+            released.select(raw(rank).alias("name"))
+            .drop_nulls()
+            .with_columns(key=normalised(pl.col("name")))
+            .group_by("key", "name")
+            .len()
+            .sort(["key", "len", "name"], descending=[False, True, False])
+        )
         top = spellings.group_by("key", maintain_order=True).agg(
-            pl.col("name").first(), pl.col("len").first(),
-            runner_up=pl.col("len").slice(1, 1).first().fill_null(0))
+            pl.col("name").first(),
+            pl.col("len").first(),
+            runner_up=pl.col("len").slice(1, 1).first().fill_null(0),
+        )
         assert (top["len"] > top["runner_up"]).all(), rank
         # Where a truth name has this key, the truth spelling is the one that wins.
-        truth_names = (released.select(pl.col(f"truth_{rank}").alias("truth")).drop_nulls()
-                       .unique().with_columns(key=normalised(pl.col("truth"))))
+        truth_names = (
+            released.select(pl.col(f"truth_{rank}").alias("truth"))
+            .drop_nulls()
+            .unique()
+            .with_columns(key=normalised(pl.col("truth")))
+        )
         joined = top.join(truth_names, on="key")
         assert (joined["name"] == joined["truth"]).all(), rank
 
 
 def test_rank_values_partition_their_parent(big):
     truth = big["truth"].filter(pl.col("expected_reject").is_null())
-    for parent, child in zip(RANKS, RANKS[1:], strict=False):
-        parents = truth.filter(pl.col(child).is_not_null()).group_by(child).agg(
-            pl.col(parent).n_unique())
+    for parent, child in itertools.pairwise(RANKS):
+        parents = (
+            truth.filter(pl.col(child).is_not_null()).group_by(child).agg(pl.col(parent).n_unique())
+        )
         assert (parents[parent] == 1).all(), child
 
 
 # --- properties over small exports -------------------------------------------------------------
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(records=st.integers(min_value=1, max_value=4_000),
-       seed=st.integers(min_value=0, max_value=2**31 - 1))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    records=st.integers(min_value=1, max_value=4_000),
+    seed=st.integers(min_value=0, max_value=2**31 - 1),
+)
 def test_truth_invariants_hold_for_any_size_and_seed(tmp_path, records, seed):
     tsv, truth_path = write(tmp_path, records, seed)
     export, truth = read_export(tsv), pl.read_parquet(truth_path)
@@ -434,9 +514,12 @@ def test_truth_invariants_hold_for_any_size_and_seed(tmp_path, records, seed):
     assert (variants == 1).all()
     labels = released.select(truth_columns)
     # Each rank partitions its parent (equal species => equal genus, ...).
-    for parent, child in zip(truth_columns, truth_columns[1:], strict=False):
-        counts = labels.filter(pl.col(child).is_not_null()).group_by(child).agg(
-            pl.col(parent).n_unique())
+    for parent, child in itertools.pairwise(truth_columns):
+        counts = (
+            labels.filter(pl.col(child).is_not_null())
+            .group_by(child)
+            .agg(pl.col(parent).n_unique())
+        )
         assert (counts[parent] == 1).all()
     # Labels have no holes, phylum is always known, and a filler never ends a record.
     present = labels.select([pl.col(c).is_not_null() for c in truth_columns]).to_numpy()
@@ -446,15 +529,23 @@ def test_truth_invariants_hold_for_any_size_and_seed(tmp_path, records, seed):
     assert filler["truth_genus"].is_not_null().all()
     assert (filler["truth_subfamily"] == "unassigned " + filler["truth_family"]).all()
     # Open nomenclature never survives in the truth.
-    assert not labels["truth_species"].drop_nulls().str.contains(
-        r"^\S+ (sp|spp|cf|nr|aff)\.?( [a-z]+)?$").any()
+    assert (
+        not labels["truth_species"]
+        .drop_nulls()
+        .str.contains(r"^\S+ (sp|spp|cf|nr|aff)\.?( [a-z]+)?$")
+        .any()
+    )
 
 
 def test_command_line_writes_the_export_and_its_truth(tmp_path, monkeypatch):
     monkeypatch.delenv("CURATION_STAGING_DIR")
     out, truth = tmp_path / "export.tsv", tmp_path / "truth.parquet"
-    assert synthetic.main(["--records", "300", "--seed", "4", "--out", str(out),
-                           "--truth", str(truth)]) == 0
+    assert (
+        synthetic.main(
+            ["--records", "300", "--seed", "4", "--out", str(out), "--truth", str(truth)]
+        )
+        == 0
+    )
     assert pl.read_parquet(truth).filter(pl.col("expected_reject").is_null()).height == 300
     assert read_export(out)["processid"].n_unique() == pl.read_parquet(truth).height
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export.tsv", "truth.parquet"]

@@ -32,8 +32,11 @@ def is_placeholder(species: str) -> bool:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 400), st.integers(1, 60)), min_size=1, max_size=20),
-       st.integers(0, 2**32 - 1), st.booleans())
+@given(
+    st.lists(st.tuples(st.integers(1, 400), st.integers(1, 60)), min_size=1, max_size=20),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
 def test_compose_splits_every_total_into_positive_parts(units, seed, capped):
     parts = np.array([min(p, t) for t, p in units])
     totals = np.array([t for t, _ in units])
@@ -96,8 +99,18 @@ def test_scientific_names_pass_and_placeholders_trip_the_partitioners_detector()
     for word in words:
         assert not is_placeholder(f"Megaselia {word}")
         assert not _OPEN_NOMENCLATURE.match(f"Megaselia {word}")
-    formats = ("malaise", "bold", "sp_code", "sp_digits", "janzen", "whitfield", "biolep",
-               "dhj", "mic", "morph")
+    formats = (
+        "malaise",
+        "bold",
+        "sp_code",
+        "sp_digits",
+        "janzen",
+        "whitfield",
+        "biolep",
+        "dhj",
+        "mic",
+        "morph",
+    )
     for serial, word in enumerate(words[:50], start=1):
         for fmt in formats:
             name = names.placeholder_species("Aus", fmt, word, serial, serial * 7919)
@@ -111,13 +124,19 @@ def test_scientific_names_pass_and_placeholders_trip_the_partitioners_detector()
 
 def test_the_papers_placeholder_examples_keep_their_format():
     assert names.placeholder_species("Anastatus", "sp_code", "x", 28, 0).startswith(
-        "Anastatus sp. AA")
-    assert re.fullmatch(r"Megaselia Malaise\d{4}",
-                        names.placeholder_species("Megaselia", "malaise", "x", 3, 12345))
-    assert re.fullmatch(r"Megaselia BOLD:[A-Z]{3}\d{4}",
-                        names.placeholder_species("Megaselia", "bold", "x", 3, 12345))
-    assert re.fullmatch(r"Zatypota alborhombartaDHJ\d{2}",
-                        names.placeholder_species("Zatypota", "dhj", "alborhombarta", 3, 1))
+        "Anastatus sp. AA"
+    )
+    assert re.fullmatch(
+        r"Megaselia Malaise\d{4}", names.placeholder_species("Megaselia", "malaise", "x", 3, 12345)
+    )
+    assert re.fullmatch(
+        r"Megaselia BOLD:[A-Z]{3}\d{4}",
+        names.placeholder_species("Megaselia", "bold", "x", 3, 12345),
+    )
+    assert re.fullmatch(
+        r"Zatypota alborhombartaDHJ\d{2}",
+        names.placeholder_species("Zatypota", "dhj", "alborhombarta", 3, 1),
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -129,16 +148,24 @@ def test_open_nomenclature_values_are_removable(serial, choice):
     assert value.split(" ")[0] == "Pseudosciara"
 
 
-@pytest.mark.parametrize("name", ["Megaselia lucifrons", "Megaselia Malaise0749",
-                                  "Cecidomyiidae", "gelBioLep01 BioLep3792",
-                                  "Anastatus sp. GG28"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Megaselia lucifrons",
+        "Megaselia Malaise0749",
+        "Cecidomyiidae",
+        "gelBioLep01 BioLep3792",
+        "Anastatus sp. GG28",
+    ],
+)
 @pytest.mark.parametrize("choice", range(6))
 def test_spelling_variants_differ_but_share_the_key(name, choice):
     for variant in (names.case_variant(name, choice), names.whitespace_variant(name, choice)):
         assert variant != name
         assert names.collision_key(variant) == names.collision_key(name)
-    assert names.whitespace_variant(name, choice).strip() == name or "  " in \
-        names.whitespace_variant(name, choice)
+    assert names.whitespace_variant(
+        name, choice
+    ).strip() == name or "  " in names.whitespace_variant(name, choice)
 
 
 def test_placeholder_code_noise_is_what_c2_repairs():
@@ -170,8 +197,10 @@ def test_barcodes_of_a_bin_differ_and_noise_keeps_the_key():
     bin_of = np.repeat(np.arange(bins), per_bin)
     index = np.tile(np.arange(per_bin), bins)
     barcodes = seqs.build(bins, bin_of, index, seed=5)
-    core = seqs.strings(barcodes.core(np.arange(len(bin_of))),
-                        barcodes.length[np.arange(len(bin_of))].astype(np.int64))
+    core = seqs.strings(
+        barcodes.core(np.arange(len(bin_of))),
+        barcodes.length[np.arange(len(bin_of))].astype(np.int64),
+    )
     assert core.n_unique() == len(bin_of)
     assert (core.str.len_bytes() >= seqs.MIN_LENGTH).all()
     counted = core.str.count_matches("[ACGT]").to_numpy()

@@ -2,9 +2,8 @@
 
 import os
 
-from curation.release import croissant
 from curation import io
-from curation.release import manifest
+from curation.release import croissant, manifest
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 here = os.path.dirname(smk.output.croissant)

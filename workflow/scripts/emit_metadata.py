@@ -11,12 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from curation.release import assemble as emit
 from curation import io
-from curation.release import manifest
+from curation.release import assemble as emit
+from curation.release import manifest, sidecars, stats
 from curation.release import writers as release_writers
-from curation.release import sidecars
-from curation.release import stats
 from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)

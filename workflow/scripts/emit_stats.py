@@ -7,9 +7,7 @@ out and checks the counts against the stage summaries.
 import json
 
 from curation import io
-from curation.release import report
-from curation.release import stats
-from curation.release import stats_format
+from curation.release import report, stats, stats_format
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 

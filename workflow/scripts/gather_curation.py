@@ -1,8 +1,7 @@
 """Rule gather_curation: join the shards' curated labels and changes; summarise the changes."""
 
 from curation import io
-from curation.labels import provenance
-from curation.labels import shards
+from curation.labels import provenance, shards
 from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA
 
 with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)

@@ -11,9 +11,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from curation import io
-from curation.release import manifest
 from curation.ingest.assemble import ingest
 from curation.ingest.codes import IngestError
+from curation.release import manifest
 
 exports = list(snakemake.input.exports)  # noqa: F821 (injected by Snakemake)
 with io.rule_log(snakemake.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:  # noqa: F821

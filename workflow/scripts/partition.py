@@ -21,6 +21,11 @@ with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
     io.write_parquet(splits, snakemake.output.splits)  # noqa: F821
     io.write_json(checks, snakemake.output.checks)  # noqa: F821
     for split, counts in checks["splits"].items():
-        log.info("%s: %d records, %d keys, %d species", split, counts["records"],
-                 counts["keys"], counts["species"])
+        log.info(
+            "%s: %d records, %d keys, %d species",
+            split,
+            counts["records"],
+            counts["keys"],
+            counts["species"],
+        )
     log.info("long-tail val: %s", checks["steps"]["val"]["long_tail"])
