@@ -24,13 +24,12 @@ import polars as pl
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from curation.ingest.codes import BIOSCAN1M_MISSING_TOKENS
-from curation.ingest.codes import MISSING_TOKENS as INGEST_MISSING_TOKENS
+from schemas.vocabulary import LABEL_MISSING_TOKENS
 
 #: Values that mean "no label": the tokens ingest nulls in every layout plus the BIOSCAN-1M
 #: sentinels (curation-spec 3.0), which ingest nulls only in BIOSCAN-1M files.  Compared after
 #: whitespace is cleaned, case-sensitive: "Na" or "Nan" could be a name, these tokens are not.
-MISSING_TOKENS: tuple[str, ...] = (*INGEST_MISSING_TOKENS, *BIOSCAN1M_MISSING_TOKENS)
+MISSING_TOKENS: tuple[str, ...] = LABEL_MISSING_TOKENS
 
 #: Prefix of the subfamily filler that C4 writes where a genus is placed in no subfamily.
 FILLER_PREFIX = "unassigned "

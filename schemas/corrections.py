@@ -28,8 +28,8 @@ from pathlib import Path
 
 import polars as pl
 
-from curation.names import MISSING_TOKENS
 from schemas.tables import RANKS
+from schemas.vocabulary import LABEL_MISSING_TOKENS as MISSING_TOKENS
 
 HEADER: tuple[str, ...] = ("rank", "old", "new", "note")
 

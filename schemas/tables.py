@@ -167,7 +167,6 @@ SPLITS_SCHEMA: dict[str, pl.DataType] = {
     "split": SPLIT_DTYPE,
     "species_set": pl.Enum(SPECIES_SETS),
     "is_placeholder": pl.Boolean,
-    "chunk": pl.String,
 }
 
 #: The 23 columns of the BIOSCAN-5M metadata CSV (paper Table A3), in release order.

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from curation.release import derive
 from schemas.tables import (
     BARCODES_SCHEMA,
     CHANGES_SCHEMA,
@@ -60,7 +59,7 @@ def inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, pl.DataFram
 
     Missing fields take ``_DEFAULTS``; ``dna_barcode`` defaults to a sequence unique to the row;
     ``barcode_key`` is the dense rank of the N-stripped barcode, as ingest computes it; ``taxon``
-    is the deepest non-null rank; ``chunk`` comes from ``curation.release.derive``.
+    is the deepest non-null rank.
     """
     filled = []
     for i, row in enumerate(rows):
@@ -77,7 +76,6 @@ def inputs_from_rows(rows: Sequence[Mapping[str, Any]]) -> dict[str, pl.DataFram
         is_placeholder=pl.lit(False),
     )
     frame = frame.with_columns(split=pl.col("split").cast(SPLITS_SCHEMA["split"]))
-    frame = frame.with_columns(derive.chunk())
     stripped = pl.col("dna_barcode").str.strip_chars("N")
     frame = frame.with_columns(
         padded_barcode=pl.when(stripped != pl.col("dna_barcode")).then("dna_barcode"),

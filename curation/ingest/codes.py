@@ -35,13 +35,6 @@ ISSUE_CODES: dict[str, str] = {
     "number_unparsable": "a numeric field is not a (whole, where required) number; nulled",
 }
 
-#: Values that mean "missing" in real exports, compared after trimming whitespace (DECISIONS.md
-#: "Missing values").  A whitespace-only value trims to ''.
-MISSING_TOKENS: tuple[str, ...] = ("", "None", "NA", "N/A", "[NULL]", "NULL", "null", "nan")
-
-#: BIOSCAN-1M's own sentinels for missing values (bold-formats.md section 5).
-BIOSCAN1M_MISSING_TOKENS: tuple[str, ...] = ("not_classified", "no_data")
-
 
 class IngestError(ValueError):
     """An input the ingester cannot read at all, located by file, line and field.

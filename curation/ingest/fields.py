@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from curation.ingest.codes import MISSING_TOKENS, REJECT_REASONS
+from curation.ingest.codes import REJECT_REASONS
 from curation.ingest.decode import C1_CONTROLS, R_ESCAPES
 from curation.ingest.layouts import ColumnMap
 from schemas.tables import INGEST_ISSUES_SCHEMA, RANKS
+from schemas.vocabulary import MISSING_TOKENS
 
 #: IUPAC nucleotide codes a cleaned barcode may hold (DECISIONS.md "Barcode").
 IUPAC = "ACGTURYSWKMBDHVN"

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from curation.ingest.codes import BIOSCAN1M_MISSING_TOKENS, IngestError
+from curation.ingest.codes import IngestError
 from schemas.tables import RANKS
+from schemas.vocabulary import BIOSCAN1M_MISSING_TOKENS
 
 #: Canonical raw fields a layout can provide.  ``sequence`` becomes ``dna_barcode``; ``coord`` is
 #: the BCDM one-column coordinate, ``lat``/``lon`` the two-column form.

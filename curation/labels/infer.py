@@ -18,8 +18,8 @@ import polars as pl
 from curation import names
 from curation.labels import provenance
 from curation.labels.groups import KeyOrder, codes
-from curation.labels.normalise import fill_unassigned_subfamily
 from curation.labels.provenance import apply_rule, by_processid, sort_changes
+from curation.labels.subfamily import fill_unassigned_subfamily
 from schemas.config import CurationConfig
 from schemas.tables import CURATED_SCHEMA, LABELS_SCHEMA, RANKS, conform
 

@@ -19,6 +19,7 @@ import polars as pl
 
 from curation import names
 from curation.labels.provenance import apply_rule, by_processid, sort_changes
+from curation.labels.subfamily import fill_unassigned_subfamily
 from schemas.config import CurationConfig
 from schemas.corrections import CorrectionsError
 from schemas.tables import LABELS_SCHEMA, RANKS, VARIANT_MAP_SCHEMA, conform
@@ -111,18 +112,6 @@ def normalise(
         labels, fillers = fill_unassigned_subfamily(labels, "C4_unassigned_subfamily")
         changes.append(fillers)
     return by_processid(labels), sort_changes(changes)
-
-
-def fill_unassigned_subfamily(labels: pl.DataFrame, rule: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """C4: subfamily := ``unassigned <family>`` where it is null under a genus.
-
-    A record labelled only to family keeps its null subfamily (not identified, not a hole);
-    without a family there is nothing to name the filler after, so the hole stays.
-    """
-    hole = pl.col("subfamily").is_null() & pl.col("genus").is_not_null()
-    hole = hole & pl.col("family").is_not_null()
-    value = pl.when(hole).then(names.filler(pl.col("family"))).otherwise(pl.col("subfamily"))
-    return apply_rule(labels, "subfamily", value, rule)
 
 
 def unresolved_genus_mismatches(labels: pl.DataFrame) -> pl.DataFrame:

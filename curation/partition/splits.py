@@ -33,7 +33,6 @@ import polars as pl
 from curation.partition import selection, species_sets
 from curation.partition.placeholders import genus_flag, species_flag
 from curation.partition.species_sets import STATE, STATES, state
-from curation.release import derive
 from schemas.config import PartitionConfig
 from schemas.tables import SPECIES_SET_OF_SPLIT, SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
 
@@ -99,7 +98,7 @@ def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame
         species_set=species_sets.species_set("state"),
         is_placeholder="is_placeholder",
     )
-    splits = splits.with_columns(derive.chunk("split", "processid")).sort("processid")
+    splits = splits.sort("processid")
     checks = {
         "records": records.height,
         "invariants": invariants,

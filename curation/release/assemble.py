@@ -1,7 +1,8 @@
 """Assemble the release table: records + curated labels + splits, in release order.
 
 The release takes its identifiers, sequence, geography and image measurements from the ingested
-records, every label from curation and the split and chunk from partitioning.  Those three tables
+records, every label from curation and the split from partitioning; the image ``chunk`` and path follow
+from the split.  Those three tables
 must describe exactly the same specimens: a record without a split (or a split without a record)
 would silently vanish from, or appear in, the release, so any mismatch stops the build.
 
@@ -193,14 +194,19 @@ def _with_side_fields(
 
 def _release_columns(frame: _Frame) -> _Frame:
     """The cleaned and derived columns of the release (before ordering)."""
-    return frame.with_columns(
-        # NaN is a missing measurement, not a value: null it so CSV and Parquet agree.
-        *(pl.col(c).fill_nan(None) for c in _FLOAT_COLUMNS),
-        # DECISIONS A19: no chunk is the empty string (an empty CSV field).
-        pl.col("chunk").fill_null(""),
-        # The Enum sorts in release order (text would sort alphabetically).
-        pl.col("split").cast(SPLIT_DTYPE),
-    ).with_columns(derive.image_path(IMAGE_PACKAGE).alias("image_path"))
+    return (
+        frame.with_columns(
+            # NaN is a missing measurement, not a value: null it so CSV and Parquet agree.
+            *(pl.col(c).fill_nan(None) for c in _FLOAT_COLUMNS),
+            # The Enum sorts in release order (text would sort alphabetically).
+            pl.col("split").cast(SPLIT_DTYPE),
+        )
+        .with_columns(
+            # docs/curation.md#chunk: no chunk is the empty string (an empty CSV field).
+            derive.chunk("split", "processid").fill_null("")
+        )
+        .with_columns(derive.image_path(IMAGE_PACKAGE).alias("image_path"))
+    )
 
 
 def _assemble_aligned(
@@ -222,7 +228,7 @@ def _assemble_aligned(
     parts = [
         _with_side_fields(records, bioscan1m_index, crop_measures),
         inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(),
-        inputs["splits"].select("split", "chunk").collect(),
+        inputs["splits"].select("split").collect(),
     ]
     del records
     unordered = conform(_release_columns(pl.concat(parts, how="horizontal")), _UNJOINED_SCHEMA)
@@ -250,7 +256,7 @@ def _assemble_joined(
     )
     release = _release_columns(
         base.join(inputs["curated"].select(_CURATED_COLUMNS), on="processid", how="inner").join(
-            inputs["splits"].select("processid", "split", "chunk"), on="processid", how="inner"
+            inputs["splits"].select("processid", "split"), on="processid", how="inner"
         )
     )
     release = release.sort("split", "processid").collect()

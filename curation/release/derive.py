@@ -12,8 +12,6 @@ seconds, so the digest is computed by DuckDB (a project dependency) on whole bat
 
 from __future__ import annotations
 
-import functools
-
 import duckdb
 import polars as pl
 
@@ -33,17 +31,14 @@ CHUNK_DIGITS: dict[str, int] = {
 IMAGE_TYPES: tuple[str, ...] = ("original_full", "cropped", "original_256", "cropped_256")
 
 
-@functools.cache
-def _duckdb() -> duckdb.DuckDBPyConnection:
-    """One in-memory DuckDB per process (opening one costs far more than hashing a small batch);
-    every batch runs on its own cursor, so concurrent batches do not share a connection."""
-    # Row i of a result must answer row i of the input (the default, stated on purpose).
-    return duckdb.connect(config={"preserve_insertion_order": True})
-
-
 def _md5_hex_batch(values: pl.Series) -> pl.Series:
-    """Lowercase hex MD5 of each value's UTF-8 bytes (null stays null), in input order."""
-    with _duckdb().cursor() as con:
+    """Lowercase hex MD5 of each value's UTF-8 bytes (null stays null), in input order.
+
+    One in-memory DuckDB per batch: an expression is evaluated on whole columns, so this opens
+    one connection per column, and nothing outlives the call.
+    """
+    # Row i of a result must answer row i of the input (the default, stated on purpose).
+    with duckdb.connect(config={"preserve_insertion_order": True}) as con:
         con.execute("SET enable_progress_bar = false")
         batch = con.from_arrow(values.cast(pl.String).rename("v").to_frame().to_arrow())
         digests = batch.select("md5(v) AS h").pl()

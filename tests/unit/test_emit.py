@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from pandas._libs.parsers import STR_NA_VALUES
 
 from curation.release import assemble as emit
+from curation.release import derive
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 
@@ -61,12 +62,13 @@ def test_image_path_and_chunk_follow_spec_7_1_and_7_2():
     }
 
 
-def test_null_chunk_is_the_empty_string_and_nan_measurements_are_null():
+def test_chunk_width_follows_the_split_and_nan_measurements_are_null():
     inputs = inputs_from_rows(ROWS)
-    inputs["splits"] = inputs["splits"].with_columns(chunk=pl.lit(None, pl.String))
     inputs["records"] = inputs["records"].with_columns(**{"coord-lat": pl.lit(float("nan"))})
     release = emit.assemble(**inputs)
-    assert set(release["chunk"]) == {""}
+    widths = dict(release.select("split", pl.col("chunk").str.len_chars()).unique().iter_rows())
+    assert widths == {split: derive.CHUNK_DIGITS[split] for split in widths}
+    assert release.filter(pl.col("split") == "val")["chunk"].to_list() == [""]
     assert release["coord-lat"].null_count() == release.height
 
 

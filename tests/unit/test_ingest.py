@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 
 from curation.ingest.assemble import ingest
-from curation.ingest.codes import ISSUE_CODES, MISSING_TOKENS, REJECT_REASONS, IngestError
+from curation.ingest.codes import ISSUE_CODES, REJECT_REASONS, IngestError
 from schemas.tables import INGEST_ISSUES_SCHEMA, LABELS_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
+from schemas.vocabulary import MISSING_TOKENS
 from tests.unit.ingest_files import BARCODE, BCDM, V4, bcdm_row, v4_row, write_export
 
 

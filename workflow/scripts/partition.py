@@ -1,4 +1,4 @@
-"""Rule partition: species sets, the eight splits and the chunk of every curated record."""
+"""Rule partition: species sets and the eight splits of every curated record."""
 
 import sys
 
