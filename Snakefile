@@ -1,6 +1,7 @@
 # BIOSCAN-style release from a raw BOLD export:
 #   ingest -> normalise -> resolve -> infer (per barcode shard) -> partition -> emit.
-# Intermediates live under release.work_dir, the release under release.output_dir (config.yaml).
+# Paths and params come from curation/wiring.py: intermediates under release.work_dir, the release under
+# release.output_dir (config.yaml).
 
 from snakemake.utils import min_version
 
@@ -11,6 +12,13 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+
+
+# The per-barcode label stages run as independent jobs, one per shard of barcode keys.
+scattergather:
+    shard=CFG.shards,
+
+
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/normalise.smk"
 include: "workflow/rules/resolve.smk"

@@ -5,7 +5,6 @@ Diptera unless told otherwise).  ``noisy_labels`` is a hypothesis strategy that 
 consistent taxonomy, barcode groups identified to various depths, and the noise the curation
 rules target: spelling variants, unpadded and misspelt placeholder codes, stray whitespace,
 missing-value tokens, species without genus, and (optionally) inconsistent records.
-``curate`` runs the whole chain the way the workflow does, unsharded or on given shards.
 """
 
 from __future__ import annotations
@@ -17,13 +16,7 @@ from typing import Any
 import polars as pl
 from hypothesis import strategies as st
 
-from curation.labels.infer import infer
-from curation.labels.normalise import build_variant_map, normalise
-from curation.labels.provenance import sort_changes
-from curation.labels.vote import resolve
-from schemas.config import CurationConfig
-from schemas.corrections import CORRECTIONS_SCHEMA
-from schemas.tables import LABELS_SCHEMA, RANKS, conform, empty
+from schemas.tables import LABELS_SCHEMA, RANKS, conform
 
 _DEFAULTS: dict[str, Any] = {
     "dna_bin": None,
@@ -54,37 +47,6 @@ def labels_frame(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 def path(*labels: str | None) -> dict[str, str | None]:
     """Rank columns from phylum down: ``path("Arthropoda", "Insecta", "Diptera", "Sciaridae")``."""
     return dict(zip(RANKS, labels, strict=False)) | {rank: None for rank in RANKS[len(labels) :]}
-
-
-def curate(
-    labels: pl.DataFrame,
-    cfg: CurationConfig | None = None,
-    corrections: pl.DataFrame | None = None,
-    shards: Sequence[Sequence[int]] | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The whole chain (variant map, normalise, resolve, infer): (curated, changes).
-
-    With ``shards`` (lists of barcode keys), the variant map is built from all labels and the
-    per-barcode stages run on each shard separately, then the outputs are concatenated.
-    """
-    cfg = cfg or CurationConfig()
-    corrections = empty(CORRECTIONS_SCHEMA) if corrections is None else corrections
-    variant_map = build_variant_map(labels, cfg)
-    parts = (
-        [labels]
-        if shards is None
-        else [labels.filter(pl.col("barcode_key").is_in(list(keys))) for keys in shards]
-    )
-    curated, changes = [], []
-    for part in parts:
-        normalised, normalise_changes = normalise(part, variant_map, corrections, cfg)
-        resolved, resolve_changes = resolve(normalised, cfg)
-        part_curated, part_changes = infer(
-            resolved, pl.concat([normalise_changes, resolve_changes]), cfg
-        )
-        curated.append(part_curated)
-        changes.append(part_changes)
-    return pl.concat(curated).sort("processid"), sort_changes(changes)
 
 
 # --- the generator ------------------------------------------------------------------------

@@ -16,16 +16,18 @@ from __future__ import annotations
 import polars as pl
 
 from curation import names
-from curation.labels import provenance
+from curation.labels import provenance, subfamily
 from curation.labels.groups import KeyOrder, codes
 from curation.labels.provenance import apply_rule, by_processid, sort_changes
-from curation.labels.subfamily import fill_unassigned_subfamily
-from schemas.config import CurationConfig
 from schemas.tables import CURATED_SCHEMA, LABELS_SCHEMA, RANKS, conform
 
 
 def infer(
-    labels: pl.DataFrame, prior_changes: pl.DataFrame, cfg: CurationConfig
+    labels: pl.DataFrame,
+    prior_changes: pl.DataFrame,
+    *,
+    fill_unassigned_subfamily: bool,
+    remove_open_nomenclature: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """C6, C4 again, C7, C8 and the flags: (curated, all changes), both sorted by processid.
 
@@ -44,7 +46,7 @@ def infer(
                 "by the vote (run resolve first)"
             )
         sources = labels[rank]
-        if rank == "species" and cfg.remove_open_nomenclature:
+        if rank == "species" and remove_open_nomenclature:
             # A species that C7 removes is not copied: inferring it only to null it again
             # would record an inference and a drop that cancel out.
             sources = labels.select(
@@ -53,12 +55,12 @@ def infer(
         filled = order.fill(labels[rank], sources)
         labels, inferred = apply_rule(labels, rank, filled, "C6_inferred")
         changes.append(inferred)
-    if cfg.fill_unassigned_subfamily:
-        labels, fillers = fill_unassigned_subfamily(
+    if fill_unassigned_subfamily:
+        labels, fillers = subfamily.fill_unassigned_subfamily(
             labels, "C4_unassigned_subfamily_after_inference"
         )
         changes.append(fillers)
-    if cfg.remove_open_nomenclature:
+    if remove_open_nomenclature:
         unique = pl.when(~names.is_open_nomenclature(pl.col("species"))).then(pl.col("species"))
         labels, removed = apply_rule(labels, "species", unique, "C7_open_nomenclature")
         changes.append(removed)

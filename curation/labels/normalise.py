@@ -18,14 +18,15 @@ from __future__ import annotations
 import polars as pl
 
 from curation import names
+from curation.labels import subfamily
 from curation.labels.provenance import apply_rule, by_processid, sort_changes
-from curation.labels.subfamily import fill_unassigned_subfamily
-from schemas.config import CurationConfig
 from schemas.corrections import CorrectionsError
 from schemas.tables import LABELS_SCHEMA, RANKS, VARIANT_MAP_SCHEMA, conform
 
 
-def build_variant_map(labels: pl.DataFrame, cfg: CurationConfig) -> pl.DataFrame:
+def build_variant_map(
+    labels: pl.DataFrame, *, placeholder_code_widths: dict[str, int], malaise_max_distance: int
+) -> pl.DataFrame:
     """The global C2/C3 spelling map (``VARIANT_MAP_SCHEMA``) from the whole labels table.
 
     Spellings are counted per rank after C0.  Each is standardised (C2), grouped by its
@@ -49,7 +50,7 @@ def build_variant_map(labels: pl.DataFrame, cfg: CurationConfig) -> pl.DataFrame
         .collect()
     )
     standard = names.standard_spellings(
-        counts["name"], cfg.placeholder_code_widths, cfg.malaise_max_distance
+        counts["name"], placeholder_code_widths, malaise_max_distance
     )
     spellings = counts.join(standard, on="name", how="left").with_columns(
         names.name_key(pl.col("standard")).alias("key")
@@ -89,7 +90,8 @@ def normalise(
     labels: pl.DataFrame,
     variant_map: pl.DataFrame,
     corrections: pl.DataFrame,
-    cfg: CurationConfig,
+    *,
+    fill_unassigned_subfamily: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """C0, C2/C3, C1 and C4 on a shard of labels: (labels, changes), both sorted by processid.
 
@@ -108,8 +110,8 @@ def normalise(
     )
     labels, resolved = _resolve_genus_mismatches(labels)
     changes += [filled, resolved]
-    if cfg.fill_unassigned_subfamily:
-        labels, fillers = fill_unassigned_subfamily(labels, "C4_unassigned_subfamily")
+    if fill_unassigned_subfamily:
+        labels, fillers = subfamily.fill_unassigned_subfamily(labels, "C4_unassigned_subfamily")
         changes.append(fillers)
     return by_processid(labels), sort_changes(changes)
 

@@ -19,17 +19,16 @@ import polars as pl
 from curation import names
 from curation.labels.groups import KeyOrder, codes
 from curation.labels.provenance import apply_rule, by_processid, sort_changes
-from schemas.config import CurationConfig
 from schemas.tables import LABELS_SCHEMA, RANKS, conform
 
 
-def resolve(labels: pl.DataFrame, cfg: CurationConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
+def resolve(labels: pl.DataFrame, *, vote_threshold: float) -> tuple[pl.DataFrame, pl.DataFrame]:
     """C5 on a shard of labels: (labels, changes), both sorted by processid."""
     labels = by_processid(conform(labels, LABELS_SCHEMA))
     order = KeyOrder(labels["barcode_key"])
     conflicted = pl.concat([order.conflicts(codes(labels[rank])) for rank in RANKS]).unique()
     in_conflict = labels.filter(pl.col("barcode_key").is_in(conflicted.implode()))
-    verdicts = vote(in_conflict, cfg.vote_threshold)
+    verdicts = vote(in_conflict, vote_threshold)
     changes: list[pl.DataFrame] = []
     if verdicts.height:
         labels = labels.join(verdicts, on="barcode_key", how="left", maintain_order="left")

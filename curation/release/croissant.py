@@ -177,6 +177,12 @@ def data_type(dtype: pl.DataType) -> str:
         raise ValueError(f"no Croissant data type for polars type {dtype}") from None
 
 
+#: The ``release`` settings of config.yaml the description reads.
+RELEASE_SETTINGS: frozenset[str] = frozenset(
+    {"name", "description", "license", "url", "citation", "version", "date_published"}
+)
+
+
 def metadata(
     release: Mapping[str, Any], files: Sequence[ReleaseFile], tables: Sequence[Table] = TABLES
 ) -> dict[str, Any]:

@@ -1,11 +1,9 @@
-"""Label curation scored against the generator's truth on a 200,000-record export (issue #3).
+"""Label curation scored against the generator's truth on a 200,000-record export.
 
 The generator (:mod:`curation.synthetic.generate`) writes a raw BCDM export and, per processid, the labels a
 correct curation gives it, whether the processid is rejected, and the noise that was injected.
-Here the export is ingested (:func:`curation.ingest.assemble.ingest`) and its labels go through the rule
-scripts exactly as Snakemake chains them with one shard (shard_labels, variant_map, normalise,
-resolve, infer, gather_curation), run in-process with the ``snakemake`` object Snakemake would
-inject.  Then:
+Here the export is ingested (:func:`curation.ingest.assemble.ingest`) and its labels go through
+the label chain the rules run (:func:`curation.labels.chain.curate`).  Then:
 
 * the curated labels are compared with the truth per rank, for all seven ranks together and per
   noise tag (the tables are printed, ``pytest -s`` shows them, and are in every failure message);
@@ -23,26 +21,24 @@ systematic error, even one confined to a rare noise kind, fails (see ``TAG_MIN``
 
 from __future__ import annotations
 
-import json
-import runpy
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 import pytest
-from snakemake.iocontainers import Namedlist
 
 from curation import io
 from curation.ingest.assemble import ingest
+from curation.labels import provenance
+from curation.labels.chain import curate
 from curation.synthetic import generate as synthetic
 from schemas.config import load_config
+from schemas.corrections import read_corrections
 from schemas.tables import RANKS
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "workflow" / "scripts"
 #: The shipped (empty) C1 corrections table, the workflow's default (common.smk).
 CORRECTIONS = ROOT / "resources" / "corrections.tsv"
 
@@ -82,74 +78,6 @@ class Run:
     summary: dict
 
 
-def run_script(name: str, log_dir: Path, inputs: dict, outputs: dict, params: dict) -> None:
-    """Run workflow/scripts/<name>.py with the ``snakemake`` object Snakemake would inject."""
-    smk = SimpleNamespace(
-        input=Namedlist(fromdict=inputs),
-        output=Namedlist(fromdict=outputs),
-        params=Namedlist(fromdict=params),
-        log=[str(log_dir / f"{name}.log")],
-    )
-    runpy.run_path(str(SCRIPTS / f"{name}.py"), init_globals={"snakemake": smk})
-
-
-def curate(labels: Path, work: Path) -> dict[str, Path]:
-    """The label curation rules of workflow/rules/{normalise,resolve,infer}.smk, one shard."""
-    shard = work / "shards" / "0"
-    logs = work / "logs"
-    curation = {"curation": CFG.curation.model_dump()}
-    out = {
-        "shard": shard / "labels.parquet",
-        "variant_map": work / "normalise" / "variant_map.parquet",
-        "normalised": shard / "normalised.parquet",
-        "normalise_changes": shard / "normalise_changes.parquet",
-        "resolved": shard / "resolved.parquet",
-        "resolve_changes": shard / "resolve_changes.parquet",
-        "shard_curated": shard / "curated.parquet",
-        "shard_changes": shard / "changes.parquet",
-        "curated": work / "curation" / "curated.parquet",
-        "changes": work / "curation" / "changes.parquet",
-        "summary": work / "curation" / "summary.json",
-    }
-    run_script("shard_labels", logs, {"labels": labels}, {"shards": [out["shard"]]}, {})
-    run_script(
-        "variant_map", logs, {"labels": labels}, {"variant_map": out["variant_map"]}, curation
-    )
-    run_script(
-        "normalise",
-        logs,
-        {"labels": out["shard"], "variant_map": out["variant_map"], "corrections": CORRECTIONS},
-        {"labels": out["normalised"], "changes": out["normalise_changes"]},
-        curation,
-    )
-    run_script(
-        "resolve",
-        logs,
-        {"labels": out["normalised"]},
-        {"labels": out["resolved"], "changes": out["resolve_changes"]},
-        curation,
-    )
-    run_script(
-        "infer",
-        logs,
-        {
-            "labels": out["resolved"],
-            "normalise_changes": out["normalise_changes"],
-            "resolve_changes": out["resolve_changes"],
-        },
-        {"curated": out["shard_curated"], "changes": out["shard_changes"]},
-        curation,
-    )
-    run_script(
-        "gather_curation",
-        logs,
-        {"curated": [out["shard_curated"]], "changes": [out["shard_changes"]]},
-        {"curated": out["curated"], "changes": out["changes"], "summary": out["summary"]},
-        {},
-    )
-    return out
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     work = tmp_path_factory.mktemp("accuracy")
@@ -158,16 +86,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         patch.setenv(io.STAGING_ENV, str(work / "staging"))
         synthetic.write(RECORDS, SEED, tsv, truth)
         ingested = ingest([str(tsv)], CFG.input.target_marker)
-        io.write_parquet(ingested.labels, work / "labels.parquet")
-        rejects = ingested.rejects
+        labels, rejects = ingested.labels, ingested.rejects
         del ingested  # the records (sequences) are most of the memory and not needed here
-        out = curate(work / "labels.parquet", work)
+        curated, changes = curate(labels, CFG.curation, read_corrections(CORRECTIONS))
     return Run(
         tsv=tsv,
         truth=pl.read_parquet(truth),
-        curated=pl.read_parquet(out["curated"]),
+        curated=curated,
         rejects=rejects,
-        summary=json.loads(out["summary"].read_text()),
+        summary=provenance.summarise(curated, changes),
     )
 
 

@@ -10,92 +10,60 @@ import hashlib
 import json
 import os
 import re
-import runpy
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import duckdb
 import mlcroissant as mlc
 import pandas as pd
 import polars as pl
 import pytest
-from snakemake.iocontainers import Namedlist
 
 from curation import io
 from curation.release import manifest, stats
+from curation.wiring import Layout
 from schemas.config import load_config
 from schemas.tables import RELEASE_COLUMNS, SPLITS
 from tests.release_frames import synthetic_inputs
+from tests.scripts import ROOT, run_rule_script
 from tests.unit.test_release_writers import CLIENT_DTYPES
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "workflow" / "scripts"
 RECORDS = 1500
 CFG = load_config({})
-W, R, STEM = CFG.release.work_dir, CFG.release.output_dir, CFG.release.file_stem
-#: The release layout of workflow/rules/common.smk (RELEASE_FILES).
-RELEASE_FILES = {
-    "csv": f"{R}/metadata/csv/{STEM}.csv",
-    "parquet": f"{R}/metadata/parquet/{STEM}.parquet",
-    "changes": f"{R}/metadata/parquet/changes.parquet",
-    "rejects": f"{R}/metadata/parquet/rejects.parquet",
-    "issues": f"{R}/metadata/parquet/issues.parquet",
-    "croissant": f"{R}/metadata/croissant.json",
-    "stats": f"{R}/stats/tables.md",
-    **{f"stats_{name}": f"{R}/stats/{name}.csv" for name in stats.TABLES},
-    "report": f"{R}/report.html",
-    "manifest": f"{R}/MANIFEST",
-}
-WORK = {
-    "records": f"{W}/ingest/records.parquet",
-    "barcodes": f"{W}/ingest/barcodes.parquet",
-    "curated": f"{W}/curation/curated.parquet",
-    "splits": f"{W}/partition/splits.parquet",
-    "changes": f"{W}/curation/changes.parquet",
-    "rejects": f"{W}/ingest/rejects.parquet",
-    "issues": f"{W}/ingest/issues.parquet",
-    "ingest_summary": f"{W}/ingest/summary.json",
-    "curation_summary": f"{W}/curation/summary.json",
-    "partition_checks": f"{W}/partition/checks.json",
-    "export": f"{W}/input/generated_bcdm.tsv",
-    "input_checksums": f"{W}/ingest/input_checksums.json",
-    "metadata_checksums": f"{W}/emit/metadata_checksums.json",
-}
-#: The statistics tables emit_metadata computes for emit_stats.
-STATS_WORK = {f"stats_{name}": f"{W}/emit/stats/{name}.parquet" for name in stats.TABLES}
-PARAMS = {"release": CFG.release.model_dump(), "config": CFG.model_dump(mode="json")}
+L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
+RELEASE_FILES = L.release_files()
+METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
+STATS_KEYS = [key for key in RELEASE_FILES if key.startswith("stats_")]
+W, R = CFG.release.work_dir, CFG.release.output_dir
 
 
-def run_script(name: str, inputs: dict, outputs: dict, params: dict) -> None:
-    """Run workflow/scripts/<name>.py with the ``snakemake`` object Snakemake would inject."""
-    smk = SimpleNamespace(
-        input=Namedlist(fromdict=inputs),
-        output=Namedlist(fromdict=outputs),
-        params=Namedlist(fromdict=params),
-        log=[f"{W}/logs/{name}.log"],
-    )
-    runpy.run_path(str(SCRIPTS / f"{name}.py"), init_globals={"snakemake": smk})
+def run_script(rule: str, inputs: dict, outputs: dict) -> None:
+    """Run a rule's script with the default configuration's params."""
+    run_rule_script(rule, inputs, outputs, log=L.log(rule), cfg=CFG)
 
 
 def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
     """The upstream stages' outputs, as they would leave them under the work directory."""
     for name in ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues"):
-        io.write_parquet(inputs[name], WORK[name])
+        io.write_parquet(inputs[name], L.work_file(name))
     released, rejected = inputs["records"].height, inputs["rejects"].height
-    io.write_json({"rows_read": released + rejected, "released": released}, WORK["ingest_summary"])
-    io.write_json({"records": inputs["curated"].height}, WORK["curation_summary"])
+    io.write_json(
+        {"rows_read": released + rejected, "released": released}, L.work_file("ingest_summary")
+    )
+    io.write_json({"records": inputs["curated"].height}, L.work_file("curation_summary"))
     io.write_json(
         {
             "invariants": [{"name": "one_split_per_row", "passed": True, "violations": 0}],
             "records": released,
         },
-        WORK["partition_checks"],
+        L.work_file("partition_checks"),
     )
-    Path(WORK["export"]).parent.mkdir(parents=True, exist_ok=True)
-    Path(WORK["export"]).write_text("processid\tmarker_code\nSYN000000-24\tCOI-5P\n")
-    manifest.save_measured([manifest.measure(WORK["export"])], WORK["input_checksums"])
+    Path(L.work_file("export")).parent.mkdir(parents=True, exist_ok=True)
+    Path(L.work_file("export")).write_text("processid\tmarker_code\nSYN000000-24\tCOI-5P\n")
+    manifest.save_measured(
+        [manifest.measure(L.work_file("export"))], L.work_file("input_checksums")
+    )
 
 
 def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
@@ -103,56 +71,48 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
     root.mkdir(parents=True, exist_ok=True)
     with contextlib.chdir(root), _staging(f"{W}/.staging"):
         write_inputs(inputs or synthetic_inputs(RECORDS, seed=8))
-        metadata = {k: RELEASE_FILES[k] for k in ("csv", "parquet", "changes", "rejects", "issues")}
+        metadata = {key: RELEASE_FILES[key] for key in METADATA_FILES}
+        upstream = ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues")
         run_script(
             "emit_metadata",
             {
-                **{
-                    k: WORK[k]
-                    for k in (
-                        "records",
-                        "barcodes",
-                        "curated",
-                        "splits",
-                        "changes",
-                        "rejects",
-                        "issues",
-                    )
-                },
+                **{key: L.work_file(key) for key in upstream},
                 "bioscan1m": [],
                 "bounding_boxes": [],
             },
-            {**metadata, "checksums": WORK["metadata_checksums"], **STATS_WORK},
-            PARAMS,
+            {
+                **metadata,
+                "checksums": L.work_file("metadata_checksums"),
+                **{key: L.work_file(key) for key in STATS_KEYS},
+            },
         )
         run_script(
             "emit_croissant",
-            {**metadata, "checksums": WORK["metadata_checksums"]},
+            {**metadata, "checksums": L.work_file("metadata_checksums")},
             {"croissant": RELEASE_FILES["croissant"]},
-            PARAMS,
         )
-        stats_outputs = {
-            k: v for k, v in RELEASE_FILES.items() if k.startswith("stats") or k == "report"
-        }
+        summaries = ("ingest_summary", "curation_summary", "partition_checks")
         run_script(
             "emit_stats",
             {
-                **{f"table_{k.removeprefix('stats_')}": v for k, v in STATS_WORK.items()},
-                **{k: WORK[k] for k in ("ingest_summary", "curation_summary", "partition_checks")},
+                **{f"table_{key.removeprefix('stats_')}": L.work_file(key) for key in STATS_KEYS},
+                **{key: L.work_file(key) for key in summaries},
             },
-            stats_outputs,
-            PARAMS,
+            {
+                "stats": RELEASE_FILES["stats"],
+                "report": RELEASE_FILES["report"],
+                **{key: RELEASE_FILES[key] for key in STATS_KEYS},
+            },
         )
         corrections = str(ROOT / "resources" / "corrections.tsv")
         run_script(
             "emit_manifest",
             {
                 "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
-                "inputs": [WORK["export"], corrections],
-                "measured": [WORK["metadata_checksums"], WORK["input_checksums"]],
+                "inputs": [L.work_file("export"), corrections],
+                "measured": [L.work_file("metadata_checksums"), L.work_file("input_checksums")],
             },
             {"manifest": RELEASE_FILES["manifest"]},
-            PARAMS,
         )
 
 
@@ -253,7 +213,7 @@ def test_manifest_lists_every_file_with_its_checksum_and_rows(release):
         data = (release / R / name).read_bytes()
         assert sha == hashlib.sha256(data).hexdigest() and size == len(data), name
     assert listed[RELEASE_FILES["csv"].removeprefix(f"{R}/")][2] == str(RECORDS)
-    assert f"\t{WORK['export']}\n" in text and "[tools]" in text
+    assert f"\t{L.work_file('export')}\n" in text and "[tools]" in text
 
 
 def readme_queries() -> list[str]:

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from curation import names
+from curation.labels.chain import curate, settings
 from curation.labels.infer import infer
 from curation.labels.vote import resolve
 from schemas.config import CurationConfig
 from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, LABELS_SCHEMA, RANKS, conform, empty
-from tests.label_frames import curate, labels_frame, noisy_labels, path
+from tests.label_frames import labels_frame, noisy_labels, path
 
 CFG = CurationConfig()
 FULL = path(
@@ -24,7 +25,7 @@ FULL = path(
 
 
 def infer_only(labels: pl.DataFrame, cfg: CurationConfig = CFG):
-    return infer(labels, empty(CHANGES_SCHEMA), cfg)
+    return infer(labels, empty(CHANGES_SCHEMA), **settings(cfg, "infer"))
 
 
 @pytest.mark.parametrize(
@@ -161,7 +162,7 @@ def test_flags_come_from_all_changes():
         orient="row",
     )
     labels = labels_frame([{"barcode_key": key} for key in range(4)])
-    curated, changes = infer(labels, prior, CFG)
+    curated, changes = infer(labels, prior, **settings(CFG, "infer"))
     assert curated["label_was_reworded"].to_list() == [True, False, True, False]
     assert curated["label_was_dropped"].to_list() == [False, False, False, True]
     assert_frame_equal(changes, prior)
@@ -201,7 +202,7 @@ def test_chain_invariants(labels, threshold):
     assert actual == {pid: expected.get(pid, 0) for pid in actual}
     assert (curated["label_was_inferred"] == (curated["inferred_ranks"] > 0)).all()
     # infer is idempotent: run again on its own output, it changes nothing
-    again, again_changes = infer(conform(curated, LABELS_SCHEMA), changes, CFG)
+    again, again_changes = infer(conform(curated, LABELS_SCHEMA), changes, **settings(CFG, "infer"))
     assert_frame_equal(again, curated)
     assert_frame_equal(again_changes, changes)
 
@@ -214,7 +215,7 @@ def test_chain_does_not_depend_on_sharding_or_row_order(labels, count, rng: rand
     shards = [[key for key, owner in owners.items() if owner == index] for index in range(count)]
     shuffled = labels.sample(fraction=1.0, shuffle=True, seed=rng.randrange(1000))
     expected = curate(labels)
-    actual = curate(shuffled, shards=shards)
+    actual = curate(shuffled, key_shards=shards)
     assert_frame_equal(actual[0], expected[0])
     assert_frame_equal(actual[1], expected[1])
 
@@ -225,8 +226,8 @@ def test_resolve_output_feeds_infer_on_the_spec_example():
         {**FULL, "barcode_key": 1, "species": "Megaselia scalaris"},
         {**path("Arthropoda", "Insecta", "Diptera", "Phoridae"), "barcode_key": 1},
     ]
-    resolved, vote_changes = resolve(labels_frame(rows), CFG)
-    curated, changes = infer(resolved, vote_changes, CFG)
+    resolved, vote_changes = resolve(labels_frame(rows), **settings(CFG, "resolve"))
+    curated, changes = infer(resolved, vote_changes, **settings(CFG, "infer"))
     assert curated["species"].to_list() == ["Megaselia lucifrons"] * 11
     assert curated["inferred_ranks"].to_list() == [0] * 10 + [3]
     assert changes["rule"].to_list() == ["C5_vote", "C6_inferred", "C6_inferred", "C6_inferred"]

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import runpy
 from pathlib import Path
-from types import SimpleNamespace
 
 import polars as pl
 import pytest
 
-from tests.conftest import ROOT
+from tests.scripts import run_rule_script
 from tests.unit.ingest_files import BARCODE, bcdm_row, write_export
 
-SCRIPT = ROOT / "workflow" / "scripts" / "ingest.py"
 OUTPUTS = ("records", "barcodes", "labels", "rejects", "issues", "summary", "checksums")
 
 
@@ -24,13 +21,7 @@ def run_script(tmp_path: Path, exports: list[str]) -> dict[str, Path]:
         name: tmp_path / "out" / f"{name}.{'json' if name in json_outputs else 'parquet'}"
         for name in OUTPUTS
     }
-    snakemake = SimpleNamespace(
-        input=SimpleNamespace(exports=exports),
-        output=SimpleNamespace(**{name: str(path) for name, path in outputs.items()}),
-        params=SimpleNamespace(target_marker="COI-5P"),
-        log=[str(tmp_path / "ingest.log")],
-    )
-    runpy.run_path(str(SCRIPT), init_globals={"snakemake": snakemake})
+    run_rule_script("ingest", {"exports": exports}, outputs, log=tmp_path / "ingest.log")
     return outputs
 
 

@@ -7,6 +7,7 @@ from hypothesis import given
 from polars.testing import assert_frame_equal
 
 from curation import names
+from curation.labels.chain import settings
 from curation.labels.normalise import build_variant_map, normalise, unresolved_genus_mismatches
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA, CorrectionsError, parse_corrections
@@ -19,7 +20,12 @@ SARCO = {"family": "Sarcophagidae", "subfamily": "Sarcophaginae", "genus": "Oxys
 
 
 def run(labels, corrections=NO_CORRECTIONS, cfg=CFG):
-    return normalise(labels, build_variant_map(labels, cfg), corrections, cfg)
+    return normalise(
+        labels,
+        build_variant_map(labels, **settings(cfg, "variant_map")),
+        corrections,
+        **settings(cfg, "normalise"),
+    )
 
 
 def changes_of(changes: pl.DataFrame, processid: str) -> list[tuple]:
@@ -43,7 +49,7 @@ def oxysarcodexia_labels() -> pl.DataFrame:
 
 
 def test_variant_map_oxysarcodexia():
-    variant_map = build_variant_map(oxysarcodexia_labels(), CFG)
+    variant_map = build_variant_map(oxysarcodexia_labels(), **settings(CFG, "variant_map"))
     assert variant_map.schema == pl.Schema(VARIANT_MAP_SCHEMA)
     species = variant_map.filter(pl.col("rank") == "species")
     assert dict(zip(species["name"], species["canonical"], strict=True)) == {
@@ -62,7 +68,7 @@ def test_variant_map_tie_goes_to_the_smallest_spelling_and_keeps_unchanged_keys_
     labels = labels_frame(
         [{"family": "Sciaridae"}, {"family": "SCIARIDAE"}, {"family": "Phoridae"}]
     )
-    variant_map = build_variant_map(labels, CFG)
+    variant_map = build_variant_map(labels, **settings(CFG, "variant_map"))
     assert variant_map.select("rank", "name", "canonical", "records").rows() == [
         ("family", "SCIARIDAE", "SCIARIDAE", 1),
         ("family", "Sciaridae", "SCIARIDAE", 1),
@@ -75,13 +81,13 @@ def test_species_genus_words_vote_for_the_genus_spelling_and_follow_it():
         + [{"species": "megaselia lucifrons"}] * 3
         + [{"species": "Megaselia scalaris"}] * 2
     )
-    variant_map = build_variant_map(labels, CFG)
+    variant_map = build_variant_map(labels, **settings(CFG, "variant_map"))
     assert variant_map.select("rank", "name", "canonical", "records").rows() == [
         ("genus", "Megaselia", "Megaselia", 3),  # 1 genus + 2 species first words: a 3-3 tie
         ("genus", "megaselia", "Megaselia", 3),
         ("species", "megaselia lucifrons", "Megaselia lucifrons", 3),
     ]
-    normalised, _ = normalise(labels, variant_map, NO_CORRECTIONS, CFG)
+    normalised, _ = normalise(labels, variant_map, NO_CORRECTIONS, **settings(CFG, "normalise"))
     assert unresolved_genus_mismatches(normalised).is_empty()
 
 
@@ -218,20 +224,20 @@ def test_one_spelling_per_key_after_normalise(labels):
 
 @given(noisy_labels())
 def test_normalise_is_idempotent(labels):
-    variant_map = build_variant_map(labels, CFG)
-    once, _ = normalise(labels, variant_map, NO_CORRECTIONS, CFG)
-    twice, changes = normalise(once, variant_map, NO_CORRECTIONS, CFG)
+    variant_map = build_variant_map(labels, **settings(CFG, "variant_map"))
+    once, _ = normalise(labels, variant_map, NO_CORRECTIONS, **settings(CFG, "normalise"))
+    twice, changes = normalise(once, variant_map, NO_CORRECTIONS, **settings(CFG, "normalise"))
     assert changes.is_empty()
     assert_frame_equal(once, twice)
 
 
 @given(noisy_labels())
 def test_normalise_does_not_depend_on_row_order(labels):
-    variant_map = build_variant_map(labels, CFG)
+    variant_map = build_variant_map(labels, **settings(CFG, "variant_map"))
     shuffled = labels.sample(fraction=1.0, shuffle=True, seed=3)
-    assert build_variant_map(shuffled, CFG).equals(variant_map)
-    expected = normalise(labels, variant_map, NO_CORRECTIONS, CFG)
-    actual = normalise(shuffled, variant_map, NO_CORRECTIONS, CFG)
+    assert build_variant_map(shuffled, **settings(CFG, "variant_map")).equals(variant_map)
+    expected = normalise(labels, variant_map, NO_CORRECTIONS, **settings(CFG, "normalise"))
+    actual = normalise(shuffled, variant_map, NO_CORRECTIONS, **settings(CFG, "normalise"))
     assert_frame_equal(actual[0], expected[0])
     assert_frame_equal(actual[1], expected[1])
     assert actual[0].schema == pl.Schema(LABELS_SCHEMA)

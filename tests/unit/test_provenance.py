@@ -10,8 +10,9 @@ from hypothesis import given
 from polars.testing import assert_frame_equal
 
 from curation.labels import provenance
+from curation.labels.chain import curate
 from schemas.tables import CHANGES_SCHEMA, RANKS, RULES
-from tests.label_frames import curate, labels_frame, noisy_labels, path
+from tests.label_frames import labels_frame, noisy_labels, path
 
 
 def changes(*rows: tuple) -> pl.DataFrame:

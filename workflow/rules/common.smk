@@ -1,5 +1,5 @@
-# Setup shared by every rule: validated config, file layout, shard list.
-# (Helper functions live here only; snakemake --lint flags rules and defs mixed in one file.)
+# Setup shared by every rule: the validated config, the file layout and rule params (curation/wiring.py), the
+# code each rule runs.  (Helper functions only: snakemake --lint flags rules and defs mixed.)
 
 import os
 import sys
@@ -12,33 +12,16 @@ sys.path.insert(0, workflow.basedir)
 # works on; one BLAS thread is enough.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from curation.wiring import Layout, rule_params
 from curation.sources import closure
 from schemas.config import ConfigError, load_config
-from curation.release.stats import TABLES as STATS_TABLES
 
 try:
     CFG = load_config(config)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
-W = CFG.release.work_dir
-R = CFG.release.output_dir
-STEM = CFG.release.file_stem
-SHARDS = [f"{i:04d}" for i in range(CFG.shards)]
-
-# Files of the release, relative to nothing but R; emit.smk writes each of them.
-RELEASE_FILES = {
-    "csv": f"{R}/metadata/csv/{STEM}.csv",
-    "parquet": f"{R}/metadata/parquet/{STEM}.parquet",
-    "changes": f"{R}/metadata/parquet/changes.parquet",
-    "rejects": f"{R}/metadata/parquet/rejects.parquet",
-    "issues": f"{R}/metadata/parquet/issues.parquet",
-    "croissant": f"{R}/metadata/croissant.json",
-    "stats": f"{R}/stats/tables.md",
-    **{f"stats_{name}": f"{R}/stats/{name}.csv" for name in STATS_TABLES},
-    "report": f"{R}/report.html",
-    "manifest": f"{R}/MANIFEST",
-}
+L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
 
 
 def code(script):
@@ -51,20 +34,20 @@ def code(script):
 def labels_of_shard(wildcards):
     """The labels of one shard.  With a single shard there is nothing to split: it is the
     ingested labels table itself (shard_labels would only copy it)."""
-    if CFG.shards == 1:
-        return f"{W}/ingest/labels.parquet"
-    return f"{W}/shards/{wildcards.shard}/labels.parquet"
+    if wildcards.scatteritem == "1-of-1":
+        return L.work_file("labels")
+    return L.shard_file("labels")
 
 
 def input_files():
     """The raw exports to ingest: the configured files, or the generator's export."""
     if CFG.input.files:
         return list(CFG.input.files)
-    return [f"{W}/input/generated_bcdm.tsv"]
+    return [L.work_file("export")]
 
 
 def release_files():
-    return list(RELEASE_FILES.values())
+    return list(L.release_files().values())
 
 
 def corrections_table():

@@ -3,34 +3,32 @@
 # files with the quality report, and the MANIFEST are built from its outputs.  Every file is
 # written atomically.
 
+METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
+STATS_FILES = [key for key in L.release_files() if key.startswith("stats_")]
+
 
 rule emit_metadata:
     input:
-        records=f"{W}/ingest/records.parquet",
-        barcodes=f"{W}/ingest/barcodes.parquet",
-        curated=f"{W}/curation/curated.parquet",
-        splits=f"{W}/partition/splits.parquet",
-        changes=f"{W}/curation/changes.parquet",
-        rejects=f"{W}/ingest/rejects.parquet",
-        issues=f"{W}/ingest/issues.parquet",
+        records=L.work_file("records"),
+        barcodes=L.work_file("barcodes"),
+        curated=L.work_file("curated"),
+        splits=L.work_file("splits"),
+        changes=L.work_file("changes"),
+        rejects=L.work_file("rejects"),
+        issues=L.work_file("issues"),
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
         code=code("emit_metadata"),
     output:
-        csv=RELEASE_FILES["csv"],
-        parquet=RELEASE_FILES["parquet"],
-        changes=RELEASE_FILES["changes"],
-        rejects=RELEASE_FILES["rejects"],
-        issues=RELEASE_FILES["issues"],
-        checksums=f"{W}/emit/metadata_checksums.json",
-        **{f"stats_{name}": f"{W}/emit/stats/{name}.parquet" for name in STATS_TABLES},
+        **{key: L.release_file(key) for key in METADATA_FILES},
+        checksums=L.work_file("metadata_checksums"),
+        **{key: L.work_file(key) for key in STATS_FILES},
     params:
-        release=CFG.release.model_dump(),
-        config=CFG.release_settings(),
+        **rule_params(CFG, "emit_metadata"),
     log:
-        f"{W}/logs/emit_metadata.log",
+        L.log("emit_metadata"),
     benchmark:
-        f"{W}/benchmarks/emit_metadata.tsv"
+        L.benchmark("emit_metadata")
     threads: CFG.threads
     resources:
         mem_mb=8000,
@@ -42,21 +40,17 @@ rule emit_metadata:
 
 rule emit_croissant:
     input:
-        csv=RELEASE_FILES["csv"],
-        parquet=RELEASE_FILES["parquet"],
-        changes=RELEASE_FILES["changes"],
-        rejects=RELEASE_FILES["rejects"],
-        issues=RELEASE_FILES["issues"],
-        checksums=f"{W}/emit/metadata_checksums.json",
+        **{key: L.release_file(key) for key in METADATA_FILES},
+        checksums=L.work_file("metadata_checksums"),
         code=code("emit_croissant"),
     output:
-        croissant=RELEASE_FILES["croissant"],
+        croissant=L.release_file("croissant"),
     params:
-        release=CFG.release.model_dump(),
+        **rule_params(CFG, "emit_croissant"),
     log:
-        f"{W}/logs/emit_croissant.log",
+        L.log("emit_croissant"),
     benchmark:
-        f"{W}/benchmarks/emit_croissant.tsv"
+        L.benchmark("emit_croissant")
     threads: 1
     resources:
         mem_mb=1000,
@@ -68,22 +62,21 @@ rule emit_croissant:
 
 rule emit_stats:
     input:
-        **{f"table_{name}": f"{W}/emit/stats/{name}.parquet" for name in STATS_TABLES},
-        ingest_summary=f"{W}/ingest/summary.json",
-        curation_summary=f"{W}/curation/summary.json",
-        partition_checks=f"{W}/partition/checks.json",
+        **{f"table_{key[len('stats_'):]}": L.work_file(key) for key in STATS_FILES},
+        ingest_summary=L.work_file("ingest_summary"),
+        curation_summary=L.work_file("curation_summary"),
+        partition_checks=L.work_file("partition_checks"),
         code=code("emit_stats"),
     output:
-        stats=RELEASE_FILES["stats"],
-        report=RELEASE_FILES["report"],
-        **{f"stats_{name}": RELEASE_FILES[f"stats_{name}"] for name in STATS_TABLES},
+        stats=L.release_file("stats"),
+        report=L.release_file("report"),
+        **{key: L.release_file(key) for key in STATS_FILES},
     params:
-        release=CFG.release.model_dump(),
-        config=CFG.release_settings(),
+        **rule_params(CFG, "emit_stats"),
     log:
-        f"{W}/logs/emit_stats.log",
+        L.log("emit_stats"),
     benchmark:
-        f"{W}/benchmarks/emit_stats.tsv"
+        L.benchmark("emit_stats")
     threads: 1
     resources:
         mem_mb=1000,
@@ -95,24 +88,23 @@ rule emit_stats:
 
 rule emit_manifest:
     input:
-        release=[path for key, path in RELEASE_FILES.items() if key != "manifest"],
+        release=[path for key, path in L.release_files().items() if key != "manifest"],
         inputs=[
             *input_files(),
             corrections_table(),
             *filter(None, [CFG.input.bioscan1m_metadata, CFG.input.bounding_boxes]),
         ],
         # checksums of the large files, taken by the jobs that wrote (or read) them
-        measured=[f"{W}/emit/metadata_checksums.json", f"{W}/ingest/input_checksums.json"],
+        measured=[L.work_file("metadata_checksums"), L.work_file("input_checksums")],
         code=code("emit_manifest"),
     output:
-        manifest=RELEASE_FILES["manifest"],
+        manifest=L.release_file("manifest"),
     params:
-        release=CFG.release.model_dump(),
-        config=CFG.release_settings(),
+        **rule_params(CFG, "emit_manifest"),
     log:
-        f"{W}/logs/emit_manifest.log",
+        L.log("emit_manifest"),
     benchmark:
-        f"{W}/benchmarks/emit_manifest.tsv"
+        L.benchmark("emit_manifest")
     threads: 1
     resources:
         mem_mb=2000,

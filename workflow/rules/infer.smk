@@ -4,19 +4,19 @@
 
 rule infer:
     input:
-        labels=f"{W}/shards/{{shard}}/resolved.parquet",
-        normalise_changes=f"{W}/shards/{{shard}}/normalise_changes.parquet",
-        resolve_changes=f"{W}/shards/{{shard}}/resolve_changes.parquet",
+        labels=L.shard_file("resolved"),
+        normalise_changes=L.shard_file("normalise_changes"),
+        resolve_changes=L.shard_file("resolve_changes"),
         code=code("infer"),
     output:
-        curated=f"{W}/shards/{{shard}}/curated.parquet",
-        changes=f"{W}/shards/{{shard}}/changes.parquet",
+        curated=L.shard_file("curated"),
+        changes=L.shard_file("changes"),
     params:
-        curation=CFG.curation.model_dump(),
+        **rule_params(CFG, "infer"),
     log:
-        f"{W}/logs/infer/{{shard}}.log",
+        L.log("infer/{scatteritem}"),
     benchmark:
-        f"{W}/benchmarks/infer/{{shard}}.tsv"
+        L.benchmark("infer/{scatteritem}")
     threads: CFG.threads
     resources:
         mem_mb=4000,
@@ -28,17 +28,17 @@ rule infer:
 
 rule gather_curation:
     input:
-        curated=expand(f"{W}/shards/{{shard}}/curated.parquet", shard=SHARDS),
-        changes=expand(f"{W}/shards/{{shard}}/changes.parquet", shard=SHARDS),
+        curated=gather.shard(L.shard_file("curated")),
+        changes=gather.shard(L.shard_file("changes")),
         code=code("gather_curation"),
     output:
-        curated=f"{W}/curation/curated.parquet",
-        changes=f"{W}/curation/changes.parquet",
-        summary=f"{W}/curation/summary.json",
+        curated=L.work_file("curated"),
+        changes=L.work_file("changes"),
+        summary=L.work_file("curation_summary"),
     log:
-        f"{W}/logs/gather_curation.log",
+        L.log("gather_curation"),
     benchmark:
-        f"{W}/benchmarks/gather_curation.tsv"
+        L.benchmark("gather_curation")
     threads: CFG.threads
     resources:
         mem_mb=4000,

@@ -6,15 +6,14 @@ rule generate_input:
     input:
         code=code("generate_input"),
     output:
-        tsv=f"{W}/input/generated_bcdm.tsv",
-        truth=f"{W}/input/generated_truth.parquet",
+        tsv=L.work_file("export"),
+        truth=L.work_file("truth"),
     params:
-        records=CFG.input.generator.records,
-        seed=CFG.input.generator.seed,
+        **rule_params(CFG, "generate_input"),
     log:
-        f"{W}/logs/generate_input.log",
+        L.log("generate_input"),
     benchmark:
-        f"{W}/benchmarks/generate_input.tsv"
+        L.benchmark("generate_input")
     threads: CFG.threads
     resources:
         mem_mb=4000,
@@ -27,21 +26,21 @@ rule generate_input:
 rule ingest:
     input:
         exports=input_files(),
-        code=code("ingest"),  # the script and every module it imports (common.smk)
+        code=code("ingest"),
     output:
-        records=f"{W}/ingest/records.parquet",
-        barcodes=f"{W}/ingest/barcodes.parquet",
-        labels=f"{W}/ingest/labels.parquet",
-        rejects=f"{W}/ingest/rejects.parquet",
-        issues=f"{W}/ingest/issues.parquet",
-        summary=f"{W}/ingest/summary.json",
-        checksums=f"{W}/ingest/input_checksums.json",
+        records=L.work_file("records"),
+        barcodes=L.work_file("barcodes"),
+        labels=L.work_file("labels"),
+        rejects=L.work_file("rejects"),
+        issues=L.work_file("issues"),
+        summary=L.work_file("ingest_summary"),
+        checksums=L.work_file("input_checksums"),
     params:
-        target_marker=CFG.input.target_marker,
+        **rule_params(CFG, "ingest"),
     log:
-        f"{W}/logs/ingest.log",
+        L.log("ingest"),
     benchmark:
-        f"{W}/benchmarks/ingest.tsv"
+        L.benchmark("ingest")
     threads: CFG.threads
     resources:
         mem_mb=8000,

@@ -6,14 +6,14 @@
 rule shard_labels:
     """Split the labels into independent barcode shards (all records of a barcode in one shard)."""
     input:
-        labels=f"{W}/ingest/labels.parquet",
+        labels=L.work_file("labels"),
         code=code("shard_labels"),
     output:
-        shards=expand(f"{W}/shards/{{shard}}/labels.parquet", shard=SHARDS),
+        shards=scatter.shard(L.shard_file("labels")),
     log:
-        f"{W}/logs/shard_labels.log",
+        L.log("shard_labels"),
     benchmark:
-        f"{W}/benchmarks/shard_labels.tsv"
+        L.benchmark("shard_labels")
     threads: CFG.threads
     resources:
         mem_mb=4000,
@@ -25,16 +25,16 @@ rule shard_labels:
 
 rule variant_map:
     input:
-        labels=f"{W}/ingest/labels.parquet",
+        labels=L.work_file("labels"),
         code=code("variant_map"),
     output:
-        variant_map=f"{W}/normalise/variant_map.parquet",
+        variant_map=L.work_file("variant_map"),
     params:
-        curation=CFG.curation.model_dump(),
+        **rule_params(CFG, "variant_map"),
     log:
-        f"{W}/logs/variant_map.log",
+        L.log("variant_map"),
     benchmark:
-        f"{W}/benchmarks/variant_map.tsv"
+        L.benchmark("variant_map")
     threads: CFG.threads
     resources:
         mem_mb=4000,
@@ -47,18 +47,18 @@ rule variant_map:
 rule normalise:
     input:
         labels=labels_of_shard,
-        variant_map=f"{W}/normalise/variant_map.parquet",
+        variant_map=L.work_file("variant_map"),
         corrections=corrections_table(),
         code=code("normalise"),
     output:
-        labels=f"{W}/shards/{{shard}}/normalised.parquet",
-        changes=f"{W}/shards/{{shard}}/normalise_changes.parquet",
+        labels=L.shard_file("normalised"),
+        changes=L.shard_file("normalise_changes"),
     params:
-        curation=CFG.curation.model_dump(),
+        **rule_params(CFG, "normalise"),
     log:
-        f"{W}/logs/normalise/{{shard}}.log",
+        L.log("normalise/{scatteritem}"),
     benchmark:
-        f"{W}/benchmarks/normalise/{{shard}}.tsv"
+        L.benchmark("normalise/{scatteritem}")
     threads: CFG.threads
     resources:
         mem_mb=4000,

@@ -3,17 +3,17 @@
 
 rule partition:
     input:
-        curated=f"{W}/curation/curated.parquet",
+        curated=L.work_file("curated"),
         code=code("partition"),
     output:
-        splits=f"{W}/partition/splits.parquet",
-        checks=f"{W}/partition/checks.json",
+        splits=L.work_file("splits"),
+        checks=L.work_file("partition_checks"),
     params:
-        partition=CFG.partition.model_dump(),
+        **rule_params(CFG, "partition"),
     log:
-        f"{W}/logs/partition.log",
+        L.log("partition"),
     benchmark:
-        f"{W}/benchmarks/partition.tsv"
+        L.benchmark("partition")
     threads: CFG.threads
     resources:
         mem_mb=4000,

@@ -3,17 +3,17 @@
 
 rule resolve:
     input:
-        labels=f"{W}/shards/{{shard}}/normalised.parquet",
+        labels=L.shard_file("normalised"),
         code=code("resolve"),
     output:
-        labels=f"{W}/shards/{{shard}}/resolved.parquet",
-        changes=f"{W}/shards/{{shard}}/resolve_changes.parquet",
+        labels=L.shard_file("resolved"),
+        changes=L.shard_file("resolve_changes"),
     params:
-        curation=CFG.curation.model_dump(),
+        **rule_params(CFG, "resolve"),
     log:
-        f"{W}/logs/resolve/{{shard}}.log",
+        L.log("resolve/{scatteritem}"),
     benchmark:
-        f"{W}/benchmarks/resolve/{{shard}}.tsv"
+        L.benchmark("resolve/{scatteritem}")
     threads: CFG.threads
     resources:
         mem_mb=4000,

@@ -5,7 +5,7 @@ import os
 from curation import io
 from curation.release import croissant, manifest
 
-smk = snakemake  # noqa: F821 (injected by Snakemake)
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 here = os.path.dirname(smk.output.croissant)
 
 with io.rule_log(smk.log[0]) as log:

@@ -5,7 +5,7 @@ import os
 from curation import io
 from curation.release import manifest
 
-smk = snakemake  # noqa: F821 (injected by Snakemake)
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 release_dir = os.path.dirname(smk.output.manifest)
 
 
@@ -29,9 +29,9 @@ with io.rule_log(smk.log[0]) as log:
     listed = manifest.entries([*release, *sources], measured)
     files, inputs = listed[: len(release)], listed[len(release) :]
     text = manifest.render(
-        name=smk.params.release["name"],
-        version=smk.params.release["version"],
-        config_sha256=manifest.config_digest(smk.params.config),
+        name=smk.params.name,
+        version=smk.params.version,
+        config_sha256=smk.params.config_sha256,
         files=files,
         inputs=inputs,
         tools=manifest.tool_versions(),

@@ -17,8 +17,7 @@ from curation.release import manifest, sidecars, stats
 from curation.release import writers as release_writers
 from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
 
-smk = snakemake  # noqa: F821 (injected by Snakemake)
-release_cfg = smk.params.release
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 #: Row order of each file, written into its metadata.
 SORT_ORDER = {
     "release": f"split (release order: {', '.join(SPLITS)}), processid",
@@ -30,9 +29,9 @@ SORT_ORDER = {
 
 def metadata(table: str) -> dict[str, str]:
     return release_writers.parquet_metadata(
-        name=release_cfg["name"],
-        version=release_cfg["version"],
-        config_digest=manifest.config_digest(smk.params.config),
+        name=smk.params.name,
+        version=smk.params.version,
+        config_digest=smk.params.config_sha256,
         sort_order=SORT_ORDER[table],
     )
 
@@ -64,7 +63,7 @@ with io.rule_log(smk.log[0]) as log:
     except (emit.ReleaseError, sidecars.SideFileError) as err:
         log.error("%s", err)
         raise SystemExit(f"emit_metadata: {err}") from None
-    row_group_size = release_cfg["parquet_row_group_size"]
+    row_group_size = smk.params.row_group_size
 
     def write_release_csv() -> manifest.Entry:
         writer = release_writers.write_csv(release, smk.output.csv)

@@ -9,7 +9,7 @@ import json
 from curation import io
 from curation.release import report, stats, stats_format
 
-smk = snakemake  # noqa: F821 (injected by Snakemake)
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
 
 def write_text(text: str, path: str) -> None:
@@ -27,7 +27,7 @@ with io.rule_log(smk.log[0]) as log:
     for name, table in tables.items():
         with io.atomic_output(smk.output[f"stats_{name}"]) as tmp:
             table.write_csv(tmp, line_terminator="\n")
-    title = f"{smk.params.release['name']} {smk.params.release['version']}"
+    title = f"{smk.params.name} {smk.params.version}"
     write_text(
         stats_format.markdown(tables, stats.TABLES, f"Statistics of {title}"), smk.output.stats
     )

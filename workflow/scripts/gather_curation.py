@@ -4,11 +4,13 @@ from curation import io
 from curation.labels import provenance, shards
 from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA
 
-with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
-    curated = shards.gather([io.read_parquet(p) for p in snakemake.input.curated], CURATED_SCHEMA)  # noqa: F821
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
+    curated = shards.gather([io.read_parquet(p) for p in smk.input.curated], CURATED_SCHEMA)
     # Each shard's changes are sorted by processid, rule order, rank order (provenance.sort_changes).
-    changes = shards.gather([io.read_parquet(p) for p in snakemake.input.changes], CHANGES_SCHEMA)  # noqa: F821
-    io.write_parquet(curated, snakemake.output.curated)  # noqa: F821
-    io.write_parquet(changes, snakemake.output.changes)  # noqa: F821
-    io.write_json(provenance.summarise(curated, changes), snakemake.output.summary)  # noqa: F821
+    changes = shards.gather([io.read_parquet(p) for p in smk.input.changes], CHANGES_SCHEMA)
+    io.write_parquet(curated, smk.output.curated)
+    io.write_parquet(changes, smk.output.changes)
+    io.write_json(provenance.summarise(curated, changes), smk.output.summary)
     log.info("%d curated records, %d label changes", curated.height, changes.height)

@@ -3,11 +3,8 @@
 from curation import io
 from curation.synthetic import generate as synthetic
 
-with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
-    counts = synthetic.write(
-        snakemake.params.records,  # noqa: F821
-        snakemake.params.seed,  # noqa: F821
-        snakemake.output.tsv,  # noqa: F821
-        snakemake.output.truth,  # noqa: F821
-    )
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
+    counts = synthetic.write(smk.params.records, smk.params.seed, smk.output.tsv, smk.output.truth)
     log.info("generated %(records)d records, %(processids)d processids, %(rows)d rows", counts)

@@ -4,20 +4,17 @@ import polars as pl
 
 from curation import io
 from curation.labels.infer import infer
-from schemas.config import CurationConfig
 
-with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
-    cfg = CurationConfig(**snakemake.params.curation)  # noqa: F821
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
     prior = pl.concat(
-        [
-            io.read_parquet(snakemake.input.normalise_changes),  # noqa: F821
-            io.read_parquet(snakemake.input.resolve_changes),  # noqa: F821
-        ],
+        [io.read_parquet(smk.input.normalise_changes), io.read_parquet(smk.input.resolve_changes)],
         how="vertical",
     )
-    curated, changes = infer(io.read_parquet(snakemake.input.labels), prior, cfg)  # noqa: F821
-    io.write_parquet(curated, snakemake.output.curated)  # noqa: F821
-    io.write_parquet(changes, snakemake.output.changes)  # noqa: F821
+    curated, changes = infer(io.read_parquet(smk.input.labels), prior, **smk.params)
+    io.write_parquet(curated, smk.output.curated)
+    io.write_parquet(changes, smk.output.changes)
     log.info(
         "%d records, %d label changes in all; %d with inferred labels",
         curated.height,

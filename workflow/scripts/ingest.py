@@ -15,27 +15,29 @@ from curation.ingest.assemble import ingest
 from curation.ingest.codes import IngestError
 from curation.release import manifest
 
-exports = list(snakemake.input.exports)  # noqa: F821 (injected by Snakemake)
-with io.rule_log(snakemake.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:  # noqa: F821
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+exports = list(smk.input.exports)
+with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
     checksums = []
 
     def checksum_inputs() -> None:
         checksums.append(pool.submit(lambda: [manifest.measure(path) for path in exports]))
 
-    marker = snakemake.params.target_marker  # noqa: F821
+    marker = smk.params.target_marker
     try:
         result = ingest(exports, marker, on_parsed=checksum_inputs)
     except IngestError as err:
         log.error("%s", err)
         print(f"ingest: {err}", file=sys.stderr)
         sys.exit(1)
-    io.write_parquet(result.records, snakemake.output.records)  # noqa: F821
-    io.write_parquet(result.barcodes, snakemake.output.barcodes)  # noqa: F821
-    io.write_parquet(result.labels, snakemake.output.labels)  # noqa: F821
-    io.write_parquet(result.rejects, snakemake.output.rejects)  # noqa: F821
-    io.write_parquet(result.issues, snakemake.output.issues)  # noqa: F821
-    io.write_json(result.summary, snakemake.output.summary)  # noqa: F821
-    manifest.save_measured(checksums[0].result(), snakemake.output.checksums)  # noqa: F821
+    io.write_parquet(result.records, smk.output.records)
+    io.write_parquet(result.barcodes, smk.output.barcodes)
+    io.write_parquet(result.labels, smk.output.labels)
+    io.write_parquet(result.rejects, smk.output.rejects)
+    io.write_parquet(result.issues, smk.output.issues)
+    io.write_json(result.summary, smk.output.summary)
+    manifest.save_measured(checksums[0].result(), smk.output.checksums)
     summary = result.summary
     log.info(
         "%d rows read = %d released + %d rejected; %d barcode keys",

@@ -6,10 +6,12 @@ from curation import io
 from curation.partition.splits import PartitionError, partition
 from schemas.config import PartitionConfig
 
-with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
-    curated_path = snakemake.input.curated  # noqa: F821
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
+    curated_path = smk.input.curated
     curated = io.read_parquet(curated_path)
-    cfg = PartitionConfig.model_validate(snakemake.params.partition)  # noqa: F821
+    cfg = PartitionConfig.model_validate(smk.params.partition)
     try:
         splits, checks = partition(curated, cfg)
     except PartitionError as err:
@@ -18,8 +20,8 @@ with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
         message = f"partition of {curated_path} failed: {err}"
         log.error(message)
         sys.exit(message)
-    io.write_parquet(splits, snakemake.output.splits)  # noqa: F821
-    io.write_json(checks, snakemake.output.checks)  # noqa: F821
+    io.write_parquet(splits, smk.output.splits)
+    io.write_json(checks, smk.output.checks)
     for split, counts in checks["splits"].items():
         log.info(
             "%s: %d records, %d keys, %d species",

@@ -2,13 +2,13 @@
 
 from curation import io
 from curation.labels.vote import resolve
-from schemas.config import CurationConfig
 
-with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
-    cfg = CurationConfig(**snakemake.params.curation)  # noqa: F821
-    labels, changes = resolve(io.read_parquet(snakemake.input.labels), cfg)  # noqa: F821
-    io.write_parquet(labels, snakemake.output.labels)  # noqa: F821
-    io.write_parquet(changes, snakemake.output.changes)  # noqa: F821
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
+    labels, changes = resolve(io.read_parquet(smk.input.labels), **smk.params)
+    io.write_parquet(labels, smk.output.labels)
+    io.write_parquet(changes, smk.output.changes)
     log.info("%d records, %d label changes", labels.height, changes.height)
     for rule, count in sorted(changes["rule"].value_counts().iter_rows()):
         log.info("  %s: %d labels", rule, count)

@@ -3,9 +3,11 @@
 from curation import io
 from curation.labels import shards
 
-with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
-    labels = io.read_parquet(snakemake.input.labels)  # noqa: F821
-    outputs = list(snakemake.output.shards)  # noqa: F821
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
+    labels = io.read_parquet(smk.input.labels)
+    outputs = list(smk.output.shards)
     for path, part in zip(outputs, shards.split(labels, len(outputs)), strict=True):
         io.write_parquet(part, path)
         log.info("%s: %d records", path, part.height)

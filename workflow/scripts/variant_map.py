@@ -2,13 +2,13 @@
 
 from curation import io
 from curation.labels.normalise import build_variant_map
-from schemas.config import CurationConfig
 
-with io.rule_log(snakemake.log[0]) as log:  # noqa: F821 (injected by Snakemake)
-    cfg = CurationConfig(**snakemake.params.curation)  # noqa: F821
-    labels = io.read_parquet(snakemake.input.labels)  # noqa: F821
-    variant_map = build_variant_map(labels, cfg)
-    io.write_parquet(variant_map, snakemake.output.variant_map)  # noqa: F821
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
+    labels = io.read_parquet(smk.input.labels)
+    variant_map = build_variant_map(labels, **smk.params)
+    io.write_parquet(variant_map, smk.output.variant_map)
     respelt = variant_map.filter(variant_map["name"] != variant_map["canonical"])
     log.info(
         "%d records; %d spellings in %d keys, %d respelt",

@@ -1,0 +1,74 @@
+"""The label curation chain: the order of the steps and the settings each step reads.
+
+The workflow runs each step as its own rule (the per-barcode steps once per shard, with Parquet
+in between); :func:`curate` runs the same steps in memory, for tests and notebooks.  Both take a
+step's settings from :data:`STEP_SETTINGS`, so a rule is given, and re-run for, only the settings
+its step reads (docs/curation.md#order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from curation.labels import shards
+from curation.labels.infer import infer
+from curation.labels.normalise import build_variant_map, normalise
+from curation.labels.vote import resolve
+from schemas.config import CurationConfig
+from schemas.corrections import CORRECTIONS_SCHEMA
+from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, empty
+
+#: The curation settings each step reads, by step (= rule) name, in chain order.
+STEP_SETTINGS: dict[str, tuple[str, ...]] = {
+    "variant_map": ("placeholder_code_widths", "malaise_max_distance"),
+    "normalise": ("fill_unassigned_subfamily",),
+    "resolve": ("vote_threshold",),
+    "infer": ("fill_unassigned_subfamily", "remove_open_nomenclature"),
+}
+
+
+def settings(cfg: CurationConfig, step: str) -> dict[str, Any]:
+    """The settings ``step`` reads, as keyword arguments of its function."""
+    return {name: getattr(cfg, name) for name in STEP_SETTINGS[step]}
+
+
+def curate(
+    labels: pl.DataFrame,
+    cfg: CurationConfig | None = None,
+    corrections: pl.DataFrame | None = None,
+    shard_count: int = 1,
+    key_shards: Sequence[Sequence[int]] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The whole chain on ingested labels: (curated, changes), as the workflow gives them.
+
+    The spelling map is built from all labels; the per-barcode steps run on each of
+    ``shard_count`` barcode shards (or on ``key_shards``, explicit lists of barcode keys, to test
+    that any partition of the keys gives the same result) and their outputs are gathered.
+    """
+    cfg = cfg or CurationConfig()
+    corrections = empty(CORRECTIONS_SCHEMA) if corrections is None else corrections
+    variant_map = build_variant_map(labels, **settings(cfg, "variant_map"))
+    if key_shards is None:
+        parts = shards.split(labels, shard_count)
+    else:
+        parts = [labels.filter(pl.col("barcode_key").is_in(list(keys))) for keys in key_shards]
+    outputs = [_per_barcode_steps(part, variant_map, corrections, cfg) for part in parts]
+    return (
+        shards.gather([curated for curated, _ in outputs], CURATED_SCHEMA),
+        shards.gather([changes for _, changes in outputs], CHANGES_SCHEMA),
+    )
+
+
+def _per_barcode_steps(
+    labels: pl.DataFrame, variant_map: pl.DataFrame, corrections: pl.DataFrame, cfg: CurationConfig
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """normalise -> resolve -> infer on one shard: (curated, changes)."""
+    normalised, normalise_changes = normalise(
+        labels, variant_map, corrections, **settings(cfg, "normalise")
+    )
+    resolved, resolve_changes = resolve(normalised, **settings(cfg, "resolve"))
+    prior = pl.concat([normalise_changes, resolve_changes], how="vertical")
+    return infer(resolved, prior, **settings(cfg, "infer"))

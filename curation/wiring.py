@@ -1,0 +1,128 @@
+"""The pipeline's wiring: where every file of a build lives and which settings each rule reads.
+
+The Snakefile's rules and the tests take their paths and params from here, so the wiring is
+written once.  Work files are relative to ``release.work_dir``, release files to
+``release.output_dir`` (both from ``config.yaml``).  A rule's params are exactly the settings its
+script reads, so changing a setting re-runs the rules that read it and those downstream, no more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from curation.labels.chain import settings as step_settings
+from curation.release.croissant import RELEASE_SETTINGS as CROISSANT_SETTINGS
+from curation.release.manifest import config_digest
+from curation.release.stats import TABLES as STATS_TABLES
+from schemas.config import PipelineConfig
+
+#: Intermediates between the stages, relative to the work directory.
+WORK_FILES: dict[str, str] = {
+    "export": "input/generated_bcdm.tsv",
+    "truth": "input/generated_truth.parquet",
+    "records": "ingest/records.parquet",
+    "barcodes": "ingest/barcodes.parquet",
+    "labels": "ingest/labels.parquet",
+    "rejects": "ingest/rejects.parquet",
+    "issues": "ingest/issues.parquet",
+    "ingest_summary": "ingest/summary.json",
+    "input_checksums": "ingest/input_checksums.json",
+    "variant_map": "normalise/variant_map.parquet",
+    "curated": "curation/curated.parquet",
+    "changes": "curation/changes.parquet",
+    "curation_summary": "curation/summary.json",
+    "splits": "partition/splits.parquet",
+    "partition_checks": "partition/checks.json",
+    "metadata_checksums": "emit/metadata_checksums.json",
+    **{f"stats_{name}": f"emit/stats/{name}.parquet" for name in STATS_TABLES},
+}
+
+#: Per-shard intermediates of the label stages; ``{scatteritem}`` is Snakemake's shard name.
+SHARD_FILES: dict[str, str] = {
+    "labels": "shards/{scatteritem}/labels.parquet",
+    "normalised": "shards/{scatteritem}/normalised.parquet",
+    "normalise_changes": "shards/{scatteritem}/normalise_changes.parquet",
+    "resolved": "shards/{scatteritem}/resolved.parquet",
+    "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
+    "curated": "shards/{scatteritem}/curated.parquet",
+    "changes": "shards/{scatteritem}/changes.parquet",
+}
+
+#: The files of a release, relative to the output directory.
+RELEASE_FILES: dict[str, str] = {
+    "csv": "metadata/csv/{stem}.csv",
+    "parquet": "metadata/parquet/{stem}.parquet",
+    "changes": "metadata/parquet/changes.parquet",
+    "rejects": "metadata/parquet/rejects.parquet",
+    "issues": "metadata/parquet/issues.parquet",
+    "croissant": "metadata/croissant.json",
+    "stats": "stats/tables.md",
+    **{f"stats_{name}": f"stats/{name}.csv" for name in STATS_TABLES},
+    "report": "report.html",
+    "manifest": "MANIFEST",
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The paths of one build: ``work`` and ``release`` directories, the metadata file stem."""
+
+    work: str
+    release: str
+    stem: str
+
+    def work_file(self, key: str) -> str:
+        """An intermediate by its WORK_FILES key."""
+        return f"{self.work}/{WORK_FILES[key]}"
+
+    def shard_file(self, key: str) -> str:
+        """A per-shard intermediate by its SHARD_FILES key, with the ``{scatteritem}`` wildcard."""
+        return f"{self.work}/{SHARD_FILES[key]}"
+
+    def log(self, rule: str) -> str:
+        return f"{self.work}/logs/{rule}.log"
+
+    def benchmark(self, rule: str) -> str:
+        return f"{self.work}/benchmarks/{rule}.tsv"
+
+    def release_file(self, key: str) -> str:
+        """A release file by its RELEASE_FILES key."""
+        return f"{self.release}/{RELEASE_FILES[key].format(stem=self.stem)}"
+
+    def release_files(self) -> dict[str, str]:
+        """Every release file, by key."""
+        return {key: self.release_file(key) for key in RELEASE_FILES}
+
+
+def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
+    """The params of ``rule``: the settings its script reads."""
+    release = cfg.release
+    if rule in ("variant_map", "normalise", "resolve", "infer"):
+        return step_settings(cfg.curation, rule)
+    params: dict[str, dict[str, Any]] = {
+        "generate_input": {
+            "records": cfg.input.generator.records,
+            "seed": cfg.input.generator.seed,
+        },
+        "ingest": {"target_marker": cfg.input.target_marker},
+        "partition": {"partition": cfg.partition.model_dump()},
+        "emit_metadata": {
+            "name": release.name,
+            "version": release.version,
+            "row_group_size": release.parquet_row_group_size,
+            "config_sha256": config_digest(cfg.release_settings()),
+        },
+        "emit_croissant": {"release": release.model_dump(include=set(CROISSANT_SETTINGS))},
+        "emit_stats": {
+            "name": release.name,
+            "version": release.version,
+            "config": cfg.release_settings(),
+        },
+        "emit_manifest": {
+            "name": release.name,
+            "version": release.version,
+            "config_sha256": config_digest(cfg.release_settings()),
+        },
+    }
+    return params.get(rule, {})
