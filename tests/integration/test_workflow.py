@@ -48,9 +48,12 @@ def test_a_complete_build_has_nothing_left_to_do(release):
     assert "Nothing to be done" in done.stdout + done.stderr
 
 
-def dry_run_rules(run_dir: Path, snakefile: Path) -> set[str]:
+def dry_run_rules(run_dir: Path, snakefile: Path, configfile: Path | None = None) -> set[str]:
     """Names of the rules a dry run would execute."""
-    done = snakemake(run_dir, "--cores", "1", "--dry-run", "--quiet", "rules", snakefile=snakefile)
+    extra = ("--configfile", str(configfile)) if configfile else ()
+    done = snakemake(
+        run_dir, "--cores", "1", "--dry-run", "--quiet", "rules", *extra, snakefile=snakefile
+    )
     lines = (done.stdout + done.stderr).splitlines()
     if not any(line.split()[:2] == ["job", "count"] for line in lines):
         return set()  # "Nothing to be done"
@@ -84,6 +87,27 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
         "emit_manifest",
         "all",
     }
+
+
+EMIT = {"emit_metadata", "emit_croissant", "emit_stats", "emit_manifest", "all"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "planned"),
+    [
+        (
+            {"curation": {"vote_threshold": 0.8}},
+            {"resolve", "infer", "gather_curation", "partition"},
+        ),
+        ({"partition": {"val_fraction": 0.06}}, {"partition"}),
+        ({"release": {"version": "9.9.9"}}, set()),
+    ],
+)
+def test_a_changed_setting_reruns_the_rules_that_read_it_and_downstream(release, setting, planned):
+    run_dir = release.parent.parent
+    changed = run_dir / f"changed-{next(iter(setting))}"
+    write_config(changed, {**CONFIG, "shards": 1, **setting})
+    assert dry_run_rules(run_dir, ROOT / "Snakefile", changed / "config.yaml") == planned | EMIT
 
 
 def test_a_killed_build_resumes_to_the_same_release(release, tmp_path):
