@@ -41,7 +41,7 @@ def generated_export(records: int, seed: int) -> Path:
             [
                 sys.executable,
                 "-m",
-                "curation.synthetic.generate",
+                "curation.synthetic",
                 "--records",
                 str(records),
                 "--seed",

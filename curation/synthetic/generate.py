@@ -64,7 +64,7 @@ Modules: :mod:`~curation.synthetic.taxonomy` (taxa and their records),
 
 Command line::
 
-    python -m curation.synthetic.generate --records N --seed S --out export.tsv [--truth truth.parquet]
+    python -m curation.synthetic --records N --seed S --out export.tsv [--truth truth.parquet]
 """
 
 from __future__ import annotations
@@ -175,7 +175,7 @@ def write(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m curation.synthetic.generate",
+        prog="python -m curation.synthetic",
         description="Write a realistic BOLD BCDM export and the labels a correct curation gives.",
     )
     parser.add_argument(

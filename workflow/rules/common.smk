@@ -1,5 +1,6 @@
-# Setup shared by every rule: the validated config, the file layout and rule params (curation/wiring.py), the
-# code each rule runs.  (Helper functions only: snakemake --lint flags rules and defs mixed.)
+# Setup shared by every rule: the validated config, the file layout and the params of each
+# rule (curation/wiring.py), the code each rule runs.  Helper functions live here and nowhere
+# else; snakemake --lint flags files that mix rules and functions.
 
 import os
 import sys
@@ -22,6 +23,9 @@ except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
+#: Release files written by emit_metadata, and the statistics tables.
+METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
+STATS_FILES = [key for key in L.release_files() if key.startswith("stats_")]
 
 
 def code(script):

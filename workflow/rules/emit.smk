@@ -3,10 +3,6 @@
 # files with the quality report, and the MANIFEST are built from its outputs.  Every file is
 # written atomically.
 
-METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
-STATS_FILES = [key for key in L.release_files() if key.startswith("stats_")]
-
-
 rule emit_metadata:
     input:
         records=L.work_file("records"),
