@@ -2,7 +2,7 @@
 
 The generator (:mod:`curation.synthetic.generate`) writes a raw BCDM export and, per processid, the labels a
 correct curation gives it, whether the processid is rejected, and the noise that was injected.
-Here the export is ingested (:func:`curation.ingest.assemble.ingest`) and its labels go through
+Here the export is ingested (:func:`tests.ingest_files.ingest`) and its labels go through
 the label chain the rules run (:func:`curation.labels.chain.curate`).  Then:
 
 * the curated labels are compared with the truth per rank, for all seven ranks together and per
@@ -28,17 +28,17 @@ import polars as pl
 import pytest
 
 from curation import io
-from curation.ingest.assemble import ingest
 from curation.labels import provenance
 from curation.labels.chain import curate
 from curation.synthetic import generate as synthetic
 from schemas.config import load_config
 from schemas.corrections import read_corrections
 from schemas.tables import RANKS
+from tests.ingest_files import ingest
+from tests.support import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 #: The shipped (empty) C1 corrections table, the workflow's default (common.smk).
 CORRECTIONS = ROOT / "resources" / "corrections.tsv"
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from .workflow import ROOT, build, digests, snakemake, write_config
+from tests.support import ROOT
+from tests.workflow import build, digests, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def snakemake(run_dir: Path, *args: str, snakefile: Path = ROOT / "Snakefile", check: bool = True):
