@@ -125,6 +125,17 @@ def read_parquet(path: str | os.PathLike[str]) -> pl.DataFrame:
     return pl.read_parquet(path)
 
 
+def write_text(text: str, path: str | os.PathLike[str]) -> None:
+    """Write a UTF-8 text file atomically."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
 def write_json(data: Any, path: str | os.PathLike[str]) -> None:
     """Write JSON deterministically: sorted keys, fixed indentation, trailing newline."""
     with atomic_output(path) as tmp:

@@ -1,4 +1,4 @@
-"""A whole release built by the four emit rule scripts from constructed emit inputs.
+"""A whole release built by the three emit rule scripts from constructed emit inputs.
 
 The scripts run as Snakemake runs them (a ``snakemake`` object with input, output, params and
 log), from a build root that holds ``results/``, with the default configuration.  The upstream
@@ -8,7 +8,6 @@ stages are replaced by frames that conform to their schemas (tests/release_frame
 import contextlib
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -22,20 +21,21 @@ import pytest
 
 from curation import io
 from curation.release import manifest, stats
-from curation.wiring import Layout
+from curation.wiring import STATISTICS_FILES, SUMMARY_FILES, TABLE_FILES, Layout
 from schemas.config import load_config
 from schemas.tables import RELEASE_COLUMNS, SPLITS
+from tests.client import CLIENT_DTYPES
 from tests.release_frames import synthetic_inputs
-from tests.scripts import ROOT, run_rule_script
-from tests.unit.test_release_writers import CLIENT_DTYPES
+from tests.scripts import run_rule_script
+from tests.support import ROOT, staged_in
 
 RECORDS = 1500
 CFG = load_config({})
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
 RELEASE_FILES = L.release_files()
-METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
-STATS_KEYS = [key for key in RELEASE_FILES if key.startswith("stats_")]
 W, R = CFG.release.work_dir, CFG.release.output_dir
+#: The upstream stages' tables emit_metadata reads.
+UPSTREAM = ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues")
 
 
 def run_script(rule: str, inputs: dict, outputs: dict) -> None:
@@ -45,7 +45,7 @@ def run_script(rule: str, inputs: dict, outputs: dict) -> None:
 
 def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
     """The upstream stages' outputs, as they would leave them under the work directory."""
-    for name in ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues"):
+    for name in UPSTREAM:
         io.write_parquet(inputs[name], L.work_file(name))
     released, rejected = inputs["records"].height, inputs["rejects"].height
     io.write_json(
@@ -69,40 +69,27 @@ def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
 def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
     """Build a release under ``root/results`` exactly as the emit rules do."""
     root.mkdir(parents=True, exist_ok=True)
-    with contextlib.chdir(root), _staging(f"{W}/.staging"):
+    with contextlib.chdir(root), staged_in(f"{W}/.staging"):
         write_inputs(inputs or synthetic_inputs(RECORDS, seed=8))
-        metadata = {key: RELEASE_FILES[key] for key in METADATA_FILES}
-        upstream = ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues")
+        tables = {key: RELEASE_FILES[key] for key in TABLE_FILES}
+        checksums = L.work_file("metadata_checksums")
         run_script(
             "emit_metadata",
             {
-                **{key: L.work_file(key) for key in upstream},
+                **{key: L.work_file(key) for key in UPSTREAM + SUMMARY_FILES},
                 "bioscan1m": [],
                 "bounding_boxes": [],
             },
             {
-                **metadata,
-                "checksums": L.work_file("metadata_checksums"),
-                **{key: L.work_file(key) for key in STATS_KEYS},
+                **tables,
+                **{key: RELEASE_FILES[key] for key in STATISTICS_FILES},
+                "checksums": checksums,
             },
         )
         run_script(
             "emit_croissant",
-            {**metadata, "checksums": L.work_file("metadata_checksums")},
+            {**tables, "checksums": checksums},
             {"croissant": RELEASE_FILES["croissant"]},
-        )
-        summaries = ("ingest_summary", "curation_summary", "partition_checks")
-        run_script(
-            "emit_stats",
-            {
-                **{f"table_{key.removeprefix('stats_')}": L.work_file(key) for key in STATS_KEYS},
-                **{key: L.work_file(key) for key in summaries},
-            },
-            {
-                "stats": RELEASE_FILES["stats"],
-                "report": RELEASE_FILES["report"],
-                **{key: RELEASE_FILES[key] for key in STATS_KEYS},
-            },
         )
         corrections = str(ROOT / "resources" / "corrections.tsv")
         run_script(
@@ -110,23 +97,10 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
             {
                 "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
                 "inputs": [L.work_file("export"), corrections],
-                "measured": [L.work_file("metadata_checksums"), L.work_file("input_checksums")],
+                "measured": [checksums, L.work_file("input_checksums")],
             },
             {"manifest": RELEASE_FILES["manifest"]},
         )
-
-
-@contextlib.contextmanager
-def _staging(path: str):
-    previous = os.environ.get(io.STAGING_ENV)
-    os.environ[io.STAGING_ENV] = os.path.abspath(path)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(io.STAGING_ENV)
-        else:
-            os.environ[io.STAGING_ENV] = previous
 
 
 @pytest.fixture(scope="module")

@@ -84,13 +84,12 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
         "partition",
         "emit_metadata",
         "emit_croissant",
-        "emit_stats",
         "emit_manifest",
         "all",
     }
 
 
-EMIT = {"emit_metadata", "emit_croissant", "emit_stats", "emit_manifest", "all"}
+EMIT = {"emit_metadata", "emit_croissant", "emit_manifest", "all"}
 
 
 @pytest.mark.parametrize(

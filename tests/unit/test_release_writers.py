@@ -14,57 +14,9 @@ from hypothesis import strategies as st
 from curation.release import assemble as emit
 from curation.release import writers as release_writers
 from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION, SPLITS
+from tests.client import CLIENT_DTYPES, CLIENT_USECOLS, client_read
 from tests.release_frames import inputs_from_rows, synthetic_inputs
 
-#: ``COLUMN_DTYPES`` of bioscan-dataset 1.3.0 (bioscan5m.py l.29-53, clients-formats.md 1.3): the
-#: dtype table ``load_bioscan5m_metadata()`` passes to ``pandas.read_csv``.
-CLIENT_DTYPES = {
-    "processid": str,
-    "sampleid": str,
-    "taxon": "category",
-    "phylum": "category",
-    "class": "category",
-    "order": "category",
-    "family": "category",
-    "subfamily": "category",
-    "genus": "category",
-    "species": "category",
-    "dna_bin": "category",
-    "dna_barcode": str,
-    "country": "category",
-    "province_state": "category",
-    "coord-lat": float,
-    "coord-lon": float,
-    "image_measurement_value": float,
-    "area_fraction": float,
-    "scale_factor": float,
-    "inferred_ranks": "uint8",
-    "split": str,
-    "index_bioscan_1M_insect": "Int64",
-    "chunk": str,
-}
-#: The 19 columns the client class reads (``USECOLS``).
-CLIENT_USECOLS = [
-    "processid",
-    "chunk",
-    "phylum",
-    "class",
-    "order",
-    "family",
-    "subfamily",
-    "genus",
-    "species",
-    "dna_bin",
-    "dna_barcode",
-    "country",
-    "province_state",
-    "coord-lat",
-    "coord-lon",
-    "image_measurement_value",
-    "area_fraction",
-    "scale_factor",
-    "split",
-]
 METADATA = release_writers.parquet_metadata(
     name="test-release", version="9.9.9", config_digest="ab" * 32, sort_order="split, processid"
 )
@@ -72,11 +24,6 @@ SYNTHETIC = synthetic_inputs(400, seed=11)
 RELEASE = emit.assemble(
     SYNTHETIC["records"], SYNTHETIC["curated"], SYNTHETIC["splits"], SYNTHETIC["barcodes"]
 )
-
-
-def client_read(path, **kwargs):
-    """What ``bioscan_dataset.load_bioscan5m_metadata()`` does before any filtering."""
-    return pd.read_csv(path, **{"dtype": CLIENT_DTYPES, **kwargs})
 
 
 def test_csv_header_is_the_23_columns_and_lines_end_in_lf(staging):

@@ -13,7 +13,13 @@ sys.path.insert(0, workflow.basedir)
 # works on; one BLAS thread is enough.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from curation.wiring import Layout, rule_params
+from curation.wiring import (
+    STATISTICS_FILES,
+    SUMMARY_FILES,
+    TABLE_FILES,
+    Layout,
+    rule_params,
+)
 from curation.sources import closure
 from schemas.config import ConfigError, load_config
 
@@ -23,9 +29,6 @@ except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
-#: Release files written by emit_metadata, and the statistics tables.
-METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
-STATS_FILES = [key for key in L.release_files() if key.startswith("stats_")]
 
 
 def code(script):
