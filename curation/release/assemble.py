@@ -115,10 +115,11 @@ def assemble(
     inputs = {"records": records.lazy(), "curated": curated.lazy(), "splits": splits.lazy()}
     ids = {name: frame.select("processid").collect()["processid"] for name, frame in inputs.items()}
     sequences = _sequences(barcodes.lazy())
+    sides = _side_fields(bioscan1m_index, crop_measures)
     if _aligned(list(ids.values())):
-        release = _assemble_aligned(inputs, sequences, bioscan1m_index, crop_measures)
+        release = _assemble_aligned(inputs, sequences, sides)
     else:
-        release = _assemble_joined(inputs, sequences, bioscan1m_index, crop_measures)
+        release = _assemble_joined(inputs, sequences, sides)
         heights = {name: ids[name].len() for name in inputs}
         # Inputs of equal height whose inner join has that height with unique processids hold
         # the same specimens once each; only otherwise are the (slower) diagnostics needed.
@@ -173,15 +174,20 @@ def _aligned(ids: Sequence[pl.Series]) -> bool:
     return bool((first.slice(1) > first.slice(0, first.len() - 1)).all())
 
 
-def _with_side_fields(
-    base: _Frame, bioscan1m_index: pl.DataFrame | None, crop_measures: pl.DataFrame | None
-) -> _Frame:
-    """Replace the records' derived fields by those of the side files, when given."""
+def _side_fields(
+    bioscan1m_index: pl.DataFrame | None, crop_measures: pl.DataFrame | None
+) -> list[pl.DataFrame]:
+    """The side files' derived fields that are given, each as (processid, fields...)."""
     sides = []
     if bioscan1m_index is not None:
         sides.append(bioscan1m_index.select("processid", "index_bioscan_1M_insect"))
     if crop_measures is not None:
         sides.append(crop_measures.select("processid", "area_fraction", "scale_factor"))
+    return sides
+
+
+def _with_side_fields(base: _Frame, sides: Sequence[pl.DataFrame]) -> _Frame:
+    """Replace the records' derived fields by those of the side files."""
     for side in sides:
         base = base.drop(side.columns[1:]).join(
             side.lazy() if isinstance(base, pl.LazyFrame) else side,
@@ -210,10 +216,7 @@ def _release_columns(frame: _Frame) -> _Frame:
 
 
 def _assemble_aligned(
-    inputs: Mapping[str, pl.LazyFrame],
-    sequences: pl.Series,
-    bioscan1m_index: pl.DataFrame | None,
-    crop_measures: pl.DataFrame | None,
+    inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
     """The release of row-aligned inputs (see ``_aligned``): the columns side by side, each then
     gathered into release order by a stable sort of the split alone.
@@ -226,7 +229,7 @@ def _assemble_aligned(
     """
     records = inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode").collect()
     parts = [
-        _with_side_fields(records, bioscan1m_index, crop_measures),
+        _with_side_fields(records, sides),
         inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(),
         inputs["splits"].select("split").collect(),
     ]
@@ -245,15 +248,10 @@ def _assemble_aligned(
 
 
 def _assemble_joined(
-    inputs: Mapping[str, pl.LazyFrame],
-    sequences: pl.Series,
-    bioscan1m_index: pl.DataFrame | None,
-    crop_measures: pl.DataFrame | None,
+    inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
     """The release of inputs in any row order, joined on processid and sorted."""
-    base = _with_side_fields(
-        inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode"), bioscan1m_index, crop_measures
-    )
+    base = _with_side_fields(inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode"), sides)
     release = _release_columns(
         base.join(inputs["curated"].select(_CURATED_COLUMNS), on="processid", how="inner").join(
             inputs["splits"].select("processid", "split"), on="processid", how="inner"

@@ -299,13 +299,9 @@ def row_normalised(counts: pl.DataFrame) -> pl.DataFrame:
 
 def species_sizes(release: Frame) -> pl.DataFrame:
     """How many species have each number of records (the species-size distribution)."""
+    labelled = release.lazy().filter(pl.col("species").is_not_null())
     return (
-        release.lazy()
-        .filter(pl.col("species").is_not_null())
-        .group_by("species")
-        .agg(records=pl.len().cast(pl.Int64))
-        .group_by("records")
-        .agg(species=pl.len().cast(pl.Int64))
+        _count(_count(labelled, ("species",), "records"), ("records",), "species")
         .sort("records")
         .collect()
     )
@@ -313,14 +309,8 @@ def species_sizes(release: Frame) -> pl.DataFrame:
 
 def countries(release: Frame) -> pl.DataFrame:
     """Records per country, most first (ties by name); records without a country are left out."""
-    return (
-        release.lazy()
-        .filter(pl.col("country").is_not_null())
-        .group_by("country")
-        .agg(records=pl.len().cast(pl.Int64))
-        .sort(["records", "country"], descending=[True, False])
-        .collect()
-    )
+    located = release.lazy().filter(pl.col("country").is_not_null())
+    return _most_first(located, ("country",), "records")
 
 
 def curation_rules(changes: Frame) -> pl.DataFrame:
@@ -371,22 +361,25 @@ def inferred_ranks(release: Frame) -> pl.DataFrame:
 
 def rejects_by_reason(rejects: Frame) -> pl.DataFrame:
     """Rejected input rows per reason code, most first."""
-    return (
-        rejects.lazy()
-        .group_by("reason")
-        .agg(rows=pl.len().cast(pl.Int64))
-        .sort(["rows", "reason"], descending=[True, False])
-        .collect()
-    )
+    return _most_first(rejects, ("reason",), "rows")
 
 
 def issues_by_kind(issues: Frame) -> pl.DataFrame:
     """Non-fatal ingest observations per (field, issue), most first."""
+    return _most_first(issues, ("field", "issue"), "rows")
+
+
+def _count(frame: Frame, by: Sequence[str], name: str) -> pl.LazyFrame:
+    """Rows per distinct ``by``, counted in column ``name``."""
+    return frame.lazy().group_by(*by).agg(pl.len().cast(pl.Int64).alias(name))
+
+
+def _most_first(frame: Frame, by: Sequence[str], name: str) -> pl.DataFrame:
+    """:func:`_count`, largest count first, ties by ``by``."""
+    order = [name, *by]
     return (
-        issues.lazy()
-        .group_by("field", "issue")
-        .agg(rows=pl.len().cast(pl.Int64))
-        .sort(["rows", "field", "issue"], descending=[True, False, False])
+        _count(frame, by, name)
+        .sort(order, descending=[i == 0 for i in range(len(order))])
         .collect()
     )
 
