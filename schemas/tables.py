@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import polars as pl
 
-#: The seven taxonomic ranks of the release, shallowest first.  Index = rank number in the spec
-#: (phylum 0 … species 6), which ``inferred_ranks`` is coded against.
+#: The seven taxonomic ranks of the release, shallowest first.  Index = rank number (phylum 0 …
+#: species 6), which ``inferred_ranks`` is coded against (docs/curation.md#inference).
 RANKS: tuple[str, ...] = ("phylum", "class", "order", "family", "subfamily", "genus", "species")
 
-#: The eight release splits, in release row order (DECISIONS.md "Row order").
+#: The eight release splits, in release row order (docs/curation.md#release-format).
 SPLITS: tuple[str, ...] = (
     "pretrain",
     "train",
@@ -27,7 +27,7 @@ SPLITS: tuple[str, ...] = (
 )
 SPLIT_DTYPE = pl.Enum(SPLITS)
 
-#: The species sets (spec 5.2), and the one each split belongs to (spec 6.9 invariant 3).
+#: The species sets, and the one each split belongs to (docs/curation.md#species-sets).
 SPECIES_SETS: tuple[str, ...] = ("unknown", "seen", "unseen", "heldout")
 SPECIES_SET_OF_SPLIT: dict[str, str] = {
     "pretrain": "unknown",
@@ -114,7 +114,7 @@ CURATED_SCHEMA: dict[str, pl.DataType] = {
     "bin_conflict": pl.Boolean,
 }
 
-#: The closed vocabulary of curation rules, in the order they are applied (DECISIONS.md "Order").
+#: The closed vocabulary of curation rules, in the order they are applied (docs/curation.md#order).
 #: The changes table is sorted by processid, then this order, then rank order.
 RULES: dict[str, str] = {
     "C0_whitespace": "whitespace trimmed/collapsed or missing-value token nulled",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: ``COLUMN_DTYPES`` of bioscan-dataset 1.3.0 (bioscan5m.py l.29-53; docs/formats.md#the-release-csv): the
-#: dtype table ``load_bioscan5m_metadata()`` passes to ``pandas.read_csv``.
+#: ``COLUMN_DTYPES`` of bioscan-dataset 1.3.0 (bioscan5m.py l.29-53;
+#: docs/formats.md#the-release-csv): the dtype table ``load_bioscan5m_metadata()`` passes to
+#: ``pandas.read_csv``.
 CLIENT_DTYPES = {
     "processid": str,
     "sampleid": str,

@@ -1,4 +1,5 @@
-"""Running the Snakemake workflow from tests: a config in a directory, a build, its release files."""
+"""Running the Snakemake workflow from tests: a config in a directory, a build, its release
+files."""
 
 from __future__ import annotations
 

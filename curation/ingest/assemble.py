@@ -191,7 +191,7 @@ def deduplicate(shared: pl.DataFrame) -> pl.DataFrame:
     """The rows to reject among rows that share a processid (``_row``, reason, detail).
 
     Exact copies (equal in every record field) collapse onto the first; of the distinct rows the
-    longest barcode wins, ties by input order (DECISIONS.md "Record unit").
+    longest barcode wins, ties by input order (docs/curation.md#ingest).
     """
     schema = {_ROW: pl.UInt32, "reason": pl.String, "detail": pl.String}
     if shared.is_empty():

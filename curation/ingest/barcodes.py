@@ -1,11 +1,11 @@
 """DNA barcodes stored once per distinct sequence: numbered by ingest, joined back by emit.
 
 About half of BIOSCAN-5M's 5.15 M barcodes are repeats, and the ~650-byte sequences are most of
-the bytes of every table that holds them.  So ingest numbers the barcodes (``barcode_key``: the
-0-based dense rank, in byte order, of the barcode without leading and trailing N; DECISIONS.md
-"Barcode key") and writes each key's sequence once, in key order (BARCODES_SCHEMA).  A record
-keeps its key, plus its barcode as given in ``padded_barcode`` for the few barcodes that start or
-end with N (these differ from their key's sequence).  Emit joins the sequences back by key:
+the bytes of every table that holds them.  So ingest numbers the barcodes
+(``barcode_key``: docs/curation.md#barcode-key) and writes each key's sequence once, in key
+order (BARCODES_SCHEMA).  A record keeps its key, plus its barcode as given in
+``padded_barcode`` for the few barcodes that start or end with N (these differ from their key's
+sequence).  Emit joins the sequences back by key:
 gathering string views from one column, not copying sequence bytes.
 """
 

@@ -24,7 +24,7 @@ from curation.ingest.layouts import ColumnMap
 from schemas.tables import INGEST_ISSUES_SCHEMA, RANKS
 from schemas.vocabulary import MISSING_TOKENS
 
-#: IUPAC nucleotide codes a cleaned barcode may hold (DECISIONS.md "Barcode").
+#: IUPAC nucleotide codes a cleaned barcode may hold (docs/curation.md#ingest).
 IUPAC = "ACGTURYSWKMBDHVN"
 #: Reject reason of a row (null: not rejected by a row-level check).
 REASON = "_reason"

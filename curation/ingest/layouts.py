@@ -1,6 +1,6 @@
 """The export layouts the ingester accepts, recognised by header names, never by positions.
 
-BOLD has renamed and reordered its columns several times (bold-formats.md sections 2, 3.2 and 5),
+BOLD has renamed and reordered its columns several times (docs/formats.md),
 and files that went through R have ``/`` mangled to ``.``.  A layout is therefore a set of
 *signature* names that identify it plus, for every canonical field, the header names it may carry;
 column positions are looked up in each file's own header.

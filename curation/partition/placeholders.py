@@ -1,4 +1,4 @@
-"""Placeholder ("novel") species detection, exactly as the original partitioner (spec 5.1).
+"""Placeholder ("novel") species detection, exactly as the original partitioner.
 
 A record is a *placeholder* when its species (or genus) name is an interim name such as
 ``Anastatus sp. GG28``, ``Aristotelia BioLep531`` or ``Orthocentrus Malaise5315`` rather than an
@@ -71,13 +71,13 @@ def _any_rule(column: pl.Expr, rules: dict[str, str]) -> pl.Expr:
 
 
 def species_flag(species: pl.Expr | str = "species") -> pl.Expr:
-    """Whether a species name is a placeholder by the species rules of spec 5.1."""
+    """Whether a species name is a placeholder (docs/curation.md#placeholder-species)."""
     column = pl.col(species) if isinstance(species, str) else species
     return _any_rule(column, SPECIES_RULES)
 
 
 def genus_flag(genus: pl.Expr | str = "genus") -> pl.Expr:
-    """Whether a genus name marks its record as a placeholder (spec 5.1, G-* and W-* rules)."""
+    """Whether a genus name marks its record as a placeholder (the G-* and W-* rules)."""
     column = pl.col(genus) if isinstance(genus, str) else genus
     exempt = pl.any_horizontal(
         [column.str.starts_with(prefix) for prefix in GENUS_LOWER_EXEMPT_PREFIXES]

@@ -1,4 +1,6 @@
-"""The per-species barcode selection routine of the original partitioner (spec 6.4-6.6).
+"""The per-species barcode selection routine of the original partitioner.
+
+The routine is explained in docs/curation.md#test, #val and #long-tail.
 
 Each evaluation split takes whole barcode keys (all records of a key go together) from every
 species, aiming at a per-species target number of records.  The routine is sequential: species
@@ -14,7 +16,8 @@ the original's *counts* therefore needs
 
 Keys of equal size are ordered by ``barcode_key`` (= key string order).  The original used
 numpy's unstable sort there, whose tie order differs between numpy versions and CPUs; which
-keys are picked may differ, how many records and keys are picked per species does not (spec 6.3).
+keys are picked may differ, how many records and keys are picked per species does not
+(docs/decisions.md "Tie order of equal-size keys").
 
 The polars side aggregates candidates into (species, key, size) rows; the Python loop only walks
 those short per-species lists (about 13 k species at full scale).
@@ -52,7 +55,7 @@ class SelectionError(ValueError):
 
 @dataclass(frozen=True)
 class SelectionRule:
-    """One parameterisation of the routine (spec 6.5).  ``target(n) == 0`` skips a species."""
+    """One parameterisation of the routine.  ``target(n) == 0`` skips a species."""
 
     name: str
     seed: int
@@ -274,7 +277,8 @@ def long_tail(
     max_rows: int,
     test_target_of: Callable[[int], int],
 ) -> pl.DataFrame:
-    """Val long tail (spec 6.6): one single-record key from each small species, up to ``quota``.
+    """Val long tail (docs/curation.md#long-tail): one single-record key from each small
+    species, up to ``quota``.
 
     Species (ascending) qualify with ``min_rows <= n < max_rows`` remaining candidates, a test
     share not above the test target of their full size, and a key of one record.  The original

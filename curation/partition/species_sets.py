@@ -1,4 +1,6 @@
-"""Species sets (spec 5.2): unknown, seen, unseen and heldout, as the original partitioner.
+"""Species sets: unknown, seen, unseen and heldout, as the original partitioner.
+
+The rules are in docs/curation.md#species-sets:
 
 * unknown (``pretrain``): no species, or a placeholder name;
 * seen: an established scientific species name;

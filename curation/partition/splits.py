@@ -1,6 +1,6 @@
-"""Species sets and the eight splits, step for step as the original partitioner (spec 6).
+"""Species sets and the eight splits, step for step as the original partitioner.
 
-Steps (spec 6.1), each relabelling records in one ``state`` column:
+Steps (docs/curation.md#partition), each relabelling records in one ``state`` column:
 
  1. placeholder flag; provisional sets ``pretrain`` / ``seen``
  2. unseen species                                    -> ``unseen``
@@ -13,12 +13,12 @@ Steps (spec 6.1), each relabelling records in one ``state`` column:
 11. the rest of the unseen records                    -> ``key_unseen``
 12. species-labelled records still in pretrain        -> ``other_heldout``
 
-Global assignment (spec 6.2), reproduced on purpose: a step chooses species or barcode keys
-from its candidate records, then relabels *every* record with that species or key, candidate
-or not.  On a well-curated table (one species per key, one genus per species) that touches no
-other record.  When it does (a "leak": e.g. an unlabelled record sharing a test barcode would
-enter test without a species), the run fails naming the records, as it does when any invariant
-of spec 6.9 breaks.
+Global assignment (docs/curation.md#key-assignment), reproduced on purpose: a step chooses species
+or barcode keys from its candidate records, then relabels *every* record with that species or key,
+candidate or not.  On a well-curated table (one species per key, one genus per species) that
+touches no other record.  When it does (a "leak": e.g. an unlabelled record sharing a test barcode
+would enter test without a species), the run fails naming the records, as it does when any
+invariant (docs/curation.md#invariants) breaks.
 """
 
 from __future__ import annotations
@@ -55,14 +55,14 @@ class PartitionError(ValueError):
 def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Split a curated table.  Returns (SPLITS_SCHEMA frame sorted by processid, checks).
 
-    ``checks`` is JSON-able: every invariant of spec 6.9 (and the leak check of spec 6.2) with
+    ``checks`` is JSON-able: every invariant of docs/curation.md#invariants with
     its outcome, per-step and per-split counts.  Raises :class:`PartitionError` when the input
     lacks a column, a processid or a key, when the configured targets cannot be met, or when an
     invariant fails; the message names the invariant, the species and the keys involved.
     """
     frame = _prepare(curated)
     # Every step chooses among species-labelled records; the unlabelled 90 % only matter where
-    # a key step's global assignment reaches them (spec 6.2), which whole_table() replays.
+    # a key step's global assignment reaches them, which whole_table() replays.
     run = _Run(frame.filter(pl.col("species").is_not_null()))
     try:
         singletons = _species_steps(run, cfg)

@@ -1,14 +1,14 @@
 """Assemble the release table: records + curated labels + splits, in release order.
 
 The release takes its identifiers, sequence, geography and image measurements from the ingested
-records, every label from curation and the split from partitioning; the image ``chunk`` and path follow
-from the split.  Those three tables
-must describe exactly the same specimens: a record without a split (or a split without a record)
+records, every label from curation and the split from partitioning; the image ``chunk`` and path
+follow from the split (docs/curation.md#chunk).  Those three tables must describe exactly the
+same specimens: a record without a split (or a split without a record)
 would silently vanish from, or appear in, the release, so any mismatch stops the build.
 
 At 5 M records the barcodes alone are several GB.  Ingest stores each distinct sequence once
-(``curation.ingest.barcodes``); a record's ``dna_barcode`` is joined back here from its key, as a view
-of that one copy.  The pipeline's three record-level inputs are sorted by the same unique
+(``curation.ingest.barcodes``); a record's ``dna_barcode`` is joined back here from its key, as
+a view of that one copy.  The pipeline's three record-level inputs are sorted by the same unique
 processids, so they are put side by side by position (no join, no string sort) and each column is
 held once; inputs that are not aligned that way are joined on processid instead.
 """
@@ -33,7 +33,7 @@ from schemas.tables import (
 
 #: Tokens that ``pandas.read_csv`` turns into NaN by default (pandas' ``STR_NA_VALUES``).  A text
 #: value equal to one of them would be read back as missing by the BIOSCAN-5M client and by
-#: mlcroissant, so the release refuses it instead of writing it (DECISIONS "Missing values").
+#: mlcroissant, so the release refuses it instead of writing it (docs/curation.md#missing-values).
 PANDAS_NA_TOKENS: frozenset[str] = frozenset(
     {
         "",
@@ -81,7 +81,7 @@ _FLOAT_COLUMNS = (
     "area_fraction",
     "scale_factor",
 )
-#: Largest valid ``inferred_ranks`` code (species, spec 3.7).
+#: Largest valid ``inferred_ranks`` code (docs/curation.md#inference).
 _MAX_INFERRED_RANKS = len(RANKS) - 1
 #: Image package the ``image_path`` column points into: the BIOSCAN-5M client's default.
 IMAGE_PACKAGE = "cropped_256"
@@ -108,9 +108,9 @@ def assemble(
 
     ``bioscan1m_index`` (processid, index_bioscan_1M_insect) and ``crop_measures`` (processid,
     area_fraction, scale_factor) are the derived fields of the configured side files
-    (DECISIONS A13, A23); when given they replace the records' columns, a specimen absent from the
-    side file getting null.  Without them the records' values are carried (a BIOSCAN-5M CSV input
-    has them; a BOLD export does not, so they are empty).
+    (docs/curation.md#release-format); when given they replace the records' columns, a
+    specimen absent from the side file getting null.  Without them the records' values are
+    carried (a BIOSCAN-5M CSV input has them; a BOLD export does not, so they are empty).
     """
     inputs = {"records": records.lazy(), "curated": curated.lazy(), "splits": splits.lazy()}
     ids = {name: frame.select("processid").collect()["processid"] for name, frame in inputs.items()}
@@ -263,7 +263,7 @@ def _assemble_joined(
 
 
 def check_values(release: pl.DataFrame) -> None:
-    """Refuse values the CSV contract cannot carry (spec 2.2, clients-formats 1.3)."""
+    """Refuse values the CSV contract cannot carry (docs/formats.md#the-release-csv)."""
     problems: list[str] = []
     if (n := release["split"].null_count()) > 0:
         problems.append(

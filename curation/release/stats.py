@@ -1,8 +1,8 @@
-"""Statistics of the release, by the definitions of spec section 8.
+"""Statistics of the release (docs/curation.md#release-format).
 
 Each table of the BIOSCAN-5M paper that the release can reproduce (Tables 2, 3, A4, A5, A6,
 A9-A14) plus the curation and ingest summaries is one polars frame holding exact values
-(DECISIONS A18: rounding is for display only, see ``stats_format``).  "Missing" is null; a category
+(rounding is for display only, see ``stats_format``).  "Missing" is null; a category
 is a distinct non-null value.  Where the paper leaves a tie "arbitrary" (the most and least
 populated value of a column) the smallest value in byte order is reported, so the tables are
 deterministic.
@@ -45,7 +45,7 @@ TABLES: dict[str, str] = {
     "issues": "Ingest observations per field and issue (on released and rejected rows)",
 }
 
-#: Columns of spec 9.2 (Table 2) and 9.3 (Table A5).
+#: Columns of the paper's Table 2 and Table A5.
 TABLE2_COLUMNS: tuple[str, ...] = (*RANKS, "dna_bin", "dna_barcode")
 TABLE_A5_COLUMNS: tuple[str, ...] = (*RANKS, "taxon", "dna_bin")
 TABLE_A6_COLUMNS: tuple[str, ...] = (
@@ -141,7 +141,8 @@ def sequence_ids(release: pl.DataFrame) -> pl.Series:
 
 
 def profile(frame: Frame, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
-    """Per named column (or tuple of columns): the spec 8 measures over its per-category counts.
+    """Per named column (or tuple of columns): the paper's measures over its per-category
+    counts.
 
     rows, categories, labelled, unlabelled, labelled_pct, imbalance_ratio (most / least populated
     category), most/least populated value and its count, and mean, median and population std of

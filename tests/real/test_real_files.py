@@ -1,4 +1,4 @@
-"""Every real export in tests/data/real (byte-exact copies of shared/data/real) through ingest.
+"""Every real export in tests/data/real (byte-exact copies; tests/data/README.md) through ingest.
 
 Expected counts were established by reading the raw files independently (marker and sequence
 columns tallied with plain Python), not by running the ingester; see tests/data/README.md.

@@ -55,7 +55,7 @@ def test_csv_values_read_back_by_pandas_equal_the_release(staging):
     frame = client_read(path)
     for column in RELEASE_COLUMNS:
         expected = RELEASE[column].cast(pl.String) if column == "split" else RELEASE[column]
-        if column == "chunk":  # DECISIONS A19: the empty chunk reads back as missing
+        if column == "chunk":  # docs/curation.md#chunk: the empty chunk reads back as missing
             expected = expected.replace("", None)
         got = frame[column].astype(object).where(frame[column].notna(), None).tolist()
         assert got == expected.to_list(), column
@@ -63,7 +63,7 @@ def test_csv_values_read_back_by_pandas_equal_the_release(staging):
 
 def test_chunk_keeps_its_leading_zeros_and_hex_digits(staging):
     rows = [
-        {"processid": "AACTA1040-20", "split": "pretrain"},  # chunk "00" (spec 7.1)
+        {"processid": "AACTA1040-20", "split": "pretrain"},  # chunk "00" (docs/curation.md#chunk)
         {"processid": "YGEN686-22", "split": "pretrain"},  # "ff"
         {"processid": "AACTA1026-20", "split": "train", "species": "Aus bus"},  # "0"
         {"processid": "AACTA161-20", "split": "val", "species": "Aus bus"},  # no chunk
@@ -81,7 +81,7 @@ def test_client_image_paths_match_the_parquet_image_path_column(staging):
     path = staging / "m.csv"
     release_writers.write_csv(RELEASE, path)
     frame = client_read(path)
-    # clients-formats.md 1.3 step 6: split + "/" + (chunk + "/" if present) + processid + ".jpg"
+    # docs/formats.md#the-release-csv: split + "/" + (chunk + "/" if present) + processid + ".jpg"
     client = (
         frame["split"] + "/" + (frame["chunk"] + "/").fillna("") + frame["processid"] + ".jpg"
     ).tolist()

@@ -1,9 +1,10 @@
 """Rule emit_metadata: assemble the release and write its tables (CSV, Parquet, changes, rejects,
 issues), their statistics (CSV, Markdown) and the quality report.
 
-The release is in memory only here, so it is counted here (docs/decisions.md "Statistics").  The
-CSV and the Parquet file are written in two threads meanwhile, each checksummed as it is written;
-the Croissant and MANIFEST rules take those checksums from the sidecar.
+The release is in memory only here, so it is counted here (docs/decisions.md "Statistics are
+counted where they are written").  The CSV and the Parquet file are written in two threads
+meanwhile, each checksummed as it is written; the Croissant and MANIFEST rules take those
+checksums from the sidecar.
 """
 
 from concurrent.futures import ThreadPoolExecutor

@@ -2,7 +2,7 @@
 
 An input that cannot be read at all (IngestError) stops the rule with one line on stderr naming
 file, line and field, and no output is written.  The inputs are checksummed for the MANIFEST
-while the records are assembled (docs/decisions.md "Input checksums").
+while the records are assembled (docs/decisions.md "Checksums where the bytes are").
 """
 
 import sys
