@@ -34,11 +34,8 @@ class NumberedBarcodes:
 def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
     """Number ``barcodes`` (no nulls) by the byte order of their N-stripped form.
 
-    Only the few barcodes that start or end with N are stripped (stripping the whole column
-    would copy every barcode).  Sorting all barcodes is slow: about half are repeats, and two
-    equal 650-byte barcodes are compared to their last byte.  So the rows are first grouped by
-    value through a hash (fast, and only a grouping aid: the key is the rank, which does not
-    depend on it), and only one barcode of each group is sorted.
+    The rows are grouped by value through a hash, and only one barcode of each group is sorted
+    (docs/decisions.md "Barcode keys are exact without a full sort").
     """
     key = barcodes.alias(_KEY)
     is_padded = key.str.starts_with("N") | key.str.ends_with("N")

@@ -1,12 +1,9 @@
 """The ingest edge: export files in, one frame of canonical fields per file out.
 
-Each file is read by polars' native CSV reader with quoting disabled and every column as text,
-in parallel and without Python touching rows.  Polars cannot tell a short row from one with
-empty trailing fields, so the strict read refuses long rows and invalid UTF-8, and only lines
-whose last field is empty get their separators counted; any doubt sends the file down the exact
-path, which counts every line's separators (re-decoding invalid UTF-8 first,
-:mod:`curation.ingest.decode`).  The few lines with a wrong count are read by Python
-(:mod:`curation.ingest.recover`).  docs/decisions.md "Ingest reading" says why it is built so.
+Polars reads each file with quoting off and every column as text: a fast strict read when the
+file allows it, else an exact read that counts every line's separators (re-decoding invalid UTF-8
+first, :mod:`curation.ingest.decode`).  The few lines with a wrong field count are read by Python
+(:mod:`curation.ingest.recover`).  docs/decisions.md "Ingest reading" says why.
 """
 
 from __future__ import annotations

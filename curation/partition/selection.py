@@ -1,26 +1,12 @@
 """The per-species barcode selection routine of the original partitioner.
 
-The routine is explained in docs/curation.md#test, #val and #long-tail.
-
-Each evaluation split takes whole barcode keys (all records of a key go together) from every
-species, aiming at a per-species target number of records.  The routine is sequential: species
-are visited in ascending code-point order, and one random generator per step is shared across
-species, so the draws of one species depend on every species before it.  Exact reproduction of
-the original's *counts* therefore needs
-
-* the same species order (polars sorts strings by UTF-8 bytes = code points, as pandas did);
-* numpy's ``default_rng(seed)`` with the very same calls (``integers(lo, hi, size=1)[0]``, drawn
-  only in the random branch);
-* float64 arithmetic in the original's operation order (``target * 1.1 - alloc``, never
-  reassociated): rounding residue decides cases, ``0.2 * 250 * 1.1 == 55.00000000000001``.
-
-Keys of equal size are ordered by ``barcode_key`` (= key string order).  The original used
-numpy's unstable sort there, whose tie order differs between numpy versions and CPUs; which
-keys are picked may differ, how many records and keys are picked per species does not
-(docs/decisions.md "Tie order of equal-size keys").
-
-The polars side aggregates candidates into (species, key, size) rows; the Python loop only walks
-those short per-species lists (about 13 k species at full scale).
+Each evaluation split takes whole barcode keys from every species, aiming at a per-species
+target (docs/curation.md#test, #val, #long-tail).  The routine is sequential: species in
+code-point order share one random generator per step.  Reproducing the original's counts needs
+its species order, numpy's ``default_rng(seed)`` with the very same calls
+(``integers(lo, hi, size=1)[0]``, only in the random branch), and float64 arithmetic in its
+operation order (``target * 1.1 - alloc``; ``0.2 * 250 * 1.1 == 55.00000000000001``).  Keys of
+equal size go by ``barcode_key`` (docs/decisions.md "Tie order of equal-size keys").
 """
 
 from __future__ import annotations

@@ -1,24 +1,10 @@
 """Species sets and the eight splits, step for step as the original partitioner.
 
-Steps (docs/curation.md#partition), each relabelling records in one ``state`` column:
-
- 1. placeholder flag; provisional sets ``pretrain`` / ``seen``
- 2. unseen species                                    -> ``unseen``
- 3. seen species with a single record                 -> ``train``
- 4. test (seed 1)                                     -> ``test``
- 5-7. val: 5 % of bigger species + long tail (seed 3) -> ``val``
- 8. the rest of the seen records                      -> ``train``
- 9. test_unseen (seed 5)                              -> ``test_unseen``
-10. val_unseen (seed 7)                               -> ``val_unseen``
-11. the rest of the unseen records                    -> ``key_unseen``
-12. species-labelled records still in pretrain        -> ``other_heldout``
-
-Global assignment (docs/curation.md#key-assignment), reproduced on purpose: a step chooses species
-or barcode keys from its candidate records, then relabels *every* record with that species or key,
-candidate or not.  On a well-curated table (one species per key, one genus per species) that
-touches no other record.  When it does (a "leak": e.g. an unlabelled record sharing a test barcode
-would enter test without a species), the run fails naming the records, as it does when any
-invariant (docs/curation.md#invariants) breaks.
+The steps are listed in docs/curation.md#partition; each relabels records in one ``state``
+column.  Global assignment is reproduced on purpose (docs/curation.md#key-assignment): a step
+chooses species or barcode keys from its candidate records, then relabels *every* record with
+that species or key.  When that moves a record that was not a candidate (a leak), or when any
+invariant breaks (docs/curation.md#invariants), the run fails naming the records.
 """
 
 from __future__ import annotations

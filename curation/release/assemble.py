@@ -3,14 +3,10 @@
 The release takes its identifiers, sequence, geography and image measurements from the ingested
 records, every label from curation and the split from partitioning; the image ``chunk`` and path
 follow from the split (docs/curation.md#chunk).  Those three tables must describe exactly the
-same specimens: a record without a split (or a split without a record)
-would silently vanish from, or appear in, the release, so any mismatch stops the build.
-
-At 5 M records the barcodes alone are several GB.  Ingest stores each distinct sequence once
-(``curation.ingest.barcodes``); a record's ``dna_barcode`` is joined back here from its key, as
-a view of that one copy.  The pipeline's three record-level inputs are sorted by the same unique
-processids, so they are put side by side by position (no join, no string sort) and each column is
-held once; inputs that are not aligned that way are joined on processid instead.
+same specimens: a record without a split (or a split without a record) would silently vanish
+from, or appear in, the release, so any mismatch stops the build.  A record's ``dna_barcode`` is
+joined back from its key here.  Aligned inputs are put side by side instead of joined
+(docs/decisions.md "Assembly by position").
 """
 
 from __future__ import annotations
@@ -219,13 +215,8 @@ def _assemble_aligned(
     inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
     """The release of row-aligned inputs (see ``_aligned``): the columns side by side, each then
-    gathered into release order by a stable sort of the split alone.
-
-    A one-chunk text column is gathered by copying its 16-byte string views, not its bytes, and
-    the columns are reordered one at a time, each unordered one freed before the next.  The
-    barcodes (most of the release's bytes) are joined last, already in release order, as views
-    of the one copy of each sequence: joined earlier, their single chunk beside the inputs' row
-    groups would make polars realign every other column, copying gigabytes.
+    gathered into release order by a stable sort of the split alone, one column at a time; the
+    barcodes are joined last (docs/decisions.md "Assembly by position").
     """
     records = inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode").collect()
     parts = [

@@ -6,8 +6,7 @@ two hex digits of MD5(processid), ``train`` and ``other_heldout`` over 16 named 
 the smaller splits are not chunked (empty string).  Verified against the released image paths:
 ``AACTA1040-20`` -> ``pretrain/00``, ``YGEN686-22`` -> ``pretrain/ff``.
 
-MD5 is not a polars expression, and hashing 5 million identifiers one by one in Python takes
-seconds, so the digest is computed by DuckDB (a project dependency) on whole batches.
+The MD5 is computed by DuckDB on whole columns (docs/decisions.md "MD5 for `chunk`").
 """
 
 from __future__ import annotations
