@@ -18,17 +18,31 @@ from curation.wiring import (
     SUMMARY_FILES,
     TABLE_FILES,
     Layout,
+    foreign_files,
+    missing_inputs,
     rule_params,
 )
 from curation.sources import closure
-from schemas.config import ConfigError, load_config
+from schemas.config import ConfigError, load_config, typed_command_line
+from snakemake.utils import update_config
 
+# --config values win over the config files; their nested numbers come typed (typed_command_line).
+_command_line = typed_command_line(workflow.config_settings.overwrite_config)
+update_config(config, _command_line)
+_sources = ", ".join([*map(str, workflow.configfiles), *(["--config"] if _command_line else [])])
 try:
-    CFG = load_config(config)
+    CFG = load_config(config, _sources or "defaults", _command_line)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
+if _missing := missing_inputs(CFG):
+    raise WorkflowError("input file missing:\n  " + "\n  ".join(_missing))
+if _foreign := foreign_files(L):
+    raise WorkflowError(
+        f"release.output_dir {L.release} holds {len(_foreign)} files this release does not "
+        f"write (e.g. {', '.join(_foreign[:3])}); name an empty or new directory"
+    )
 
 
 def code(script):

@@ -18,6 +18,8 @@ from curation.release import writers as release_writers
 from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+#: The release's settings and inputs, and their digest (rule digest).
+DIGEST = io.read_json(smk.input.digest)
 #: Row order of each file, written into its metadata.
 SORT_ORDER = {
     "release": f"split (release order: {', '.join(SPLITS)}), processid",
@@ -32,7 +34,7 @@ def metadata(table: str) -> dict[str, str]:
     return release_writers.parquet_metadata(
         name=smk.params.name,
         version=smk.params.version,
-        config_digest=smk.params.config_sha256,
+        config_digest=DIGEST["config_sha256"],
         sort_order=SORT_ORDER[table],
     )
 
@@ -81,7 +83,7 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> Non
         tables=statistics,
         titles=stats.TABLES,
         checks=checks,
-        config=smk.params.config,
+        config=DIGEST,
         summaries=summaries,
     )
     io.write_text(page, smk.output.report)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from curation import io
 from curation.ingest.assemble import assemble
-from curation.ingest.codes import IngestError
+from curation.ingest.codes import IngestError, nothing_released
 from curation.ingest.read import read_exports
 from curation.release import manifest
 
@@ -27,6 +27,11 @@ with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
         sys.exit(1)
     checksums = pool.submit(lambda: [manifest.measure(path) for path in paths])
     result = assemble(exports, marker)
+    if result.summary["released"] == 0:
+        # An empty release helps no one: stop here, saying why, rather than write one.
+        message = f"ingest: no record was released: {nothing_released(result.summary)}"
+        log.error("%s", message)
+        sys.exit(message)
     io.write_parquet(result.records, smk.output.records)
     io.write_parquet(result.barcodes, smk.output.barcodes)
     io.write_parquet(result.labels, smk.output.labels)
