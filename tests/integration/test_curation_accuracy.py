@@ -27,7 +27,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curation import io
 from curation.labels import provenance
 from curation.labels.chain import curate
 from curation.synthetic import generate as synthetic
@@ -35,7 +34,7 @@ from schemas.config import load_config
 from schemas.corrections import read_corrections
 from schemas.tables import RANKS
 from tests.ingest_files import ingest
-from tests.support import ROOT
+from tests.support import ROOT, staged_in
 
 pytestmark = pytest.mark.slow
 
@@ -82,8 +81,7 @@ class Run:
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     work = tmp_path_factory.mktemp("accuracy")
     tsv, truth = work / "export.tsv", work / "truth.parquet"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(io.STAGING_ENV, str(work / "staging"))
+    with staged_in(work / "staging"):
         synthetic.write(RECORDS, SEED, tsv, truth)
         ingested = ingest([str(tsv)], CFG.input.target_marker)
         labels, rejects = ingested.labels, ingested.rejects

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from curation.release import writers as release_writers
 from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION, SPLITS
 from tests.client import CLIENT_DTYPES, CLIENT_USECOLS, client_read
 from tests.release_frames import inputs_from_rows, synthetic_inputs
+from tests.support import staged_in
 
 METADATA = release_writers.parquet_metadata(
     name="test-release", version="9.9.9", config_digest="ab" * 32, sort_order="split, processid"
@@ -132,7 +132,7 @@ finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
     )
 )
 def test_csv_round_trip_preserves_values_and_nulls(tmp_path_factory, values):
-    staging = tmp_path_factory.mktemp("rt")
+    directory = tmp_path_factory.mktemp("rt")
     columns = ("coord-lat", "coord-lon", "image_measurement_value", "province_state")
     generated = {c: [row[i] for row in values] for i, c in enumerate(columns)}
     generated["province_state"] = [
@@ -143,9 +143,8 @@ def test_csv_round_trip_preserves_values_and_nulls(tmp_path_factory, values):
         pl.format("P{}-22", pl.int_range(pl.len())).alias("processid"),
         *(pl.Series(c, v, dtype=RELEASE[c].dtype) for c, v in generated.items()),
     )
-    path = staging / "m.csv"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CURATION_STAGING_DIR", str(staging / "s"))
+    path = directory / "m.csv"
+    with staged_in(directory / "staging"):
         release_writers.write_csv(release, path)
     # Text is read as str: with dtype "category" pandas itself turns all-digit categories into
     # numbers ("0" -> 0), which is the client's reading, not a property of the file.
