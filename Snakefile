@@ -29,4 +29,4 @@ include: "workflow/rules/emit.smk"
 
 rule all:
     input:
-        release_files(),
+        L.work_file("published"),

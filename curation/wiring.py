@@ -1,22 +1,28 @@
 """The pipeline's wiring: where every file of a build lives and which settings each rule reads.
 
 The Snakefile's rules and the tests take their paths and params from here, so the wiring is
-written once.  Work files are relative to ``release.work_dir``, release files to
-``release.output_dir`` (both from ``config.yaml``).  A rule's params are exactly the settings its
-script reads, so changing a setting re-runs the rules that read it and those downstream, no more.
+written once.  Work files are relative to ``release.work_dir``.  The release is built in
+``<work_dir>/release/`` and published at ``release.output_dir`` (a link to a versioned directory
+beside it: curation/release/publish.py); its files have the same relative paths in both.  A
+rule's params are exactly the settings its script reads, so changing a setting re-runs the rules
+that read it and those downstream, no more.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from curation.labels.chain import settings as step_settings
+from curation.release import publish
+from curation.release.card import RELEASE_SETTINGS as CARD_SETTINGS
 from curation.release.croissant import RELEASE_SETTINGS as CROISSANT_SETTINGS
 from curation.release.stats import TABLES as STATS_TABLES
 from schemas.config import PipelineConfig
+from schemas.tables import SPLITS
 
 #: Intermediates between the stages, relative to the work directory.
 WORK_FILES: dict[str, str] = {
@@ -37,7 +43,10 @@ WORK_FILES: dict[str, str] = {
     "partition_checks": "partition/checks.json",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
+    "published": "emit/published.json",
 }
+#: Where the release is built, relative to the work directory (readers never look there).
+STAGING_DIR = "release"
 
 #: Per-shard intermediates of the label stages; ``{scatteritem}`` is Snakemake's shard name.
 SHARD_FILES: dict[str, str] = {
@@ -50,10 +59,13 @@ SHARD_FILES: dict[str, str] = {
     "changes": "shards/{scatteritem}/changes.parquet",
 }
 
-#: The files of a release, relative to the output directory.
+#: The files of a release, relative to the release directory.  ``output_dir`` named
+#: ``bioscan5m`` makes its parent the ``root`` of the BIOSCAN-5M client (docs/formats.md).
 RELEASE_FILES: dict[str, str] = {
+    "card": "README.md",
     "csv": "metadata/csv/{stem}.csv",
     "parquet": "metadata/parquet/{stem}.parquet",
+    **{f"split_{name}": f"metadata/parquet/splits/{name}.parquet" for name in SPLITS},
     "changes": "metadata/parquet/changes.parquet",
     "rejects": "metadata/parquet/rejects.parquet",
     "issues": "metadata/parquet/issues.parquet",
@@ -63,8 +75,10 @@ RELEASE_FILES: dict[str, str] = {
     "report": "report.html",
     "manifest": "MANIFEST",
 }
+#: The per-split Parquet files, in split order.
+SPLIT_FILES: tuple[str, ...] = tuple(f"split_{name}" for name in SPLITS)
 #: The release tables (emit_metadata writes them, Croissant describes them).
-TABLE_FILES: tuple[str, ...] = ("csv", "parquet", "changes", "rejects", "issues")
+TABLE_FILES: tuple[str, ...] = ("csv", "parquet", *SPLIT_FILES, "changes", "rejects", "issues")
 #: The statistics of the release and its quality report (emit_metadata writes them too).
 STATISTICS_FILES: tuple[str, ...] = ("stats", *(f"stats_{name}" for name in STATS_TABLES), "report")
 #: The stage summaries the quality report checks the release against.
@@ -73,7 +87,8 @@ SUMMARY_FILES: tuple[str, ...] = ("ingest_summary", "curation_summary", "partiti
 
 @dataclass(frozen=True)
 class Layout:
-    """The paths of one build: ``work`` and ``release`` directories, the metadata file stem."""
+    """The paths of one build: the ``work`` directory, the ``release`` a reader opens (the
+    published link), the metadata file stem."""
 
     work: str
     release: str
@@ -94,12 +109,25 @@ class Layout:
         return f"{self.work}/benchmarks/{rule}.tsv"
 
     def release_file(self, key: str) -> str:
-        """A release file by its RELEASE_FILES key."""
+        """A published release file by its RELEASE_FILES key (where a reader finds it)."""
         return f"{self.release}/{RELEASE_FILES[key].format(stem=self.stem)}"
 
     def release_files(self) -> dict[str, str]:
-        """Every release file, by key."""
+        """Every published release file, by key."""
         return {key: self.release_file(key) for key in RELEASE_FILES}
+
+    @property
+    def staging(self) -> str:
+        """The directory the emit rules build the release in."""
+        return f"{self.work}/{STAGING_DIR}"
+
+    def staged_file(self, key: str) -> str:
+        """A release file by its RELEASE_FILES key, where the emit rules write it."""
+        return f"{self.staging}/{RELEASE_FILES[key].format(stem=self.stem)}"
+
+    def staged_files(self) -> dict[str, str]:
+        """Every release file where the emit rules write it, by key."""
+        return {key: self.staged_file(key) for key in RELEASE_FILES}
 
 
 def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
@@ -123,10 +151,15 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,
         },
+        "emit_card": {
+            "release": release.model_dump(mode="json", include=set(CARD_SETTINGS)),
+            "split_files": {split: RELEASE_FILES[f"split_{split}"] for split in SPLITS},
+        },
         "emit_croissant": {
             "release": release.model_dump(mode="json", include=set(CROISSANT_SETTINGS))
         },
         "emit_manifest": {"name": release.name, "version": release.version},
+        "publish": {"link": release.output_dir, "version": release.version},
     }
     return params.get(rule, {})
 
@@ -154,19 +187,28 @@ def missing_inputs(cfg: PipelineConfig) -> list[str]:
 
 
 def foreign_files(layout: Layout) -> list[str]:
-    """Files in the release directory that no build of this release writes.
+    """What at ``output_dir`` and in its versions directory this pipeline did not publish.
 
-    A build replaces the release's files; a directory that also holds other files was not made
-    for this release (a typo in ``output_dir``, or a release built with another file stem), and
-    the build stops rather than mix its files with them.
+    Publishing replaces ``output_dir`` by a link; a directory there with files in it, a link
+    elsewhere, or files in the versions directory that no release lists were not made by a
+    build of this pipeline (a typo in ``output_dir``, someone's own files), and the build stops
+    rather than replace or mix with them.
     """
-    root = Path(layout.release)
-    if not root.is_dir():
-        return []
-    ours = {Path(path).resolve() for path in layout.release_files().values()}
-    return sorted(
-        str(path) for path in root.rglob("*") if path.is_file() and path.resolve() not in ours
-    )
+    return publish.foreign(layout.release)
+
+
+def unpublished(layout: Layout) -> bool:
+    """Was the release recorded as published, but is no longer where the record says (the link
+    or its version directory was removed by hand)?  Then it must be published again."""
+    record = Path(layout.work_file("published"))
+    if not record.is_file():
+        return False
+    try:
+        target = json.loads(record.read_text(encoding="utf-8"))["target"]
+    except (ValueError, KeyError, TypeError):
+        return True
+    link = Path(layout.release)
+    return not (link.is_symlink() and os.readlink(link) == target and link.is_dir())
 
 
 def input_fingerprints(paths: list[str]) -> list[list[object]]:

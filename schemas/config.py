@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -95,12 +96,42 @@ class PartitionConfig(_Strict):
     val_unseen_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.20
 
 
+class Agent(_Strict):
+    """A person or organisation that made or publishes the release (Croissant creator,
+    publisher)."""
+
+    name: Annotated[str, Field(min_length=1)]
+    type: Literal["Person", "Organization"] = "Organization"
+    url: str | None = None
+
+
+#: The BIOSCAN-5M paper, whose curation rules the release applies (BibTeX: Croissant's citeAs).
+BIOSCAN5M_CITATION = """\
+@inproceedings{gharaee2024bioscan5m,
+  title     = {{BIOSCAN-5M}: A Multimodal Dataset for Insect Biodiversity},
+  author    = {Gharaee, Zahra and Lowe, Scott C. and Gong, ZeMing and Millan Arias, Pablo and
+               Pellegrino, Nicholas and Wang, Austin T. and Haurum, Joakim Bruslund and
+               Zarubiieva, Iuliia and Kari, Lila and Steinke, Dirk and Taylor, Graham W. and
+               Fieguth, Paul and Chang, Angel X.},
+  booktitle = {Advances in Neural Information Processing Systems},
+  volume    = {37},
+  year      = {2024},
+  eprint    = {2406.12723},
+  archivePrefix = {arXiv}
+}
+"""
+
+
 class ReleaseConfig(_Strict):
     """Where and under which name the release is written, and how it describes itself."""
 
     name: str = "BIOSCAN-5M-rebuild"
-    version: str = "0.1.0"
-    output_dir: str = "results/release"
+    #: Names the published version's directory too, so it is a plain name (``0.1.0``, ``2.0rc1``).
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")] = "0.1.0"
+    #: Where readers find the release: a link to its current version (docs/decisions.md "A
+    #: release is whole or absent").  Named ``bioscan5m``, its parent is the ``root`` of the
+    #: BIOSCAN-5M client.
+    output_dir: str = "results/bioscan5m"
     work_dir: str = "results/work"
     #: Base name of the metadata CSV/Parquet files: a plain file name, never a path.
     file_stem: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")] = (
@@ -111,13 +142,30 @@ class ReleaseConfig(_Strict):
         "cleaning and partitioning rules."
     )
     license: str = "https://creativecommons.org/licenses/by/3.0/"
-    url: str = "https://github.com/bioscan-ml/BIOSCAN-5M"
-    citation: str = (
-        "Gharaee et al., BIOSCAN-5M: A Multimodal Dataset for Insect Biodiversity, NeurIPS 2024 "
-        "Datasets and Benchmarks Track, arXiv:2406.12723."
-    )
+    #: Licence of the description itself (Croissant sdLicense); None: the data's licence.
+    sd_license: str | None = None
+    #: The web page of this release, where it is published; None until it is (the upstream
+    #: BIOSCAN-5M page is not this release's page).
+    url: str | None = None
+    #: Other pages of this same release (a DOI, a Hub page).
+    same_as: list[str] = []
+    creators: Annotated[list[Agent], Field(min_length=1)] = [Agent(name="bioscan-curation")]
+    #: Who publishes the release; empty: its creators.
+    publishers: list[Agent] = []
+    keywords: list[str] = [
+        "biodiversity",
+        "DNA barcoding",
+        "insects",
+        "taxonomic classification",
+        "BIOSCAN-5M",
+        "BOLD",
+    ]
+    #: BibTeX of the work to cite (the curation method's paper by default).
+    citation: str = BIOSCAN5M_CITATION
     #: ISO date (``2026-11-23``); YAML may give it as a date or as text.
     date_published: Annotated[datetime.date, Field(strict=False)] = datetime.date(2026, 11, 23)
+    #: Date of the first version (Croissant dateCreated); None: ``date_published``.
+    date_created: Annotated[datetime.date | None, Field(strict=False)] = None
     #: Rows per Parquet row group (DuckDB prunes per group: docs/formats.md#parquet).
     parquet_row_group_size: Annotated[int, Field(ge=2048)] = 131_072
 
@@ -156,14 +204,14 @@ class PipelineConfig(_Strict):
         never replace: the file system root, the home directory, or the directory the build runs
         in or one of its parents.  Paths are compared resolved, so ``out`` and ``./out/`` or a
         symlink to it are the same directory."""
-        output = Path(self.release.output_dir).expanduser().resolve()
-        work = Path(self.release.work_dir).expanduser().resolve()
+        output = _resolved_place(self.release.output_dir)
+        work = _resolved_place(self.release.work_dir)
         cwd, home = Path.cwd().resolve(), Path.home().resolve()
         for key, path in (("output_dir", output), ("work_dir", work)):
             if path == home or path == cwd or path in cwd.parents or path in home.parents:
                 raise ValueError(
                     f"release.{key} ({path}) is the working directory, the home directory or one "
-                    "of their parents: name a directory of its own, e.g. results/release"
+                    "of their parents: name a directory of its own, e.g. results/bioscan5m"
                 )
         if output == work or output in work.parents or work in output.parents:
             raise ValueError(
@@ -171,6 +219,13 @@ class PipelineConfig(_Strict):
                 f"({self.release.work_dir}) must be separate directories, neither inside the other"
             )
         return self
+
+
+def _resolved_place(path: str) -> Path:
+    """``path`` with its parents resolved but not itself: the release directory is a link that
+    publishing replaces, so where it points does not matter, where it is does."""
+    absolute = Path(os.path.normpath(Path(path).expanduser().absolute()))
+    return absolute.parent.resolve() / absolute.name if absolute.name else absolute
 
 
 class ConfigError(ValueError):

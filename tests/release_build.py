@@ -1,8 +1,9 @@
-"""A release built by the emit rule scripts from constructed emit inputs.
+"""A release built and published by the emit rule scripts from constructed emit inputs.
 
 The scripts run as Snakemake runs them (``tests/scripts.py``), from a build root that holds
 ``results/``, with the default configuration; the upstream stages' outputs are frames that conform
-to their schemas (``tests/release_frames.py``), written where those stages leave them.
+to their schemas (``tests/release_frames.py``), written where those stages leave them.  The
+release is built in the staging directory and published at ``release.output_dir``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import polars as pl
 
 from curation import io
 from curation.release import manifest
+from curation.release.stats import TABLES as STATS_TABLES
 from curation.wiring import STATISTICS_FILES, SUMMARY_FILES, TABLE_FILES, Layout
 from schemas.config import load_config
 from tests.scripts import run_rule_script
@@ -22,6 +24,7 @@ from tests.support import ROOT, staged_in
 CFG = load_config({})
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
 RELEASE_FILES = L.release_files()
+STAGED_FILES = L.staged_files()
 W, R = CFG.release.work_dir, CFG.release.output_dir
 #: The upstream stages' tables emit_metadata reads.
 UPSTREAM = ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues")
@@ -60,7 +63,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
     root.mkdir(parents=True, exist_ok=True)
     with contextlib.chdir(root), staged_in(f"{W}/.staging"):
         write_inputs(inputs)
-        tables = {key: RELEASE_FILES[key] for key in TABLE_FILES}
+        tables = {key: STAGED_FILES[key] for key in TABLE_FILES}
         checksums = L.work_file("metadata_checksums")
         digest = {"digest": L.work_file("digest")}
         run_script(
@@ -84,21 +87,29 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
             },
             {
                 **tables,
-                **{key: RELEASE_FILES[key] for key in STATISTICS_FILES},
+                **{key: STAGED_FILES[key] for key in STATISTICS_FILES},
                 "checksums": checksums,
             },
         )
+        statistics = {f"stats_{name}": STAGED_FILES[f"stats_{name}"] for name in STATS_TABLES}
+        run_script("emit_card", {**statistics, **digest}, {"card": STAGED_FILES["card"]})
         run_script(
             "emit_croissant",
-            {**tables, "checksums": checksums},
-            {"croissant": RELEASE_FILES["croissant"]},
+            {**tables, **statistics, **digest, "checksums": checksums},
+            {"croissant": STAGED_FILES["croissant"]},
         )
+        release = [v for k, v in STAGED_FILES.items() if k != "manifest"]
         run_script(
             "emit_manifest",
             {
-                "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
+                "release": release,
                 **digest,
                 "measured": [checksums, L.work_file("input_checksums")],
             },
-            {"manifest": RELEASE_FILES["manifest"]},
+            {"manifest": STAGED_FILES["manifest"]},
+        )
+        run_script(
+            "publish",
+            {"release": release, "manifest": STAGED_FILES["manifest"]},
+            {"published": L.work_file("published")},
         )

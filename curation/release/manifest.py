@@ -201,3 +201,51 @@ def render(
         *(f"{tool}\t{tools[tool]}" for tool in sorted(tools)),
     ]
     return "\n".join(lines) + "\n"
+
+
+def listed_files(text: str) -> dict[str, Entry]:
+    """The ``[files]`` section of a MANIFEST text, by path relative to the release directory;
+    ValueError if the text is not a MANIFEST."""
+    if "\n[files]" not in text:
+        raise ValueError("not a MANIFEST: no [files] section")
+    section = text.split("\n[files]", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    listed = {}
+    for line in section:
+        try:
+            sha256, size, rows, path = line.split("\t")
+            listed[path] = Entry(path, sha256, int(size), None if rows == "-" else int(rows))
+        except ValueError:
+            raise ValueError(f"not a MANIFEST line: {line!r}") from None
+    return listed
+
+
+def verify(release: str | os.PathLike[str], *, checksums: bool = True) -> list[str]:
+    """What disagrees between a release directory and its MANIFEST, one line each (empty: it
+    verifies): a listed file missing or of another size or sha256, a file not listed.
+
+    ``checksums=False`` compares sizes only (no GBs read), for publishing files the build has
+    just checksummed.
+    """
+    root = Path(release)
+    manifest = root / "MANIFEST"
+    if not manifest.is_file():
+        return [f"{root}: no MANIFEST"]
+    listed = listed_files(manifest.read_text(encoding="utf-8"))
+    found = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    found.discard("MANIFEST")
+    problems = [f"{path}: not listed in the MANIFEST" for path in sorted(found - set(listed))]
+    present = [path for path in sorted(listed) if path in found]
+    problems += [f"{path}: listed in the MANIFEST, missing" for path in sorted(set(listed) - found)]
+    problems += [
+        f"{path}: {os.path.getsize(root / path)} bytes, the MANIFEST says {listed[path].size}"
+        for path in present
+        if os.path.getsize(root / path) != listed[path].size
+    ]
+    if checksums and not problems:
+        digests = sha256_files(root / path for path in present)
+        problems += [
+            f"{path}: sha256 differs from the MANIFEST"
+            for path in present
+            if digests[os.fspath(root / path)] != listed[path].sha256
+        ]
+    return problems

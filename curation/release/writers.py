@@ -2,10 +2,11 @@
 
 The CSV is the contract of the ``bioscan-dataset`` client (docs/formats.md#the-release-csv): the 23
 columns in Table A3 order, comma-separated, ``\\n`` line ends, UTF-8, a missing value as an empty
-field.  The Parquet files carry the same rows with their types, zstd-compressed, in row groups of
-a configured size so that DuckDB can prune the sorted ``split`` column per group, and describe
-themselves in their key-value metadata.  Every file is written atomically and checksummed while
-it is written.
+field.  The Parquet files carry the same rows with their types, zstd-compressed, and describe
+themselves in their key-value metadata.  Their row groups hold at most a configured number of rows
+and never two splits, so that a query filtering on ``split`` reads only that split's groups
+(docs/formats.md#parquet); each split is also written to a file of its own.  Every file is
+written atomically and checksummed while it is written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 from collections.abc import Mapping
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from curation import io
 from curation.release import stats, stats_format
@@ -21,6 +23,9 @@ from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION
 
 #: zstd level of the Parquet files (see write_parquet).
 ZSTD_LEVEL = 1
+#: Largest dictionary page of a Parquet column chunk: a row group's distinct barcodes fit, so
+#: repeated barcodes are stored once per group (pyarrow's 1 MiB default falls back to plain).
+DICTIONARY_PAGE_LIMIT = 64 << 20
 #: Integers up to this size are exact in a float64, so they can be printed without a fraction.
 _EXACT_INTEGER_LIMIT = 2.0**53
 
@@ -73,24 +78,48 @@ def write_parquet(
     *,
     row_group_size: int,
     metadata: Mapping[str, str],
+    group_by: str | None = None,
 ) -> io.HashingWriter:
-    """Write a release Parquet file atomically: zstd, statistics, fixed row groups, metadata.
-    The returned writer holds the file's sha256 and size.
+    """Write a release Parquet file atomically: zstd, statistics, metadata, row groups of at most
+    ``row_group_size`` rows.  The returned writer holds the file's sha256 and size.
 
-    Enum columns are stored as plain text: every Parquet reader understands it, and the column is
-    dictionary-encoded on disk anyway.  The frame's row order is written as is.
+    With ``group_by`` (a column the frame is sorted by), a row group never holds two values of
+    it.  Enum columns are stored as plain text: every Parquet reader understands it, and the
+    column is dictionary-encoded on disk anyway.  The frame's row order is written as is.
     """
     plain = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
-    with io.atomic_stream(path) as out:
-        plain.write_parquet(
+    table = plain.to_arrow(compat_level=pl.CompatLevel.newest())
+    # An empty file has no row group at all (one of 0 rows trips readers such as datasets').
+    runs = _run_lengths(frame[group_by]) if group_by else [frame.height] if frame.height else []
+    with (
+        io.atomic_stream(path) as out,
+        pq.ParquetWriter(
             out,
+            table.schema,
             compression="zstd",
             compression_level=ZSTD_LEVEL,
-            statistics=True,
-            row_group_size=row_group_size,
-            metadata=dict(metadata),
-        )
+            write_statistics=True,
+            store_schema=False,
+            dictionary_pagesize_limit=DICTIONARY_PAGE_LIMIT,
+        ) as writer,
+    ):
+        start = 0
+        for length in runs:
+            writer.write_table(table.slice(start, length), row_group_size=row_group_size)
+            start += length
+        # Only the metadata given: no Arrow schema, whose string-view types would be forced on
+        # every pyarrow reader (the Parquet types say what the columns hold).
+        writer.add_key_value_metadata(dict(metadata))
     return out
+
+
+def _run_lengths(column: pl.Series) -> list[int]:
+    """Lengths of the runs of equal values of a sorted column; ValueError if a value comes back."""
+    runs = column.rle()
+    values = runs.struct.field("value")
+    if values.n_unique() != values.len():
+        raise ValueError(f"column {column.name!r} is not sorted: a value occurs in two runs")
+    return runs.struct.field("len").to_list()
 
 
 def write_statistics(

@@ -55,7 +55,7 @@ def test_the_same_input_gives_the_same_bytes_wherever_it_is_built(release, tmp_p
         "release": {"output_dir": "out/rel", "work_dir": "scratch/w"},
     }
     here = {**CONFIG, "input": {"files": [str(export)]}}
-    assert digests(build(tmp_path / "a", here, release="results/release")) == digests(
+    assert digests(build(tmp_path / "a", here, release="results/bioscan5m")) == digests(
         build(tmp_path / "b", moved, release="out/rel")
     )
 

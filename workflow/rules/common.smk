@@ -13,6 +13,8 @@ sys.path.insert(0, workflow.basedir)
 # works on; one BLAS thread is enough.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from curation.release.card import STATISTICS as CARD_STATISTICS
+from curation.release.croissant import STATISTICS as CROISSANT_STATISTICS
 from curation.wiring import (
     STATISTICS_FILES,
     SUMMARY_FILES,
@@ -21,6 +23,7 @@ from curation.wiring import (
     foreign_files,
     missing_inputs,
     rule_params,
+    unpublished,
 )
 from curation.sources import closure
 from schemas.config import ConfigError, load_config, typed_command_line
@@ -40,9 +43,13 @@ if _missing := missing_inputs(CFG):
     raise WorkflowError("input file missing:\n  " + "\n  ".join(_missing))
 if _foreign := foreign_files(L):
     raise WorkflowError(
-        f"release.output_dir {L.release} holds {len(_foreign)} files this release does not "
-        f"write (e.g. {', '.join(_foreign[:3])}); name an empty or new directory"
+        f"release.output_dir {L.release} (or {L.release}.versions beside it) holds "
+        f"{len(_foreign)} files this pipeline did not write (e.g. {', '.join(_foreign[:3])}); "
+        "name a new path: the release is published there as a link to its current version"
     )
+if unpublished(L):
+    # The link or its version was removed by hand: forget the publication, so publish runs.
+    os.remove(L.work_file("published"))
 
 
 def code(script):
@@ -65,10 +72,6 @@ def input_files():
     if CFG.input.files:
         return list(CFG.input.files)
     return [L.work_file("export")]
-
-
-def release_files():
-    return list(L.release_files().values())
 
 
 def corrections_table():

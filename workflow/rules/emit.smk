@@ -1,6 +1,8 @@
 # Stage 6: the release.  emit_metadata assembles records + curated labels + splits and writes
-# the release tables, their statistics and the quality report; the Croissant description and the
-# MANIFEST are built from its outputs.  Every file is written atomically.
+# the release tables, their statistics and the quality report; the dataset card, the Croissant
+# description and the MANIFEST are built from its outputs.  They are all written into the
+# staging directory <work_dir>/release/, which no reader looks at; publish then makes the whole
+# release visible at release.output_dir in one step.  Every file is written atomically.
 
 rule digest:
     """What decides the release's content: its settings and its inputs' checksums."""
@@ -43,7 +45,7 @@ rule emit_metadata:
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
         code=code("emit_metadata"),
     output:
-        **{key: L.release_file(key) for key in TABLE_FILES + STATISTICS_FILES},
+        **{key: L.staged_file(key) for key in TABLE_FILES + STATISTICS_FILES},
         checksums=L.work_file("metadata_checksums"),
     params:
         **rule_params(CFG, "emit_metadata"),
@@ -60,13 +62,38 @@ rule emit_metadata:
         "../scripts/emit_metadata.py"
 
 
+rule emit_card:
+    """The dataset card README.md: Hugging Face configs and features, licence, citation."""
+    input:
+        **{f"stats_{name}": L.staged_file(f"stats_{name}") for name in CARD_STATISTICS},
+        digest=L.work_file("digest"),
+        code=code("emit_card"),
+    output:
+        card=L.staged_file("card"),
+    params:
+        **rule_params(CFG, "emit_card"),
+    log:
+        L.log("emit_card"),
+    benchmark:
+        L.benchmark("emit_card")
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/emit_card.py"
+
+
 rule emit_croissant:
     input:
-        **{key: L.release_file(key) for key in TABLE_FILES},
+        **{key: L.staged_file(key) for key in TABLE_FILES},
+        **{f"stats_{name}": L.staged_file(f"stats_{name}") for name in CROISSANT_STATISTICS},
         checksums=L.work_file("metadata_checksums"),
+        digest=L.work_file("digest"),
         code=code("emit_croissant"),
     output:
-        croissant=L.release_file("croissant"),
+        croissant=L.staged_file("croissant"),
     params:
         **rule_params(CFG, "emit_croissant"),
     log:
@@ -84,13 +111,13 @@ rule emit_croissant:
 
 rule emit_manifest:
     input:
-        release=[path for key, path in L.release_files().items() if key != "manifest"],
+        release=[path for key, path in L.staged_files().items() if key != "manifest"],
         digest=L.work_file("digest"),
         # checksums of the large files, taken by the jobs that wrote (or read) them
         measured=[L.work_file("metadata_checksums"), L.work_file("input_checksums")],
         code=code("emit_manifest"),
     output:
-        manifest=L.release_file("manifest"),
+        manifest=L.staged_file("manifest"),
     params:
         **rule_params(CFG, "emit_manifest"),
     log:
@@ -104,3 +131,26 @@ rule emit_manifest:
         "../envs/pipeline.yaml"
     script:
         "../scripts/emit_manifest.py"
+
+
+rule publish:
+    """Switch release.output_dir to the new release in one step (docs/decisions.md)."""
+    input:
+        release=[path for key, path in L.staged_files().items() if key != "manifest"],
+        manifest=L.staged_file("manifest"),
+        code=code("publish"),
+    output:
+        published=L.work_file("published"),
+    params:
+        **rule_params(CFG, "publish"),
+    log:
+        L.log("publish"),
+    benchmark:
+        L.benchmark("publish")
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/publish.py"

@@ -2,6 +2,8 @@
 
 import os
 
+import polars as pl
+
 from curation import io
 from curation.release import croissant, manifest
 
@@ -16,10 +18,21 @@ with io.rule_log(smk.log[0]) as log:
             id=file_id,
             path=os.path.relpath(smk.input[key], here).replace(os.sep, "/"),
             sha256=measured[smk.input[key]].sha256,
+            size=measured[smk.input[key]].size,
             encoding=encoding,
             description=description,
         )
         for key, (file_id, encoding, description) in croissant.FILES.items()
     ]
-    io.write_json(croissant.metadata(smk.params.release, files), smk.output.croissant)
+    stats = {name: pl.read_csv(smk.input[f"stats_{name}"]) for name in croissant.STATISTICS}
+    rules = stats["curation_rules"]
+    records = measured[smk.input.parquet].rows
+    provenance = croissant.Provenance(
+        inputs=io.read_json(smk.input.digest)["inputs"],
+        rules=list(rules.select("rule", "description").iter_rows()),
+        biases=croissant.measured_biases(
+            stats["countries"], stats["tableA5"], stats["table2"], records
+        ),
+    )
+    io.write_json(croissant.metadata(smk.params.release, files, provenance), smk.output.croissant)
     log.info("croissant: %d files, %d record sets", len(files), len(croissant.TABLES) + 1)

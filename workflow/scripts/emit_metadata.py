@@ -1,10 +1,11 @@
-"""Rule emit_metadata: assemble the release and write its tables (CSV, Parquet, changes, rejects,
-issues), their statistics (CSV, Markdown) and the quality report.
+"""Rule emit_metadata: assemble the release and write its tables (CSV, Parquet, one Parquet file
+per split, changes, rejects, issues), their statistics (CSV, Markdown) and the quality report,
+into the staging directory (rule publish makes them visible).
 
 The release is in memory only here, so it is counted here (docs/decisions.md "Statistics are
-counted where they are written").  The CSV and the Parquet file are written in two threads
-meanwhile, each checksummed as it is written; the Croissant and MANIFEST rules take those
-checksums from the sidecar.
+counted where they are written").  The CSV, the Parquet file and the per-split files are written
+in three threads meanwhile, each checksummed as it is written; the Croissant and MANIFEST rules
+take those checksums from the sidecar.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -110,22 +111,44 @@ with io.rule_log(smk.log[0]) as log:
         raise SystemExit(f"emit_metadata: {err}") from None
     row_group_size = smk.params.row_group_size
 
-    def write_release_csv() -> manifest.Entry:
+    def write_release_csv() -> list[manifest.Entry]:
         writer = release_writers.write_csv(release, smk.output.csv)
-        return manifest.written(smk.output.csv, writer, release.height)
+        return [manifest.written(smk.output.csv, writer, release.height)]
 
-    def write_release_parquet() -> manifest.Entry:
+    def write_release_parquet() -> list[manifest.Entry]:
         writer = release_writers.write_parquet(
-            release, smk.output.parquet, row_group_size=row_group_size, metadata=metadata("release")
+            release,
+            smk.output.parquet,
+            row_group_size=row_group_size,
+            metadata=metadata("release"),
+            group_by="split",
         )
-        return manifest.written(smk.output.parquet, writer, release.height)
+        return [manifest.written(smk.output.parquet, writer, release.height)]
+
+    def write_split_parquets() -> list[manifest.Entry]:
+        """One file per split, every split even if empty (the release is in split order)."""
+        counts = dict(release.group_by("split").len().iter_rows())
+        written, start = [], 0
+        for split in SPLITS:
+            part = release.slice(start, counts.get(split, 0))
+            start += part.height
+            path = smk.output[f"split_{split}"]
+            writer = release_writers.write_parquet(
+                part,
+                path,
+                row_group_size=row_group_size,
+                metadata={**metadata("release"), "split": split},
+            )
+            written.append(manifest.written(path, writer, part.height))
+        return written
 
     tables = provenance_tables()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        writes = [pool.submit(write_release_csv), pool.submit(write_release_parquet)]
+    writers = (write_release_csv, write_release_parquet, write_split_parquets)
+    with ThreadPoolExecutor(max_workers=len(writers)) as pool:
+        writes = [pool.submit(write) for write in writers]
         statistics = stats.compute(release, tables["changes"], tables["rejects"], tables["issues"])
         write_statistics_and_report(statistics, log)
-        measured = [write.result() for write in writes]
+        measured = [entry for write in writes for entry in write.result()]
     for name, table in tables.items():
         writer = release_writers.write_parquet(
             table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)

@@ -1,0 +1,17 @@
+"""Rule emit_card: the dataset card README.md (Hugging Face configs, features, licence, citation,
+curation summary), from the release's statistics."""
+
+import polars as pl
+
+from curation import io
+from curation.release import card
+
+smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+with io.rule_log(smk.log[0]) as log:
+    tables = {name: pl.read_csv(smk.input[f"stats_{name}"]) for name in card.STATISTICS}
+    split_files = smk.params.split_files  # relative to the release directory
+    digest = io.read_json(smk.input.digest)
+    text = card.render(smk.params.release, split_files, tables, digest["config_sha256"])
+    io.write_text(text, smk.output.card)
+    log.info("dataset card: %d splits, %d bytes", len(split_files), len(text.encode()))
