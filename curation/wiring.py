@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release.croissant import RELEASE_SETTINGS as CROISSANT_SETTINGS
 from curation.release.manifest import config_digest
@@ -45,7 +46,7 @@ SHARD_FILES: dict[str, str] = {
     "normalise_changes": "shards/{scatteritem}/normalise_changes.parquet",
     "resolved": "shards/{scatteritem}/resolved.parquet",
     "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
-    "curated": "shards/{scatteritem}/curated.parquet",
+    "inferred": "shards/{scatteritem}/inferred.parquet",
     "changes": "shards/{scatteritem}/changes.parquet",
 }
 
@@ -98,14 +99,14 @@ class Layout:
 def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
     """The params of ``rule``: the settings its script reads."""
     release = cfg.release
-    if rule in ("variant_map", "normalise", "resolve", "infer"):
+    if rule in STEP_SETTINGS:
         return step_settings(cfg.curation, rule)
     params: dict[str, dict[str, Any]] = {
         "generate_input": {
             "records": cfg.input.generator.records,
             "seed": cfg.input.generator.seed,
         },
-        "ingest": {"target_marker": cfg.input.target_marker},
+        "ingest": {"target_marker": cfg.input.target_marker, "scope": cfg.input.scope},
         "partition": {"partition": cfg.partition.model_dump()},
         "emit_metadata": {
             "name": release.name,

@@ -13,7 +13,7 @@ once, directly into processid order; everything else works on row indices and sm
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +33,7 @@ from curation.ingest.fields import (
     reject_detail,
 )
 from curation.ingest.read import RawExport, read_export
+from curation.ingest.scope import restrict
 from curation.sorting import text_order
 from schemas.tables import (
     BARCODES_SCHEMA,
@@ -73,9 +74,11 @@ def ingest(
     paths: Sequence[str],
     target_marker: str = "COI-5P",
     on_parsed: Callable[[], object] | None = None,
+    scope: Mapping[str, Sequence[str]] | None = None,
 ) -> IngestResult:
     """Read ``paths`` (in this order: it breaks ties between duplicate processids) and build
-    the records; raises :class:`IngestError` on an input that cannot be read at all.
+    the records; raises :class:`IngestError` on an input that cannot be read at all.  Records
+    outside ``scope`` (:mod:`curation.ingest.scope`) are rejected; None keeps every record.
 
     ``on_parsed`` is called once every file has been parsed: parsing keeps every core busy, the
     cleaning and assembly that follow do not, so the rule script starts checksumming the inputs
@@ -93,7 +96,8 @@ def ingest(
         rows, found = finish_file(export, index, target_marker)
         parts.append(rows)
         issues.append(found)
-    return assemble(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
+    result = assemble(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
+    return restrict(result, scope)
 
 
 def finish_file(
@@ -155,11 +159,12 @@ def assemble(
         )
     summary = _summary(exports, records, rejects, issues, target_marker)
     check_conservation(summary)
+    labels = conform(records, LABELS_SCHEMA)
     records = conform(records, RECORDS_SCHEMA)
     return IngestResult(
         records=records,
         barcodes=conform(numbered.sequences, BARCODES_SCHEMA),
-        labels=conform(records, LABELS_SCHEMA),
+        labels=labels,
         rejects=conform(rejects, REJECTS_SCHEMA),
         issues=issues,
         summary=summary,

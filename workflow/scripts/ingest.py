@@ -26,7 +26,7 @@ with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
 
     marker = smk.params.target_marker
     try:
-        result = ingest(exports, marker, on_parsed=checksum_inputs)
+        result = ingest(exports, marker, on_parsed=checksum_inputs, scope=smk.params.scope)
     except IngestError as err:
         log.error("%s", err)
         print(f"ingest: {err}", file=sys.stderr)
