@@ -268,16 +268,31 @@ def species_under_placeholder_genus(genus: str, serial: int, draw: int) -> str:
     return f"{genus} {word}{(serial * 101 + draw % 101) % 10_000:04d}"
 
 
-# --- open nomenclature (spec 3.8; truth: species null) ----------------------------------------
+# --- open nomenclature (docs/curation.md#open-nomenclature) -------------------------------------
 
-_OPEN_FORMS = ("sp.", "cf.", "nr.", "aff.", "spp.", "sp", "cf")
+#: Forms of a species written with a qualifier instead of a name: ``{g}`` the genus, ``{e}`` an
+#: epithet, ``{E}`` the epithet capitalised (as BOLD writes ``Coelioxys aff. Totonaca``).
+_OPEN_FORMS = (
+    "{g} sp.",
+    "{g} cf. {e}",
+    "{g} nr. {e}",
+    "{g} aff. {e}",
+    "{g} spp.",
+    "{g} sp",
+    "{g} cf {e}",
+    "{g} sp. nov.",
+    "{g} indet.",
+    "{g} gr. {e}",
+    "{g} ({E}) sp.",
+    "{g} aff. {E}",
+    "{g} n. sp.",
+)
 
 
 def open_nomenclature(genus: str, epithet: str, rng: np.random.Generator) -> str:
+    """A species written with a qualifier and no name of its own (``Aus sp. nov.``)."""
     form = _OPEN_FORMS[int(rng.integers(0, len(_OPEN_FORMS)))]
-    if form in ("sp.", "spp.", "sp"):
-        return f"{genus} {form}"
-    return f"{genus} {form} {epithet}"
+    return form.format(g=genus, e=epithet, E=epithet.capitalize())
 
 
 # --- spelling noise (truth: the canonical spelling) --------------------------------------------
