@@ -34,7 +34,7 @@ from schemas.config import OPEN_NOMENCLATURE_EPITHET_QUALIFIERS, OPEN_NOMENCLATU
 from schemas.vocabulary import LABEL_MISSING_TOKENS
 
 #: Values that mean "no label": the tokens ingest nulls in every layout plus the BIOSCAN-1M
-#: sentinels (curation-spec 3.0), which ingest nulls only in BIOSCAN-1M files.  Compared after
+#: sentinels (docs/curation.md#whitespace), which ingest nulls only in BIOSCAN-1M files.  Compared after
 #: whitespace is cleaned, case-sensitive: "Na" or "Nan" could be a name, these tokens are not.
 MISSING_TOKENS: tuple[str, ...] = LABEL_MISSING_TOKENS
 

@@ -29,7 +29,7 @@ DROPPING_RULES = (
 #: The C5 rules whose record count the paper reports ("at least one label dropped": 3,478).
 VOTE_DROPPING_RULES = ("C5_outvoted", "C5_curtail")
 
-#: The paper's published cleaning counts (curation-spec 9.10), printed beside ours in the summary
+#: The paper's published cleaning counts (docs/curation.md#provenance), printed beside ours in the summary
 #: so that a run on the real BOLD export can be compared at a glance.  Not used in any computation.
 PAPER_FIGURES: dict[str, int] = {
     "records_reworded": 7_673,

@@ -21,7 +21,7 @@ the record (null for a rejected processid); ``expected_reject``, the fate of the
 arthropod; ``noise``, the ';'-joined tags of what was injected (null when nothing was).
 
 The truth is not the undoing of the noise: :mod:`curation.synthetic.truth` applies the rules of
-docs/curation.md (DECISIONS.md "Label cleaning"), in a second, independent implementation, to
+docs/curation.md, in a second, independent implementation, to
 what the export writes.  The tags only describe what was injected (so accuracy can be reported
 per kind of noise):
 

@@ -112,7 +112,7 @@ _RESERVED = frozenset(
     ]
 )
 _MALAISE = "malaise"
-#: The partitioner's fuzzy "malaise" (spec 5.1 S-mal), case-insensitive.
+#: The partitioner's fuzzy "malaise" (docs/curation.md#placeholder-species), case-insensitive.
 FUZZY_MALAISE = re.compile(r"m+a+[li]+a+[il]+[sz]+e+", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _KEY_DROP = re.compile(r"[\s.:_\-]+")
@@ -196,7 +196,7 @@ def stem_names(rng: np.random.Generator, count: int, suffix: str, taken: set[str
     return names
 
 
-# --- placeholder species (spec 3.2 and 5.1 examples) ------------------------------------------
+# --- placeholder species (docs/curation.md#variants, #placeholder-species) --------------------
 
 #: Placeholder formats per order; the paper's examples tie BioLep/DHJ to Lepidoptera,
 #: Whitfield to Braconidae's order, Janzen to Tachinidae and Lepidoptera.
@@ -297,7 +297,7 @@ def open_nomenclature(genus: str, epithet: str, rng: np.random.Generator) -> str
 
 # --- spelling noise (truth: the canonical spelling) --------------------------------------------
 
-#: Misspellings of "Malaise" the spec names (section 3.2).
+#: Misspellings of "Malaise" (docs/curation.md#variants).
 MALAISE_TYPOS = ("Maliaise", "Malaize", "Mailaise")
 _MALAISE_CODE = re.compile(r" Malaise0+(\d)")
 

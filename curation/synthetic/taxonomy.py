@@ -17,7 +17,7 @@ top-down at full scale (5,150,850 records, or ``records`` if larger):
   their rank;
 * some families get an ``unassigned <Family>`` subfamily: its genera have no subfamily in the
   export and C4 fills it; all of its mass continues to genus, so it never ends a label;
-* species are *seen* (``Genus epithet``) or *placeholders* (the formats of spec 3.2); a genus is
+* species are *seen* (``Genus epithet``) or *placeholders* (the formats of docs/curation.md#variants); a genus is
   scientific, ``placeholder_only`` (a scientific name without any scientific species: its
   placeholders are heldout) or a placeholder genus (``gelBioLep01``).  Counts are drawn so the
   full-scale tree has Table 3's 11,846 seen, ~914 unseen and ~9,862 heldout species.
@@ -57,7 +57,7 @@ _FILLER_PROBABILITY = 0.65
 #: Probabilities of a generated genus being a placeholder genus / scientific without species.
 _PLACEHOLDER_GENUS = 0.04
 _PLACEHOLDER_ONLY = 0.07
-#: Smallest number of records of an unseen species (spec 5.2 step 5).
+#: Smallest number of records of an unseen species (docs/curation.md#species-sets).
 UNSEEN_MIN_RECORDS = 8
 
 

@@ -1,7 +1,7 @@
-"""The truth of the synthetic export: the labels DECISIONS.md's rules give the written labels.
+"""The truth of the synthetic export: the labels the curation rules give the written labels.
 
-This is a second implementation of the label rules, written from DECISIONS.md ("Label
-cleaning") and independent of the pipeline's: it works on the generator's node ids and
+This is a second implementation of the label rules, written from their text
+(docs/curation.md) and independent of the pipeline's: it works on the generator's node ids and
 numpy arrays (the pipeline on names and polars frames), and it never looks at the noise tags.
 Each record's truth is what the rules make of what the export *writes*, so the curation is
 scored against the rules, not against the undoing of the noise the generator chose:
@@ -27,9 +27,10 @@ from curation.synthetic.labels import Labels
 from curation.synthetic.taxonomy import FAMILY, GENUS, SPECIES, SUBFAMILY, Taxonomy
 from schemas.tables import RANKS
 
-#: DECISIONS.md's default vote threshold and open-nomenclature qualifiers.
+#: The default vote threshold and open-nomenclature qualifiers (docs/curation.md).
 THRESHOLD = 0.90
-_QUALIFIERS = ("sp", "spp", "cf", "nr", "aff", "gr", "grp", "indet", "n", "nov")
+_SINGLE = ("sp", "spp", "cf", "nr", "aff", "gr", "grp", "indet")
+_PAIRS = {("n", "sp"), ("sp", "n"), ("sp", "nov"), ("nov", "sp")}
 _COMPARATIVE = ("cf", "nr", "aff", "gr", "grp")
 _FILLER = "unassigned "
 
@@ -59,32 +60,48 @@ def standard(text: str) -> str:
 
 
 def is_open(species: str) -> bool:
-    """C7: a genus, an optional (Subgenus) and epithet, then only qualifiers, and at most one
-    epithet after a comparative one (cf, nr, aff, gr, grp)."""
-    rest = species.split(" ", 1)[1] if " " in species else ""
-    tokens = [t for t in re.split(r"[\s.]+", rest) if t]
+    """C7: a genus, optionally a ``(Subgenus)`` and a plain epithet, then one or more
+    qualifiers (dots optional), and at most one epithet after a final comparative qualifier
+    (cf, nr, aff, gr, grp).  Tried every way the optional parts can be read."""
+    tokens = species.split()[1:]
     if tokens and re.fullmatch(r"\([A-Za-z-]+\)", tokens[0]):
         tokens = tokens[1:]
-    epithet_first = len(tokens) >= 2 and tokens[0].isalpha() and tokens[0].islower()
-    if epithet_first and tokens[0] not in _QUALIFIERS:
-        tokens = tokens[1:]
-    if (
-        len(tokens) >= 2
-        and tokens[-2] in _COMPARATIVE
-        and re.fullmatch(r"[A-Z]?[a-z]+", tokens[-1])
-    ):
-        tokens = tokens[:-1]
-    return bool(tokens) and all(t in _QUALIFIERS for t in tokens) and _qualifiers_ok(tokens)
+    heads = [tokens]
+    if len(tokens) > 1 and re.fullmatch(r"[a-z]+", tokens[0]):
+        heads.append(tokens[1:])
+    for rest in heads:
+        if _qualifier_run(rest):
+            return True
+        epithet = len(rest) > 1 and re.fullmatch(r"[A-Z]?[a-z]+", rest[-1])
+        if epithet and rest[-2].rstrip(".") in _COMPARATIVE and _qualifier_run(rest[:-1]):
+            return True
+    return False
 
 
-def _qualifiers_ok(tokens: list[str]) -> bool:
-    """'n' and 'nov' only in 'n. sp', 'sp. n', 'sp. nov', 'nov. sp'."""
-    for i, token in enumerate(tokens):
-        if token in ("n", "nov"):
-            around = tokens[i - 1 : i] + tokens[i + 1 : i + 2]
-            if "sp" not in around:
+def _qualifier_run(tokens: list[str]) -> bool:
+    """Whether whitespace-separated ``tokens`` are one or more qualifiers: a single word
+    (``sp``, ``cf.``) is a token of its own; a pair (``n. sp``, ``sp.nov.``) is joined by a dot,
+    by whitespace, or both."""
+    words: list[tuple[str, bool]] = []  # (word, starts a token)
+    for token in tokens:
+        if not re.fullmatch(r"[a-z]+(\.[a-z]+)*\.?", token):
+            return False
+        words += [(w, i == 0) for i, w in enumerate(token.rstrip(".").split("."))]
+    position = 0
+    while position < len(words):
+        word, starts = words[position]
+        after = position + 1
+        if not starts:
+            return False
+        if word in _SINGLE and (after == len(words) or words[after][1]):
+            position = after
+        elif after < len(words) and (word, words[after][0]) in _PAIRS:
+            if after + 1 < len(words) and not words[after + 1][1]:
                 return False
-    return True
+            position = after + 1
+        else:
+            return False
+    return bool(words)
 
 
 # --- step 1: spelling -------------------------------------------------------------------------
@@ -201,14 +218,16 @@ def vote(ann: np.ndarray, barcode: np.ndarray, size: int, threshold: float = THR
     for rank in range(len(RANKS)):
         value = ann[:, rank]
         voting = np.flatnonzero((value >= 0) & ~stopped[barcode])
+        if not len(voting):
+            continue
         pairs, counts = np.unique(
             barcode[voting].astype(np.int64) * size + value[voting], return_counts=True
         )
         group = pairs // size
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
         distinct = np.diff(np.r_[starts, len(group)])
-        top = np.maximum.reduceat(counts, starts) if len(starts) else counts
-        total = np.add.reduceat(counts, starts) if len(starts) else counts
+        top = np.maximum.reduceat(counts, starts)
+        total = np.add.reduceat(counts, starts)
         top_node = np.full(groups, -1, dtype=np.int64)
         wins = np.ones(groups, dtype=bool)
         conflicted = group[starts][distinct > 1]
