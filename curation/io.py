@@ -131,6 +131,10 @@ def write_json(data: Any, path: str | os.PathLike[str]) -> None:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def read_json(path: str | os.PathLike[str]) -> Any:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 @contextlib.contextmanager
 def rule_log(path: str | os.PathLike[str] | None) -> Iterator[logging.Logger]:
     """Send the ``curation`` logger (and warnings) to a rule's log file for the block's duration."""

@@ -8,13 +8,14 @@ script reads, so changing a setting re-runs the rules that read it and those dow
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release.croissant import RELEASE_SETTINGS as CROISSANT_SETTINGS
-from curation.release.manifest import config_digest
 from curation.release.stats import TABLES as STATS_TABLES
 from schemas.config import PipelineConfig
 
@@ -35,6 +36,7 @@ WORK_FILES: dict[str, str] = {
     "curation_summary": "curation/summary.json",
     "splits": "partition/splits.parquet",
     "partition_checks": "partition/checks.json",
+    "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
     **{f"stats_{name}": f"emit/stats/{name}.parquet" for name in STATS_TABLES},
 }
@@ -106,24 +108,71 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "records": cfg.input.generator.records,
             "seed": cfg.input.generator.seed,
         },
-        "ingest": {"target_marker": cfg.input.target_marker, "scope": cfg.input.scope},
+        "ingest": {
+            "target_marker": cfg.input.target_marker,
+            "scope": cfg.input.scope,
+            "fingerprints": input_fingerprints(cfg.input.files),
+        },
+        "digest": {"settings": cfg.content_settings()},
         "partition": {"partition": cfg.partition.model_dump()},
         "emit_metadata": {
             "name": release.name,
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,
-            "config_sha256": config_digest(cfg.release_settings()),
         },
-        "emit_croissant": {"release": release.model_dump(include=set(CROISSANT_SETTINGS))},
-        "emit_stats": {
-            "name": release.name,
-            "version": release.version,
-            "config": cfg.release_settings(),
+        "emit_croissant": {
+            "release": release.model_dump(mode="json", include=set(CROISSANT_SETTINGS))
         },
-        "emit_manifest": {
-            "name": release.name,
-            "version": release.version,
-            "config_sha256": config_digest(cfg.release_settings()),
-        },
+        "emit_stats": {"name": release.name, "version": release.version},
+        "emit_manifest": {"name": release.name, "version": release.version},
     }
     return params.get(rule, {})
+
+
+def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:
+    """The files the configuration names, by config key (the generator's export is not one)."""
+    named = {f"input.files[{i}]": path for i, path in enumerate(cfg.input.files)}
+    for key, path in (
+        ("input.bioscan1m_metadata", cfg.input.bioscan1m_metadata),
+        ("input.bounding_boxes", cfg.input.bounding_boxes),
+        ("curation.corrections_table", cfg.curation.corrections_table),
+    ):
+        if path is not None:
+            named[key] = path
+    return named
+
+
+def missing_inputs(cfg: PipelineConfig) -> list[str]:
+    """One line per configured input file that is not there."""
+    return [
+        f"{key}: no such file: {path}"
+        for key, path in configured_inputs(cfg).items()
+        if not os.path.isfile(path)
+    ]
+
+
+def foreign_files(layout: Layout) -> list[str]:
+    """Files in the release directory that no build of this release writes.
+
+    A build replaces the release's files; a directory that also holds other files was not made
+    for this release (a typo in ``output_dir``, or a release built with another file stem), and
+    the build stops rather than mix its files with them.
+    """
+    root = Path(layout.release)
+    if not root.is_dir():
+        return []
+    ours = {Path(path).resolve() for path in layout.release_files().values()}
+    return sorted(
+        str(path) for path in root.rglob("*") if path.is_file() and path.resolve() not in ours
+    )
+
+
+def input_fingerprints(paths: list[str]) -> list[list[object]]:
+    """(path, size, mtime, ctime) of each input, a param of ingest so that Snakemake re-runs it
+    when an input's content changes even if its mtime was restored: a write always moves the
+    ctime, which no user tool can set back (docs/decisions.md, "Input changes")."""
+    prints: list[list[object]] = []
+    for path in paths:
+        status = os.stat(path)
+        prints.append([path, status.st_size, status.st_mtime_ns, status.st_ctime_ns])
+    return prints

@@ -7,6 +7,9 @@ setting.  Defaults are the values of the original BIOSCAN-5M curation (DECISIONS
 
 from __future__ import annotations
 
+import datetime
+import difflib
+import json
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
@@ -16,7 +19,10 @@ from schemas.tables import RANKS
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """No unknown key, no coercion: ``"1"``, ``true`` or ``1.0`` is not an integer, ``"yes"`` is
+    not a boolean (a silently coerced setting is a setting nobody chose)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 #: A qualifier as written in the config: lower-case words, separated by a dot and/or a space.
@@ -102,11 +108,15 @@ class CurationConfig(_Strict):
         return self
 
 
+#: A seed of numpy's default_rng: a non-negative integer.
+Seed = Annotated[int, Field(ge=0)]
+
+
 class SeedsConfig(_Strict):
-    test: int = 1
-    val: int = 3
-    test_unseen: int = 5
-    val_unseen: int = 7
+    test: Seed = 1
+    val: Seed = 3
+    test_unseen: Seed = 5
+    val_unseen: Seed = 7
 
 
 class PartitionConfig(_Strict):
@@ -135,8 +145,10 @@ class ReleaseConfig(_Strict):
     version: str = "0.1.0"
     output_dir: str = "results/release"
     work_dir: str = "results/work"
-    #: Base name of the metadata CSV/Parquet files.
-    file_stem: str = "BIOSCAN_5M_Insect_Dataset_metadata"
+    #: Base name of the metadata CSV/Parquet files: a plain file name, never a path.
+    file_stem: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")] = (
+        "BIOSCAN_5M_Insect_Dataset_metadata"
+    )
     description: str = (
         "DNA-barcoded arthropod specimens curated from a BOLD export with the BIOSCAN-5M label "
         "cleaning and partitioning rules."
@@ -147,7 +159,8 @@ class ReleaseConfig(_Strict):
         "Gharaee et al., BIOSCAN-5M: A Multimodal Dataset for Insect Biodiversity, NeurIPS 2024 "
         "Datasets and Benchmarks Track, arXiv:2406.12723."
     )
-    date_published: str = "2026-11-23"
+    #: ISO date (``2026-11-23``); YAML may give it as a date or as text.
+    date_published: Annotated[datetime.date, Field(strict=False)] = datetime.date(2026, 11, 23)
     #: Rows per Parquet row group (DuckDB prunes per group; clients-formats.md section 4).
     parquet_row_group_size: Annotated[int, Field(ge=2048)] = 131_072
 
@@ -164,18 +177,42 @@ class PipelineConfig(_Strict):
     #: Threads each polars job declares, so Snakemake runs jobs side by side within --cores.
     threads: Annotated[int, Field(ge=1)] = 2
 
-    #: Settings of how a build runs, not of what it produces: a release is the same bytes for any
-    #: value of these, so they are left out of its config digest and report.
-    EXECUTION_SETTINGS: ClassVar[frozenset[str]] = frozenset({"shards", "threads"})
+    #: Settings that do not decide a release's bytes: how a build runs (shards, threads) and
+    #: where files are read and written.  The inputs enter the release's digest by their
+    #: checksums instead of their paths, so the same inputs and settings give the same release
+    #: wherever they are built (docs/decisions.md, "Config digest").
+    NOT_CONTENT: ClassVar[dict[str, Any]] = {
+        "shards": True,
+        "threads": True,
+        "input": {"files", "bioscan1m_metadata", "bounding_boxes"},
+        "curation": {"corrections_table"},
+        "release": {"output_dir", "work_dir"},
+    }
 
-    def release_settings(self) -> dict[str, Any]:
-        """The settings that determine the release's content, as plain JSON-able values."""
-        return self.model_dump(mode="json", exclude=set(self.EXECUTION_SETTINGS))
+    def content_settings(self) -> dict[str, Any]:
+        """The settings that decide the release's content, as plain JSON-able values."""
+        return self.model_dump(mode="json", exclude=self.NOT_CONTENT)
 
     @model_validator(mode="after")
-    def _distinct_dirs(self) -> PipelineConfig:
-        if Path(self.release.output_dir) == Path(self.release.work_dir):
-            raise ValueError("release.output_dir and release.work_dir must differ")
+    def _separate_dirs(self) -> PipelineConfig:
+        """The release and work directories are separate, and neither is a place a build must
+        never replace: the file system root, the home directory, or the directory the build runs
+        in or one of its parents.  Paths are compared resolved, so ``out`` and ``./out/`` or a
+        symlink to it are the same directory."""
+        output = Path(self.release.output_dir).expanduser().resolve()
+        work = Path(self.release.work_dir).expanduser().resolve()
+        cwd, home = Path.cwd().resolve(), Path.home().resolve()
+        for key, path in (("output_dir", output), ("work_dir", work)):
+            if path == home or path == cwd or path in cwd.parents or path in home.parents:
+                raise ValueError(
+                    f"release.{key} ({path}) is the working directory, the home directory or one "
+                    "of their parents: name a directory of its own, e.g. results/release"
+                )
+        if output == work or output in work.parents or work in output.parents:
+            raise ValueError(
+                f"release.output_dir ({self.release.output_dir}) and release.work_dir "
+                f"({self.release.work_dir}) must be separate directories, neither inside the other"
+            )
         return self
 
 
@@ -183,13 +220,82 @@ class ConfigError(ValueError):
     """A configuration problem, phrased for the person who edits config.yaml."""
 
 
-def load_config(raw: dict[str, Any], source: str = "config.yaml") -> PipelineConfig:
-    """Validate a raw config mapping; raise :class:`ConfigError` naming every bad key."""
+def load_config(
+    raw: dict[str, Any],
+    source: str = "config.yaml",
+    command_line: dict[str, Any] | None = None,
+) -> PipelineConfig:
+    """Validate a raw config mapping; raise :class:`ConfigError` naming every bad key.
+
+    ``command_line`` holds the values given with ``--config`` (already merged into ``raw``): an
+    error in one of them says so, instead of blaming the config file.
+    """
     try:
         return PipelineConfig.model_validate(raw or {})
     except ValidationError as err:
-        lines = []
-        for problem in err.errors():
-            key = ".".join(str(part) for part in problem["loc"]) or "<top level>"
-            lines.append(f"  {key}: {problem['msg']}")
-        raise ConfigError(f"invalid configuration in {source}:\n" + "\n".join(lines)) from None
+        lines = [_problem(problem, command_line or {}) for problem in err.errors()]
+        raise ConfigError(f"invalid configuration ({source}):\n" + "\n".join(lines)) from None
+
+
+def typed_command_line(values: dict[str, Any]) -> dict[str, Any]:
+    """``--config`` values with the numbers and booleans of their nested JSON typed.
+
+    Snakemake types a top-level ``key=value`` itself (``shards=4`` is 4) but reads a nested
+    value such as ``partition={"seeds": {"test": 2}}`` with YAML's base loader, which gives
+    every leaf as text.  A mapping's leaf that is JSON for a number, ``true``/``false`` or
+    ``null`` is typed here; anything else stays text and meets the strict validation.
+    """
+    return {
+        key: _typed(value) if isinstance(value, dict) else value for key, value in values.items()
+    }
+
+
+def _typed(value: Any) -> Any:
+    """A mapping's text leaves typed (lists hold file names: their text stays text)."""
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        if parsed is None or isinstance(parsed, bool | int | float):
+            return parsed
+    return value
+
+
+def _problem(problem: Any, command_line: dict[str, Any]) -> str:
+    """One error line: the dotted key, the message, where the value came from, a near-miss key."""
+    loc = [str(part) for part in problem["loc"]]
+    key = ".".join(loc) or "release"
+    message = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+        message = "unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+        if known and not close:
+            message += f" (known here: {', '.join(sorted(known))})"
+    return f"  {key}: {message}" + (" (from --config)" if _given(command_line, loc) else "")
+
+
+def _known_keys(path: list[str]) -> list[str]:
+    """The keys the model at ``path`` accepts."""
+    model: Any = PipelineConfig
+    for part in path:
+        field = model.model_fields.get(part)
+        if field is None or not isinstance(field.annotation, type):
+            return []
+        model = field.annotation
+    return list(model.model_fields) if issubclass(model, BaseModel) else []
+
+
+def _given(values: dict[str, Any], loc: list[str]) -> bool:
+    """Is the value at ``loc`` (or a section that holds it) one of ``values``?"""
+    if not loc:
+        return False
+    node: Any = values
+    for part in loc:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True

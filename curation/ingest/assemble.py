@@ -12,6 +12,7 @@ once, directly into processid order; everything else works on row indices and sm
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -201,12 +202,23 @@ def _gather_consuming(rows: pl.DataFrame, order: pl.Series) -> pl.DataFrame:
     return pl.DataFrame(gathered)
 
 
+def source_names(paths: Sequence[str]) -> list[str]:
+    """The name each input goes by in the release (``source_file``, the MANIFEST, the summary):
+    its file name, not its path, so that a release does not depend on where its inputs lie.
+    Inputs that share a file name get their position in the input list: ``export.tsv#2``."""
+    names = [os.path.basename(path) for path in paths]
+    return [
+        name if names.count(name) == 1 else f"{name}#{position}"
+        for position, name in enumerate(names, start=1)
+    ]
+
+
 def _source(paths: Sequence[str]) -> pl.Expr:
-    """``source_file`` (the path as given) from the file position; added late, as it is
+    """``source_file`` (see :func:`source_names`) from the file position; added late, as it is
     16 bytes per row."""
     return (
         pl.col(FILE)
-        .replace_strict(range(len(paths)), paths, return_dtype=pl.String)
+        .replace_strict(range(len(paths)), source_names(paths), return_dtype=pl.String)
         .alias("source_file")
     )
 
@@ -313,11 +325,12 @@ def _summary(
     rejected_by_file = dict(rejects.group_by(FILE).len().iter_rows())
     reasons = dict(rejects.group_by("reason").len().iter_rows())
     codes = dict(issues.group_by("issue").len().iter_rows())
+    names = source_names([export.path for export in exports])
     return {
         "target_marker": target_marker,
         "files": [
             {
-                "path": export.path,
+                "path": names[index],
                 "layout": export.columns.layout.name,
                 "columns": len(export.columns.header.names),
                 "utf8_bom": export.columns.header.bom,

@@ -38,6 +38,14 @@ ISSUE_CODES: dict[str, str] = {
 }
 
 
+def nothing_released(summary: dict) -> str:
+    """Why an ingest released no record, from its summary: the reject counts by reason."""
+    if summary["rows_read"] == 0:
+        return "the input files hold no data rows"
+    reasons = [f"{count} {reason}" for reason, count in summary["rejects"].items() if count]
+    return f"all {summary['rows_read']} rows were rejected ({', '.join(reasons)})"
+
+
 class IngestError(ValueError):
     """An input the ingester cannot read at all, located by file, line and field.
 

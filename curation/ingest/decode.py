@@ -189,3 +189,12 @@ def read_lines(path: Path, wanted: Iterable[int]) -> dict[int, bytes]:
             if not block:
                 break
     return found
+
+
+def count_bytes(path: Path, byte: bytes, chunk: int = 8 << 20) -> int:
+    """How often ``byte`` occurs in the file (read in pieces; ``bytes.count`` is a memchr loop)."""
+    total = 0
+    with open(path, "rb", buffering=0) as handle:
+        while piece := handle.read(chunk):
+            total += piece.count(byte)
+    return total

@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from curation.ingest.codes import IngestError
-from curation.ingest.decode import first_line, open_plain, read_lines, repair_utf8
+from curation.ingest.decode import count_bytes, first_line, open_plain, read_lines, repair_utf8
 from curation.ingest.layouts import ColumnMap, detect, parse_header
+
+
+class _LongLine(Exception):
+    """A line of the file has more fields than its header (found by the fast path's count)."""
+
 
 #: The per-row cleaning applied inside the streaming read (it must keep unknown columns).
 Transform = Callable[[pl.LazyFrame, ColumnMap], pl.LazyFrame]
@@ -61,20 +67,35 @@ def read_export(path: str, scratch: Path, transform: Transform) -> RawExport:
     if header.separator == "\t":
         try:
             return _read_fast(path, plain, columns, transform)
-        except pl.exceptions.PolarsError:
+        except (pl.exceptions.PolarsError, _LongLine):
             pass  # a long row or invalid UTF-8: the exact path finds out which, and where
     return _read_exact(path, plain, scratch, columns, transform)
 
 
 def _read_fast(path: str, plain: Path, columns: ColumnMap, transform: Transform) -> RawExport:
+    """Polars' parallel read, trusted only where the file's separator total proves it right.
+
+    Polars reads only the picked columns and neither checks the rest of a line nor tells a
+    short row from empty trailing fields.  A line whose last field reads empty may be short:
+    those candidates get their separators counted.  Every other line has a non-empty last field,
+    so at least width-1 separators; the file's separator total (a byte count, no parsing) says
+    whether any of them has more.  If one does, a field was inserted somewhere in a line and the
+    columns after it are shifted: the exact path counts every line and finds it.
+    """
     width = len(columns.header.names)
-    frame = _scan_fields(plain, columns, strict=True).with_columns(
-        (pl.col(f"_{width - 1}") == "").fill_null(True).alias(_MAYBE_SHORT)
-    )
-    rows = transform(frame.drop(f"_{width - 1}"), columns).collect()
-    candidates = rows.filter(_MAYBE_SHORT).get_column("source_line")
-    rows = rows.drop(_MAYBE_SHORT)
-    flagged = _count_separators(plain, columns, candidates.to_list()) if candidates.len() else []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        total = pool.submit(count_bytes, plain, columns.header.separator.encode())
+        frame = _scan_fields(plain, columns, strict=True).with_columns(
+            (pl.col(f"_{width - 1}") == "").fill_null(True).alias(_MAYBE_SHORT)
+        )
+        rows = transform(frame.drop(f"_{width - 1}"), columns).collect()
+        candidates = rows.filter(_MAYBE_SHORT).get_column("source_line")
+        rows = rows.drop(_MAYBE_SHORT)
+        counted = _separator_counts(plain, columns, candidates.to_list())
+        others = rows.height - candidates.len()
+        if total.result() - (width - 1) - sum(counted.values()) != others * (width - 1):
+            raise _LongLine
+    flagged = _wrong_lines(counted, columns)
     recovery = _recover(plain, flagged, columns)
     if recovery.dropped:
         rows = rows.filter(~pl.col("source_line").is_in(sorted(recovery.dropped)))
@@ -131,17 +152,29 @@ def _count_separators(plain: Path, columns: ColumnMap, lines: list[int] | None) 
     For the comma-separated layout, lines holding a quote are also returned (RFC 4180 cells).
     Raises polars' ComputeError when the file is not valid UTF-8.
     """
+    return _wrong_lines(_separator_counts(plain, columns, lines), columns)
+
+
+def _separator_counts(plain: Path, columns: ColumnMap, lines: list[int] | None) -> dict[int, int]:
+    """Separators per 1-based data line (of ``lines``, or of all); a line holding a quote
+    counts as -1 in the comma-separated layout (an RFC 4180 cell: Python reads it)."""
+    if lines is not None and not lines:
+        return {}
     separator = columns.header.separator
-    line = pl.col("line")
-    index = pl.col("index")
-    wrong = line.str.count_matches(separator, literal=True) != len(columns.header.names) - 1
+    line, index = pl.col("line"), pl.col("index")
+    count = line.str.count_matches(separator, literal=True).cast(pl.Int64)
     if separator == ",":
-        wrong = wrong | line.str.contains('"', literal=True)
+        count = pl.when(line.str.contains('"', literal=True)).then(-1).otherwise(count)
     scan = pl.scan_lines(plain, row_index_name="index").filter(index > 0)
     if lines is not None:
         scan = scan.filter((index + 1).is_in(lines))
-    found = scan.filter(wrong).select(index + 1).collect().get_column("index")
-    return sorted(found.to_list())
+    found = scan.select((index + 1).cast(pl.Int64), count.alias("count")).collect()
+    return dict(found.iter_rows())
+
+
+def _wrong_lines(counts: dict[int, int], columns: ColumnMap) -> list[int]:
+    expected = len(columns.header.names) - 1
+    return sorted(line for line, count in counts.items() if count != expected)
 
 
 def _scan_fields(plain: Path, columns: ColumnMap, strict: bool) -> pl.LazyFrame:

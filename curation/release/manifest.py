@@ -76,6 +76,19 @@ def config_digest(config: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def content_digest(settings: Mapping[str, Any], inputs: Sequence[Mapping[str, Any]]) -> dict:
+    """What decides a release's content, and its digest (the ``config_sha256`` of the release).
+
+    ``settings`` are the content settings (``PipelineConfig.content_settings``: no paths, no
+    shard count); ``inputs`` one ``{role, name, sha256, size}`` per input file, in the order
+    they are read (ingest breaks ties by input order).  Inputs enter by checksum and file name,
+    never by path, so the same inputs and settings give the same digest wherever they lie.
+    """
+    inputs = [dict(entry) for entry in inputs]
+    described = {"settings": dict(settings), "inputs": inputs}
+    return {"config_sha256": config_digest(described), **described}
+
+
 def row_count(path: str | os.PathLike[str]) -> int | None:
     """Data rows of a Parquet file (from its footer) or a CSV file (parsed: quoted newlines are
     inside a row); None for other files."""

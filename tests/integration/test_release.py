@@ -72,10 +72,24 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
     with contextlib.chdir(root), _staging(f"{W}/.staging"):
         write_inputs(inputs or synthetic_inputs(RECORDS, seed=8))
         metadata = {key: RELEASE_FILES[key] for key in METADATA_FILES}
+        corrections = str(ROOT / "resources" / "corrections.tsv")
+        run_script(
+            "digest",
+            {
+                "exports": [L.work_file("export")],
+                "input_checksums": L.work_file("input_checksums"),
+                "corrections": [corrections],
+                "bioscan1m": [],
+                "bounding_boxes": [],
+            },
+            {"digest": L.work_file("digest")},
+        )
+        digest = {"digest": L.work_file("digest")}
         upstream = ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues")
         run_script(
             "emit_metadata",
             {
+                **digest,
                 **{key: L.work_file(key) for key in upstream},
                 "bioscan1m": [],
                 "bounding_boxes": [],
@@ -97,6 +111,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
             {
                 **{f"table_{key.removeprefix('stats_')}": L.work_file(key) for key in STATS_KEYS},
                 **{key: L.work_file(key) for key in summaries},
+                **digest,
             },
             {
                 "stats": RELEASE_FILES["stats"],
@@ -104,12 +119,11 @@ def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
                 **{key: RELEASE_FILES[key] for key in STATS_KEYS},
             },
         )
-        corrections = str(ROOT / "resources" / "corrections.tsv")
         run_script(
             "emit_manifest",
             {
                 "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
-                "inputs": [L.work_file("export"), corrections],
+                **digest,
                 "measured": [L.work_file("metadata_checksums"), L.work_file("input_checksums")],
             },
             {"manifest": RELEASE_FILES["manifest"]},
@@ -213,7 +227,8 @@ def test_manifest_lists_every_file_with_its_checksum_and_rows(release):
         data = (release / R / name).read_bytes()
         assert sha == hashlib.sha256(data).hexdigest() and size == len(data), name
     assert listed[RELEASE_FILES["csv"].removeprefix(f"{R}/")][2] == str(RECORDS)
-    assert f"\t{L.work_file('export')}\n" in text and "[tools]" in text
+    assert "\tgenerated_bcdm.tsv\n" in text and "\tcorrections.tsv\n" in text
+    assert "[tools]" in text
 
 
 def readme_queries() -> list[str]:
@@ -271,7 +286,7 @@ def test_inconsistent_inputs_fail_clearly_and_leave_no_release(tmp_path):
 def test_manifest_and_summaries_are_valid_json_free_of_timestamps(release):
     assert (
         json.loads(path(release, "croissant").read_text())["datePublished"]
-        == CFG.release.date_published
+        == CFG.release.date_published.isoformat()
     )
     text = path(release, "manifest").read_text()
     assert not re.search(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", text)

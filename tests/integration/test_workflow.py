@@ -43,6 +43,22 @@ def test_three_shards_give_a_byte_identical_release(release, tmp_path):
     assert digests(sharded) == digests(release)
 
 
+def test_the_same_input_gives_the_same_bytes_wherever_it_is_built(release, tmp_path):
+    export = release.parent / "work" / "input" / "generated_bcdm.tsv"
+    copy = tmp_path / "elsewhere" / "generated_bcdm.tsv"
+    copy.parent.mkdir()
+    shutil.copy(export, copy)
+    moved = {
+        **CONFIG,
+        "input": {"files": [str(copy)]},
+        "release": {"output_dir": "out/rel", "work_dir": "scratch/w"},
+    }
+    here = {**CONFIG, "input": {"files": [str(export)]}}
+    assert digests(build(tmp_path / "a", here, release="results/release")) == digests(
+        build(tmp_path / "b", moved, release="out/rel")
+    )
+
+
 def test_a_complete_build_has_nothing_left_to_do(release):
     done = snakemake(release.parent.parent, "--cores", "1", "--dry-run")
     assert "Nothing to be done" in done.stdout + done.stderr
@@ -89,7 +105,7 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
     }
 
 
-EMIT = {"emit_metadata", "emit_croissant", "emit_stats", "emit_manifest", "all"}
+EMIT = {"digest", "emit_metadata", "emit_croissant", "emit_stats", "emit_manifest", "all"}
 
 
 @pytest.mark.parametrize(

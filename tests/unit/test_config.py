@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from schemas.config import ConfigError, PipelineConfig, load_config
+from schemas.config import ConfigError, PipelineConfig, load_config, typed_command_line
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,16 +40,70 @@ def test_errors_name_the_key(raw, key):
         load_config(raw)
 
 
-def test_output_and_work_dirs_must_differ():
-    with pytest.raises(ConfigError, match="must differ"):
-        load_config({"release": {"output_dir": "out", "work_dir": "out"}})
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"partition": {"seeds": {"test": "1"}}}, "partition.seeds.test"),
+        ({"partition": {"seeds": {"test": True}}}, "partition.seeds.test"),
+        ({"partition": {"seeds": {"test": 1.0}}}, "partition.seeds.test"),
+        ({"partition": {"seeds": {"val": -1}}}, "partition.seeds.val"),
+        ({"curation": {"remove_open_nomenclature": "yes"}}, "curation.remove_open_nomenclature"),
+        ({"release": {"date_published": "yesterday"}}, "release.date_published"),
+        ({"release": {"file_stem": "../../../escaped"}}, "release.file_stem"),
+        ({"release": {"file_stem": "a/b"}}, "release.file_stem"),
+        ({"input": {"generator": {"records": "1000"}}}, "input.generator.records"),
+    ],
+)
+def test_values_are_never_coerced(raw, key):
+    with pytest.raises(ConfigError, match=rf"(?m)^  {key}: "):
+        load_config(raw)
 
 
-def test_release_settings_leave_out_how_the_build_runs():
-    one, many = load_config({"shards": 1}), load_config({"shards": 8, "threads": 4})
-    assert one.release_settings() == many.release_settings()
-    assert "shards" not in one.release_settings()
+def test_a_near_miss_key_gets_a_suggestion_and_command_line_values_are_named():
+    with pytest.raises(ConfigError) as caught:
+        load_config({"shard": 2}, "config.yaml, --config", command_line={"shard": 2})
+    assert str(caught.value) == (
+        "invalid configuration (config.yaml, --config):\n"
+        "  shard: unknown key; did you mean 'shards'? (from --config)"
+    )
+
+
+def test_nested_command_line_values_are_typed_like_json():
+    given = {"shards": 4, "partition": {"seeds": {"test": "2"}}, "input": {"files": ["12"]}}
+    typed = typed_command_line(given)
+    assert typed == {"shards": 4, "partition": {"seeds": {"test": 2}}, "input": {"files": ["12"]}}
+    assert load_config(typed).partition.seeds.test == 2
+
+
+@pytest.mark.parametrize(
+    ("output_dir", "work_dir"),
+    [("out", "out"), ("out", "./out/"), ("out", "out/work"), ("results/w/rel", "results/w")],
+)
+def test_output_and_work_dirs_are_separate_after_resolving(output_dir, work_dir):
+    with pytest.raises(ConfigError, match="separate directories"):
+        load_config({"release": {"output_dir": output_dir, "work_dir": work_dir}})
+
+
+@pytest.mark.parametrize("output_dir", ["/", ".", "..", "~"])
+def test_the_release_never_replaces_root_home_or_working_directory(output_dir):
+    with pytest.raises(ConfigError, match="directory of its own"):
+        load_config({"release": {"output_dir": output_dir}})
+
+
+def test_content_settings_leave_out_how_and_where_the_build_runs():
+    one = load_config({"shards": 1})
+    elsewhere = load_config(
+        {
+            "shards": 8,
+            "threads": 4,
+            "input": {"files": ["/data/export.tsv"]},
+            "release": {"output_dir": "x/rel", "work_dir": "y/work"},
+        }
+    )
+    assert one.content_settings() == elsewhere.content_settings()
+    assert "shards" not in one.content_settings()
+    assert "output_dir" not in one.content_settings()["release"]
     assert (
-        load_config({"partition": {"seeds": {"test": 2}}}).release_settings()
-        != one.release_settings()
+        load_config({"partition": {"seeds": {"test": 2}}}).content_settings()
+        != one.content_settings()
     )

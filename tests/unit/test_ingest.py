@@ -41,11 +41,11 @@ def test_tables_follow_their_contracts(tmp_path):
     assert result.rejects.schema == pl.Schema(REJECTS_SCHEMA)
     assert result.issues.schema == pl.Schema(INGEST_ISSUES_SCHEMA)
     record = only_record(result)
-    assert record["source_file"] == str(tmp_path / "export.tsv")
+    assert record["source_file"] == "export.tsv"
     assert record["source_line"] == 2
     assert (record["coord-lat"], record["coord-lon"]) == (69.6653, 30.3321)
     assert result.rejects.row(0) == (
-        str(tmp_path / "export.tsv"),
+        "export.tsv",
         3,
         "PROC002-24",
         "non_target_marker",
@@ -211,7 +211,7 @@ def test_missing_processid_is_rejected(tmp_path):
 
 def test_exact_duplicates_collapse_onto_the_first(tmp_path):
     result = run(tmp_path, [bcdm_row(), bcdm_row(), bcdm_row()])
-    path = str(tmp_path / "export.tsv")
+    path = "export.tsv"
     assert only_record(result)["source_line"] == 2
     assert result.rejects.select("source_line", "reason", "detail").rows() == [
         (3, "exact_duplicate", f"copy of {path}:2"),
@@ -233,11 +233,21 @@ def test_duplicate_ties_go_to_input_order_file_first(tmp_path):
     )
     result = ingest([first, second])
     record = only_record(result)
-    assert (record["source_file"], record["species"]) == (first, "Chironomus sp. 2")
+    assert (record["source_file"], record["species"]) == ("b.tsv", "Chironomus sp. 2")
     assert result.rejects.select("source_file", "reason", "detail").rows() == [
-        (second, "invalid_barcode", "characters outside IUPAC: X"),
-        (second, "duplicate_processid", f"kept {first}:2"),
+        ("a.tsv", "invalid_barcode", "characters outside IUPAC: X"),
+        ("a.tsv", "duplicate_processid", "kept b.tsv:2"),
     ]
+
+
+def test_inputs_go_by_file_name_and_shared_names_by_position(tmp_path):
+    (tmp_path / "x").mkdir()
+    first = write_export(tmp_path / "export.tsv", [bcdm_row()])
+    second = write_export(tmp_path / "x" / "export.tsv", [bcdm_row(processid="P2", nuc="")])
+    result = ingest([first, second])
+    assert only_record(result)["source_file"] == "export.tsv#1"
+    assert result.rejects["source_file"].to_list() == ["export.tsv#2"]
+    assert [f["path"] for f in result.summary["files"]] == ["export.tsv#1", "export.tsv#2"]
 
 
 def test_rows_of_other_markers_do_not_count_as_duplicates(tmp_path):

@@ -58,9 +58,22 @@ def ingest_bytes(data: bytes):
     )
 
 
-def export_bytes(rows, header=BCDM, endings=None) -> bytes:
+#: A header as real exports have it: columns ingest does not read before, between and after the
+#: ones it reads, the last one usually empty (BCDM's trailing columns are).
+UNREAD = {"collection_notes": "Malaise trap", "elev": "412", "sequence_upload_date": ""}
+WIDE = [
+    "collection_notes",
+    *BCDM[:5],
+    "elev",
+    *BCDM[5:],
+    "sequence_upload_date",
+]
+
+
+def export_bytes(rows, header=WIDE, endings=None) -> bytes:
     endings = endings or ["\n"] * (len(rows) + 1)
-    lines = ["\t".join(header)] + ["\t".join(row[name] for name in header) for row in rows]
+    cells = [[{**UNREAD, **row}[name] for name in header] for row in rows]
+    lines = ["\t".join(header)] + ["\t".join(line) for line in cells]
     return "".join(line + end for line, end in zip(lines, endings, strict=True)).encode()
 
 
@@ -71,7 +84,7 @@ def assert_same(first, second) -> None:
 
 @PROPERTY
 @given(
-    rows=exports(), field=st.sampled_from(BCDM), raw=st.binary(max_size=12), at=st.integers(0, 7)
+    rows=exports(), field=st.sampled_from(WIDE), raw=st.binary(max_size=12), at=st.integers(0, 7)
 )
 def test_any_bytes_in_a_field_only_ever_give_rejects_or_issues(rows, field, raw, at):
     rows = rows or [bcdm_row()]
@@ -79,7 +92,7 @@ def test_any_bytes_in_a_field_only_ever_give_rejects_or_issues(rows, field, raw,
     lines = data.split(b"\n")
     target = 1 + at % len(rows)
     cells = lines[target].split(b"\t")
-    cells[BCDM.index(field)] = raw
+    cells[WIDE.index(field)] = raw
     lines[target] = b"\t".join(cells)
     result = ingest_bytes(b"\n".join(lines))
     summary = result.summary
@@ -96,7 +109,7 @@ def test_line_endings_never_change_the_tables(rows, choices):
 
 
 @PROPERTY
-@given(rows=exports(), order=st.permutations(BCDM))
+@given(rows=exports(), order=st.permutations(WIDE))
 def test_column_order_never_changes_the_tables(rows, order):
     assert_same(
         ingest_bytes(export_bytes(rows, header=list(order))), ingest_bytes(export_bytes(rows))
@@ -106,19 +119,23 @@ def test_column_order_never_changes_the_tables(rows, order):
 @PROPERTY
 @given(
     rows=exports(max_rows=10),
-    short=st.sets(st.integers(0, 9)),
-    long=st.sets(st.integers(0, 9)),
+    short=st.dictionaries(st.integers(0, 9), st.integers(0, len(WIDE) - 1)),
+    long=st.dictionaries(st.integers(0, 9), st.integers(0, len(WIDE))),
     blank=st.sets(st.integers(0, 9)),
 )
 def test_every_line_is_released_or_rejected_exactly_once(rows, short, long, blank):
+    """A field dropped or inserted anywhere in a line makes a ragged row, never shifted columns."""
     lines = export_bytes(rows).split(b"\n")[:-1]
     body = []
     for index, line in enumerate(lines[1:]):
         if index in blank:
             body.append(b"")
+        cells = line.split(b"\t")
         if index in short:
-            line = line.rsplit(b"\t", 1)[0]
-        body.append(line + b"\tEXTRA" if index in long else line)
+            del cells[short[index]]
+        if index in long:
+            cells.insert(long[index], b"EXTRA")
+        body.append(b"\t".join(cells))
     result = ingest_bytes(b"\n".join([lines[0], *body]) + b"\n")
     data_lines = {number for number, line in enumerate(body, 2) if line}
     released = result.records["source_line"].to_list()
@@ -126,5 +143,25 @@ def test_every_line_is_released_or_rejected_exactly_once(rows, short, long, blan
     assert sorted(released + rejected) == sorted(data_lines)
     assert result.summary["rows_read"] == len(data_lines)
     assert result.records["processid"].is_unique().all()
-    bad = {line for line in data_lines if body[line - 2].count(b"\t") != len(BCDM) - 1}
+    bad = {line for line in data_lines if body[line - 2].count(b"\t") != len(WIDE) - 1}
     assert set(result.rejects.filter(pl.col("reason") == "ragged_row")["source_line"]) == bad
+
+
+@PROPERTY
+@given(
+    rows=exports(max_rows=6),
+    line=st.integers(0, 5),
+    position=st.integers(0, len(WIDE)),
+    extra=st.sampled_from([b"EXTRA", b""]),
+)
+def test_a_field_inserted_anywhere_is_a_ragged_row_not_a_shifted_one(rows, line, position, extra):
+    rows = rows or [bcdm_row()]
+    lines = export_bytes(rows).split(b"\n")[:-1]
+    target = 1 + line % len(rows)
+    cells = lines[target].split(b"\t")
+    cells.insert(position, extra)
+    lines[target] = b"\t".join(cells)
+    result = ingest_bytes(b"\n".join(lines) + b"\n")
+    ragged = result.rejects.filter(pl.col("reason") == "ragged_row")["source_line"].to_list()
+    assert ragged == [target + 1]
+    assert target + 1 not in result.records["source_line"].to_list()

@@ -54,3 +54,21 @@ def test_bad_input_is_one_line_on_stderr_and_no_output(tmp_path, capsys):
     assert err.startswith(f"ingest: {tmp_path / 'seq.fasta'}: line 1: field -: this is a FASTA")
     assert not (tmp_path / "out").exists()
     assert "FASTA" in (tmp_path / "ingest.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("rows", "why"),
+    [
+        ([], "the input files hold no data rows"),
+        (
+            [bcdm_row(nuc=""), bcdm_row(processid="P2", marker_code="CAD")],
+            "all 2 rows were rejected (1 non_target_marker, 1 no_barcode)",
+        ),
+    ],
+)
+def test_nothing_released_stops_with_one_line_and_no_output(tmp_path, rows, why):
+    export = write_export(tmp_path / "export.tsv", rows)
+    with pytest.raises(SystemExit) as stopped:
+        run_script(tmp_path, [export])
+    assert stopped.value.code == f"ingest: no record was released: {why}"
+    assert not (tmp_path / "out").exists()

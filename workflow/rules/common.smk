@@ -13,16 +13,28 @@ sys.path.insert(0, workflow.basedir)
 # works on; one BLAS thread is enough.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from curation.wiring import Layout, rule_params
+from curation.wiring import Layout, foreign_files, missing_inputs, rule_params
 from curation.sources import closure
-from schemas.config import ConfigError, load_config
+from schemas.config import ConfigError, load_config, typed_command_line
+from snakemake.utils import update_config
 
+# --config values win over the config files; their nested numbers come typed (typed_command_line).
+_command_line = typed_command_line(workflow.config_settings.overwrite_config)
+update_config(config, _command_line)
+_sources = ", ".join([*map(str, workflow.configfiles), *(["--config"] if _command_line else [])])
 try:
-    CFG = load_config(config)
+    CFG = load_config(config, _sources or "defaults", _command_line)
 except ConfigError as err:
     raise WorkflowError(str(err)) from None
 
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
+if _missing := missing_inputs(CFG):
+    raise WorkflowError("input file missing:\n  " + "\n  ".join(_missing))
+if _foreign := foreign_files(L):
+    raise WorkflowError(
+        f"release.output_dir {L.release} holds {len(_foreign)} files this release does not "
+        f"write (e.g. {', '.join(_foreign[:3])}); name an empty or new directory"
+    )
 #: Release files written by emit_metadata, and the statistics tables.
 METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
 STATS_FILES = [key for key in L.release_files() if key.startswith("stats_")]

@@ -3,8 +3,35 @@
 # files with the quality report, and the MANIFEST are built from its outputs.  Every file is
 # written atomically.
 
+rule digest:
+    """What decides the release's content: its settings and its inputs' checksums."""
+    input:
+        exports=input_files(),
+        input_checksums=L.work_file("input_checksums"),
+        corrections=[corrections_table()],
+        bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
+        bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
+        code=code("digest"),
+    output:
+        digest=L.work_file("digest"),
+    params:
+        **rule_params(CFG, "digest"),
+    log:
+        L.log("digest"),
+    benchmark:
+        L.benchmark("digest")
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/digest.py"
+
+
 rule emit_metadata:
     input:
+        digest=L.work_file("digest"),
         records=L.work_file("records"),
         barcodes=L.work_file("barcodes"),
         curated=L.work_file("curated"),
@@ -59,6 +86,7 @@ rule emit_croissant:
 rule emit_stats:
     input:
         **{f"table_{key[len('stats_'):]}": L.work_file(key) for key in STATS_FILES},
+        digest=L.work_file("digest"),
         ingest_summary=L.work_file("ingest_summary"),
         curation_summary=L.work_file("curation_summary"),
         partition_checks=L.work_file("partition_checks"),
@@ -85,11 +113,7 @@ rule emit_stats:
 rule emit_manifest:
     input:
         release=[path for key, path in L.release_files().items() if key != "manifest"],
-        inputs=[
-            *input_files(),
-            corrections_table(),
-            *filter(None, [CFG.input.bioscan1m_metadata, CFG.input.bounding_boxes]),
-        ],
+        digest=L.work_file("digest"),
         # checksums of the large files, taken by the jobs that wrote (or read) them
         measured=[L.work_file("metadata_checksums"), L.work_file("input_checksums")],
         code=code("emit_manifest"),

@@ -9,29 +9,23 @@ smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injecte
 release_dir = os.path.dirname(smk.output.manifest)
 
 
-def input_name(path: str) -> str:
-    """An input as the MANIFEST lists it: relative to the build directory when inside it, so that
-    builds in different checkouts list the same names; otherwise as configured."""
-    relative = os.path.relpath(os.path.abspath(path))
-    return path if relative.startswith(os.pardir) else relative.replace(os.sep, "/")
-
-
 with io.rule_log(smk.log[0]) as log:
     release = [
         (os.path.relpath(path, release_dir).replace(os.sep, "/"), path)
         for path in smk.input.release
     ]
-    sources = [(input_name(path), path) for path in sorted(set(smk.input.inputs))]
+    digest = io.read_json(smk.input.digest)
     # The large files were checksummed by the jobs that wrote or read them; the rest here.
     measured: dict[str, manifest.Entry] = {}
     for sidecar in smk.input.measured:
         measured.update(manifest.load_measured(sidecar))
-    listed = manifest.entries([*release, *sources], measured)
-    files, inputs = listed[: len(release)], listed[len(release) :]
+    files = manifest.entries(release, measured)
+    # Inputs by file name and checksum, as the digest has them: not where they lie.
+    inputs = [manifest.Entry(i["name"], i["sha256"], i["size"]) for i in digest["inputs"]]
     text = manifest.render(
         name=smk.params.name,
         version=smk.params.version,
-        config_sha256=smk.params.config_sha256,
+        config_sha256=digest["config_sha256"],
         files=files,
         inputs=inputs,
         tools=manifest.tool_versions(),

@@ -18,6 +18,7 @@ from curation.release import writers as release_writers
 from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+CONFIG_SHA256 = io.read_json(smk.input.digest)["config_sha256"]
 #: Row order of each file, written into its metadata.
 SORT_ORDER = {
     "release": f"split (release order: {', '.join(SPLITS)}), processid",
@@ -31,7 +32,7 @@ def metadata(table: str) -> dict[str, str]:
     return release_writers.parquet_metadata(
         name=smk.params.name,
         version=smk.params.version,
-        config_digest=smk.params.config_sha256,
+        config_digest=CONFIG_SHA256,
         sort_order=SORT_ORDER[table],
     )
 

@@ -50,7 +50,7 @@ with io.rule_log(smk.log[0]) as log:
         tables=tables,
         titles=stats.TABLES,
         checks=checks,
-        config=smk.params.config,
+        config=io.read_json(smk.input.digest),
         summaries=summaries,
     )
     write_text(page, smk.output.report)

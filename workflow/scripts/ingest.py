@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from curation import io
 from curation.ingest.assemble import ingest
-from curation.ingest.codes import IngestError
+from curation.ingest.codes import IngestError, nothing_released
 from curation.release import manifest
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
@@ -31,6 +31,11 @@ with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
         log.error("%s", err)
         print(f"ingest: {err}", file=sys.stderr)
         sys.exit(1)
+    if result.summary["released"] == 0:
+        # An empty release helps no one: stop here, saying why, rather than write one.
+        message = f"ingest: no record was released: {nothing_released(result.summary)}"
+        log.error("%s", message)
+        sys.exit(message)
     io.write_parquet(result.records, smk.output.records)
     io.write_parquet(result.barcodes, smk.output.barcodes)
     io.write_parquet(result.labels, smk.output.labels)
