@@ -87,21 +87,29 @@ def _qualifier_run(tokens: list[str]) -> bool:
         if not re.fullmatch(r"[a-z]+(\.[a-z]+)*\.?", token):
             return False
         words += [(w, i == 0) for i, w in enumerate(token.rstrip(".").split("."))]
-    position = 0
-    while position < len(words):
-        word, starts = words[position]
-        after = position + 1
-        if not starts:
-            return False
-        if word in _SINGLE and (after == len(words) or words[after][1]):
-            position = after
-        elif after < len(words) and (word, words[after][0]) in _PAIRS:
-            if after + 1 < len(words) and not words[after + 1][1]:
-                return False
-            position = after + 1
-        else:
-            return False
-    return bool(words)
+    return bool(words) and _parses(words, 0)
+
+
+def _parses(words: list[tuple[str, bool]], position: int) -> bool:
+    """Whether ``words[position:]`` is a run of qualifier units (tried both ways where a word
+    may be a single qualifier or start a pair)."""
+    if position == len(words):
+        return True
+    word, starts = words[position]
+    if not starts:
+        return False
+
+    def ends_at(end: int) -> bool:
+        return end == len(words) or words[end][1]
+
+    single = word in _SINGLE and ends_at(position + 1) and _parses(words, position + 1)
+    pair = (
+        position + 1 < len(words)
+        and (word, words[position + 1][0]) in _PAIRS
+        and ends_at(position + 2)
+        and _parses(words, position + 2)
+    )
+    return single or pair
 
 
 # --- step 1: spelling -------------------------------------------------------------------------

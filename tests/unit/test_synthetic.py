@@ -507,8 +507,10 @@ def test_partial_labels_are_inferred_from_the_group(big):
         level = RANKS.index(rank)
         deeper = RANKS[level + 1 :]
         assert part.select(pl.all_horizontal([raw(r).is_null() for r in deeper])).to_series().all()
-        inferred = part.filter(pl.col(f"truth_{deeper[0]}").is_not_null())
-        assert (inferred["inferred_ranks"] >= 6 - level).all()
+        # The shallowest rank inferred is below the raw depth (a subfamily can come from
+        # completion instead, which is no inference).
+        inferred = part.filter(pl.col(f"truth_{deeper[-1]}").is_not_null())
+        assert inferred["inferred_ranks"].is_between(1, 6 - level).all()
     assert big["truth"]["inferred_ranks"].drop_nulls().is_between(0, 6).all()
 
 
@@ -557,6 +559,11 @@ def test_the_canonical_spelling_is_the_most_frequent(big):
             .with_columns(key=normalised(pl.col("truth")))
         )
         joined = top.join(truth_names, on="key")
+        if rank == "species":  # a species' first word is spelt as its genus
+            rest = r"^\S+ (.*)$"
+            joined = joined.with_columns(
+                pl.col("name").str.extract(rest), pl.col("truth").str.extract(rest)
+            )
         assert (joined["name"] == joined["truth"]).all(), rank
 
 

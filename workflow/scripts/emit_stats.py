@@ -43,6 +43,8 @@ with io.rule_log(smk.log[0]) as log:
             summaries, released=released, rejected=tables["rejects"]["rows"].sum()
         ),
         *report.checks_from_json(summaries["ingest"], "ingest"),
+        # One check per rank: no name under two lineages (docs/curation.md#homonyms).
+        *report.checks_from_json(summaries["curation"], "curation"),
         *report.checks_from_json(summaries["partition"], "partition"),
     ]
     page = report.render(
