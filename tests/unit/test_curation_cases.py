@@ -141,3 +141,16 @@ def test_a_homonym_lineage_is_curtailed_above_the_conflict():
         ("P0004", "genus"),
         ("P0004", "species"),
     ]
+
+
+def test_a_placeholder_species_cannot_borrow_a_homonym_genus_of_another_family():
+    """#homonyms: 'Aus' is a named genus of Phoridae (10 records); a Sciaridae barcode files a
+    placeholder under a genus also spelt 'Aus'.  The minority lineage loses the genus, so the
+    placeholder is not counted as a species of a seen genus (it would be "unseen")."""
+    rows = [{"barcode_key": 1, "family": "Phoridae", "genus": "Aus", "species": "Aus bus"}] * 10 + [
+        {"barcode_key": 2, "family": "Sciaridae", "species": "Aus Malaise0001"}
+    ] * 2
+    curated, _ = curate(labels_frame(rows))
+    placeholder = curated.filter(pl.col("barcode_key") == 2)
+    assert placeholder.select(*COLUMNS).rows() == [(None, None, None, None)] * 2
+    assert curated.filter(pl.col("genus") == "Aus")["family"].unique().to_list() == ["Phoridae"]
