@@ -23,9 +23,8 @@ from typing import Any
 
 import polars as pl
 
-#: Bytes handed to the kernel per write() by :class:`HashingWriter`.  Page-cache writes of 1 MiB
-#: or more cost several times the kernel time of 256 KiB ones on the project's VM (4 GiB written:
-#: 8-10 s of system time against 1.6-2 s), and polars' CSV writer writes ~6 MiB at a time.
+#: Bytes handed to the kernel per write() by :class:`HashingWriter` (docs/decisions.md "Release
+#: files are written 256 KiB at a time").
 WRITE_CHUNK = 256 << 10
 
 #: Overrides the staging directory.  By default files are staged in ``.snakemake/staging`` of the
@@ -110,12 +109,8 @@ def _umask() -> int:
 
 
 def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str], **options: Any) -> None:
-    """Write an intermediate Parquet file atomically.
-
-    lz4, not zstd: an intermediate is written once and read once or twice on the same machine,
-    so speed matters more than size (at 5 M records the barcodes take 9 s to write as lz4 and
-    15 s as zstd, for a file twice as large: 2 GB).
-    """
+    """Write an intermediate Parquet file atomically, lz4-compressed (docs/decisions.md
+    "Intermediates are lz4")."""
     options.setdefault("compression", "lz4")
     with atomic_output(path) as tmp:
         frame.write_parquet(tmp, **options)
@@ -123,6 +118,12 @@ def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str], **options: 
 
 def read_parquet(path: str | os.PathLike[str]) -> pl.DataFrame:
     return pl.read_parquet(path)
+
+
+def write_text(text: str, path: str | os.PathLike[str]) -> None:
+    """Write a UTF-8 text file atomically."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def write_json(data: Any, path: str | os.PathLike[str]) -> None:

@@ -38,7 +38,6 @@ WORK_FILES: dict[str, str] = {
     "partition_checks": "partition/checks.json",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
-    **{f"stats_{name}": f"emit/stats/{name}.parquet" for name in STATS_TABLES},
 }
 
 #: Per-shard intermediates of the label stages; ``{scatteritem}`` is Snakemake's shard name.
@@ -65,6 +64,12 @@ RELEASE_FILES: dict[str, str] = {
     "report": "report.html",
     "manifest": "MANIFEST",
 }
+#: The release tables (emit_metadata writes them, Croissant describes them).
+TABLE_FILES: tuple[str, ...] = ("csv", "parquet", "changes", "rejects", "issues")
+#: The statistics of the release and its quality report (emit_metadata writes them too).
+STATISTICS_FILES: tuple[str, ...] = ("stats", *(f"stats_{name}" for name in STATS_TABLES), "report")
+#: The stage summaries the quality report checks the release against.
+SUMMARY_FILES: tuple[str, ...] = ("ingest_summary", "curation_summary", "partition_checks")
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,6 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         "emit_croissant": {
             "release": release.model_dump(mode="json", include=set(CROISSANT_SETTINGS))
         },
-        "emit_stats": {"name": release.name, "version": release.version},
         "emit_manifest": {"name": release.name, "version": release.version},
     }
     return params.get(rule, {})

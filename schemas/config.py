@@ -2,7 +2,7 @@
 
 ``config.yaml`` is loaded by Snakemake and validated here at workflow start.  Every model forbids
 unknown keys, so a misspelt threshold is an error that names the key instead of a silently ignored
-setting.  Defaults are the values of the original BIOSCAN-5M curation (DECISIONS.md).
+setting.  Defaults are the values of the original BIOSCAN-5M curation (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -51,10 +51,11 @@ class InputConfig(_Strict):
     generator: GeneratorConfig = GeneratorConfig()
     #: Only rows of this marker are released; others are rejected as ``non_target_marker``.
     target_marker: str = "COI-5P"
-    #: BIOSCAN-1M metadata TSV; fills ``index_bioscan_1M_insect`` by processid (DECISIONS A13).
+    #: BIOSCAN-1M metadata TSV; fills ``index_bioscan_1M_insect`` by processid
+    #: (docs/curation.md#release-format).
     bioscan1m_metadata: str | None = None
     #: Crop bounding boxes (processid, width_original, height_original, x0, y0, x1, y1); fills
-    #: ``area_fraction`` and ``scale_factor`` (spec 7.4).
+    #: ``area_fraction`` and ``scale_factor`` (docs/curation.md#release-format).
     bounding_boxes: str | None = None
     #: The taxa a release keeps, per rank (docs/curation.md#scope): a record whose label at one of
     #: these ranks names another taxon is rejected as ``out_of_scope``; a record without a label
@@ -73,7 +74,7 @@ class InputConfig(_Strict):
 
 
 class CurationConfig(_Strict):
-    """Label cleaning (spec section 3, DECISIONS.md "Label cleaning")."""
+    """Label cleaning (docs/curation.md, from #whitespace to #taxon)."""
 
     #: Share of a barcode's non-null annotations the majority needs at a rank (C5).
     vote_threshold: Annotated[float, Field(gt=0.5, le=1.0)] = 0.90
@@ -120,19 +121,20 @@ class SeedsConfig(_Strict):
 
 
 class PartitionConfig(_Strict):
-    """Species sets and splits (spec sections 5-6).  Defaults reproduce the original code."""
+    """Species sets and splits (docs/curation.md#partition); defaults reproduce the original."""
 
     seeds: SeedsConfig = SeedsConfig()
-    #: An unseen species needs at least this many rows (spec 5.2 step 5).
+    #: An unseen species needs at least this many rows (docs/curation.md#species-sets).
     unseen_min_rows: Annotated[int, Field(ge=1)] = 8
-    #: Test step (spec 6.5): target min(cap, floor(4 + (n-8)/4)) for n >= min_rows, lower bound.
+    #: Test step (docs/curation.md#test): target min(cap, floor(4 + (n-8)/4)) for n >= min_rows.
     test_min_rows: Annotated[int, Field(ge=1)] = 8
     test_target_cap: Annotated[int, Field(ge=1)] = 25
     test_lower_bound: Annotated[int, Field(ge=0)] = 3
     #: Val main step: a fraction of the remaining rows of species with at least val_min_rows.
     val_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.05
     val_min_rows: Annotated[int, Field(ge=1)] = 20
-    #: Val long tail (spec 6.6): species with long_tail_min_rows..val_min_rows-1 remaining rows.
+    #: Val long tail (docs/curation.md#long-tail): species with long_tail_min_rows to
+    #: val_min_rows - 1 remaining rows.
     long_tail_min_rows: Annotated[int, Field(ge=1)] = 7
     #: Val_unseen step: a fraction of each unseen species' rows left after test_unseen.
     val_unseen_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.20
@@ -161,7 +163,7 @@ class ReleaseConfig(_Strict):
     )
     #: ISO date (``2026-11-23``); YAML may give it as a date or as text.
     date_published: Annotated[datetime.date, Field(strict=False)] = datetime.date(2026, 11, 23)
-    #: Rows per Parquet row group (DuckDB prunes per group; clients-formats.md section 4).
+    #: Rows per Parquet row group (DuckDB prunes per group: docs/formats.md#parquet).
     parquet_row_group_size: Annotated[int, Field(ge=2048)] = 131_072
 
 

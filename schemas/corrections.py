@@ -1,7 +1,7 @@
 """The C1 corrections table: versioned, hand-written ``old -> new`` label fixes per rank.
 
-The paper resolved genus/species inconsistencies partly by hand (curation-spec 3.1); we keep
-such fixes in a reviewed file instead of code (DECISIONS.md "Genus vs species").  The pipeline
+The paper resolved genus/species inconsistencies partly by hand; we keep such fixes in a
+reviewed file instead of code (docs/curation.md#genus-and-species).  The pipeline
 ships ``resources/corrections.tsv`` empty; ``curation.corrections_table`` may name another one.
 
 Format: UTF-8, tab-separated, header line ``rank	old	new	note``, then one correction a line::

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import polars as pl
 
-#: The seven taxonomic ranks of the release, shallowest first.  Index = rank number in the spec
-#: (phylum 0 … species 6), which ``inferred_ranks`` is coded against.
+#: The seven taxonomic ranks of the release, shallowest first.  Index = rank number (phylum 0 …
+#: species 6), which ``inferred_ranks`` is coded against (docs/curation.md#inference).
 RANKS: tuple[str, ...] = ("phylum", "class", "order", "family", "subfamily", "genus", "species")
 
-#: The eight release splits, in release row order (DECISIONS.md "Row order").
+#: The eight release splits, in release row order (docs/curation.md#release-format).
 SPLITS: tuple[str, ...] = (
     "pretrain",
     "train",
@@ -27,7 +27,7 @@ SPLITS: tuple[str, ...] = (
 )
 SPLIT_DTYPE = pl.Enum(SPLITS)
 
-#: The species sets (spec 5.2), and the one each split belongs to (spec 6.9 invariant 3).
+#: The species sets, and the one each split belongs to (docs/curation.md#species-sets).
 SPECIES_SETS: tuple[str, ...] = ("unknown", "seen", "unseen", "heldout")
 SPECIES_SET_OF_SPLIT: dict[str, str] = {
     "pretrain": "unknown",
@@ -41,6 +41,16 @@ SPECIES_SET_OF_SPLIT: dict[str, str] = {
 }
 
 _RANK_COLUMNS = {rank: pl.String for rank in RANKS}
+#: Where a specimen was collected and how large it is in its image.
+_PLACE_AND_IMAGE_COLUMNS = {
+    "country": pl.String,
+    "province_state": pl.String,
+    "coord-lat": pl.Float64,
+    "coord-lon": pl.Float64,
+    "image_measurement_value": pl.Float64,
+    "area_fraction": pl.Float64,
+    "scale_factor": pl.Float64,
+}
 
 #: One row per ingested specimen (output of the ingest stage).  Labels are as decoded from the
 #: source with missing-value tokens nulled; whitespace and casing are left for the normalise stage
@@ -58,13 +68,7 @@ RECORDS_SCHEMA: dict[str, pl.DataType] = {
     "barcode_key": pl.UInt32,
     "padded_barcode": pl.String,
     "marker_code": pl.String,
-    "country": pl.String,
-    "province_state": pl.String,
-    "coord-lat": pl.Float64,
-    "coord-lon": pl.Float64,
-    "image_measurement_value": pl.Float64,
-    "area_fraction": pl.Float64,
-    "scale_factor": pl.Float64,
+    **_PLACE_AND_IMAGE_COLUMNS,
     "index_bioscan_1M_insect": pl.Int64,
     "source_file": pl.String,
     "source_line": pl.Int64,
@@ -209,13 +213,7 @@ RELEASE_SCHEMA: dict[str, pl.DataType] = {
     **_RANK_COLUMNS,
     "dna_bin": pl.String,
     "dna_barcode": pl.String,
-    "country": pl.String,
-    "province_state": pl.String,
-    "coord-lat": pl.Float64,
-    "coord-lon": pl.Float64,
-    "image_measurement_value": pl.Float64,
-    "area_fraction": pl.Float64,
-    "scale_factor": pl.Float64,
+    **_PLACE_AND_IMAGE_COLUMNS,
     "inferred_ranks": pl.UInt8,
     "split": SPLIT_DTYPE,
     "index_bioscan_1M_insect": pl.Int64,

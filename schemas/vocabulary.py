@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-#: Values that mean "missing" in real exports, compared after trimming whitespace (DECISIONS.md
-#: "Missing values").  A whitespace-only value trims to ''.
+#: Values that mean "missing" in real exports, compared after trimming whitespace
+#: (docs/curation.md#missing-values).  A whitespace-only value trims to ''.
 MISSING_TOKENS: tuple[str, ...] = ("", "None", "NA", "N/A", "[NULL]", "NULL", "null", "nan")
 
-#: BIOSCAN-1M's own sentinels for missing values (bold-formats.md section 5).
+#: BIOSCAN-1M's own sentinels for missing values (docs/formats.md#bioscan-1m-metadata).
 BIOSCAN1M_MISSING_TOKENS: tuple[str, ...] = ("not_classified", "no_data")
 
 #: Missing values of label columns: every token above, in any layout.

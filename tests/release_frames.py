@@ -117,46 +117,55 @@ def synthetic_inputs(n: int, seed: int = 0) -> dict[str, pl.DataFrame]:
     sizes = rng.zipf(1.8, n_species)
     species_of = rng.choice(n_species, size=n, p=sizes / sizes.sum())
     labelled = rng.random(n) < 0.5
-    countries = ["Costa Rica", "Canada", "South Africa", "Pakistan", "Kenya", None]
-    set_splits = {
-        0: ("train", "train", "train", "val", "test"),
-        1: ("key_unseen", "key_unseen", "val_unseen", "test_unseen"),
-        2: ("other_heldout",),
-    }
-    rows = []
-    for i in range(n):
-        s = int(species_of[i])
-        genus = _GENERA[s % len(_GENERA)]
-        row: dict[str, Any] = {
-            "processid": f"SYN{i:06d}-24",
-            "family": f"Family{s % 5}",
-            "subfamily": f"Subfamily{s % 9}" if s % 4 else None,
-            "genus": genus if labelled[i] or s % 2 else None,
-            "dna_bin": f"BOLD:AA{s:04d}" if i % 11 else None,
-            "dna_barcode": _sequence(s * 3 + int(rng.integers(3))) + ("NN" if i % 13 == 0 else ""),
-            "country": countries[int(rng.integers(len(countries)))],
-            "province_state": None if i % 3 else "Guanacaste",
-            "coord-lat": None if i % 7 == 0 else float(np.round(rng.uniform(-40, 60), 4)),
-            "coord-lon": None if i % 7 == 0 else float(np.round(rng.uniform(-120, 40), 4)),
-            "image_measurement_value": None if i % 17 == 0 else float(rng.integers(500, 90_000)),
-            "inferred_ranks": int(rng.integers(0, 3)),
-            "label_was_reworded": bool(i % 19 == 0),
-            "label_was_inferred": bool(i % 23 == 0),
-            "label_was_dropped": bool(i % 29 == 0),
-            "bin_conflict": bool(i % 31 == 0),
-        }
-        if i % 41 == 0:
-            row["class"] = "Arachnida"
-            row["order"] = "Araneae"
-        if labelled[i]:
-            row["species"] = f"{genus} species{s}"
-            choices = set_splits[s % 3]
-            row["split"] = choices[int(rng.integers(len(choices)))]
-        else:
-            row["split"] = "pretrain"
-        rows.append(row)
+    rows = [_specimen(i, int(species_of[i]), bool(labelled[i]), rng) for i in range(n)]
     inputs = inputs_from_rows(rows)
-    pids = inputs["records"]["processid"]
+    return {**inputs, **_provenance(inputs["records"]["processid"], n)}
+
+
+#: The splits a labelled species may be spread over, by species number mod 3.
+_SET_SPLITS = {
+    0: ("train", "train", "train", "val", "test"),
+    1: ("key_unseen", "key_unseen", "val_unseen", "test_unseen"),
+    2: ("other_heldout",),
+}
+_COUNTRIES = ["Costa Rica", "Canada", "South Africa", "Pakistan", "Kenya", None]
+
+
+def _specimen(i: int, s: int, labelled: bool, rng: np.random.Generator) -> dict[str, Any]:
+    """Specimen ``i`` of species ``s`` (its draws from ``rng`` in a fixed order)."""
+    genus = _GENERA[s % len(_GENERA)]
+    row: dict[str, Any] = {
+        "processid": f"SYN{i:06d}-24",
+        "family": f"Family{s % 5}",
+        "subfamily": f"Subfamily{s % 9}" if s % 4 else None,
+        "genus": genus if labelled or s % 2 else None,
+        "dna_bin": f"BOLD:AA{s:04d}" if i % 11 else None,
+        "dna_barcode": _sequence(s * 3 + int(rng.integers(3))) + ("NN" if i % 13 == 0 else ""),
+        "country": _COUNTRIES[int(rng.integers(len(_COUNTRIES)))],
+        "province_state": None if i % 3 else "Guanacaste",
+        "coord-lat": None if i % 7 == 0 else float(np.round(rng.uniform(-40, 60), 4)),
+        "coord-lon": None if i % 7 == 0 else float(np.round(rng.uniform(-120, 40), 4)),
+        "image_measurement_value": None if i % 17 == 0 else float(rng.integers(500, 90_000)),
+        "inferred_ranks": int(rng.integers(0, 3)),
+        "label_was_reworded": bool(i % 19 == 0),
+        "label_was_inferred": bool(i % 23 == 0),
+        "label_was_dropped": bool(i % 29 == 0),
+        "bin_conflict": bool(i % 31 == 0),
+    }
+    if i % 41 == 0:
+        row["class"] = "Arachnida"
+        row["order"] = "Araneae"
+    if labelled:
+        row["species"] = f"{genus} species{s}"
+        choices = _SET_SPLITS[s % 3]
+        row["split"] = choices[int(rng.integers(len(choices)))]
+    else:
+        row["split"] = "pretrain"
+    return row
+
+
+def _provenance(pids: pl.Series, n: int) -> dict[str, pl.DataFrame]:
+    """changes (every fifth record), three rejects and two issues for the records ``pids``."""
     changed = list(range(0, n, 5))
     changes = pl.DataFrame(
         {
@@ -187,7 +196,6 @@ def synthetic_inputs(n: int, seed: int = 0) -> dict[str, pl.DataFrame]:
         }
     )
     return {
-        **inputs,
         "changes": conform(changes, CHANGES_SCHEMA),
         "rejects": conform(rejects, REJECTS_SCHEMA),
         "issues": conform(issues, INGEST_ISSUES_SCHEMA),

@@ -16,8 +16,8 @@ from snakemake.iocontainers import Namedlist
 
 from curation.wiring import rule_params
 from schemas.config import PipelineConfig
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "workflow" / "scripts"
 
 

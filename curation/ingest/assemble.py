@@ -1,39 +1,32 @@
-"""Stage 1, ingest: raw exports -> one canonical record table, rejects, issues and a summary.
+"""The ingest assembly: the read exports -> records, barcodes, labels, rejects, issues, summary.
 
 Every data row of every input file ends up either in the records (one per processid, sorted by
-processid) or in the rejects with one reason from REJECT_REASONS; :func:`ingest` checks that
-conservation on every run.  Reading is :mod:`curation.ingest.read` (the file edge), field
-cleaning :mod:`curation.ingest.fields`; this module chooses the released row per processid and
-numbers the barcodes.
-
-At 5 M rows a copy of the row table's string views alone is gigabytes, so the rows are gathered
-once, directly into processid order; everything else works on row indices and small subsets.
+processid) or in the rejects with one reason from REJECT_REASONS, and :func:`assemble` checks that
+conservation on every run.  Reading is :mod:`curation.ingest.read`; this module reads no file.
+It finishes the cleaning (:mod:`curation.ingest.fields`), chooses the released row per processid
+(docs/curation.md#ingest) and numbers the barcodes (docs/curation.md#barcode-key).
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from curation.ingest.barcodes import dna_barcodes, number_barcodes
-from curation.ingest.codes import ISSUE_CODES, REJECT_REASONS, IngestError
+from curation.ingest.codes import ISSUE_CODES, REJECT_REASONS
 from curation.ingest.fields import (
     REASON,
     REASON_DTYPE,
     ROW_COLUMNS,
-    clean_rows,
     finish,
     reject_detail,
 )
-from curation.ingest.read import RawExport, read_export
+from curation.ingest.raw import RawExport
 from curation.ingest.scope import restrict
 from curation.sorting import text_order
 from schemas.tables import (
@@ -71,33 +64,24 @@ class IngestResult:
         return records.with_columns(dna_barcodes(keys, padded, sequences))
 
 
-def ingest(
-    paths: Sequence[str],
-    target_marker: str = "COI-5P",
-    on_parsed: Callable[[], object] | None = None,
+def assemble(
+    exports: Sequence[RawExport],
+    target_marker: str,
     scope: Mapping[str, Sequence[str]] | None = None,
 ) -> IngestResult:
-    """Read ``paths`` (in this order: it breaks ties between duplicate processids) and build
-    the records; raises :class:`IngestError` on an input that cannot be read at all.  Records
-    outside ``scope`` (:mod:`curation.ingest.scope`) are rejected; None keeps every record.
+    """The records, barcodes, labels, rejects, issues and summary of the read ``exports``.
 
-    ``on_parsed`` is called once every file has been parsed: parsing keeps every core busy, the
-    cleaning and assembly that follow do not, so the rule script starts checksumming the inputs
-    then.
+    Each file's rows are finished (:func:`finish_file`) and concatenated, then one row per
+    processid is released.  The exports' rows are consumed on the way, so the row table is held
+    once.  Records outside ``scope`` are then rejected (:mod:`curation.ingest.scope`); None
+    keeps every record.
     """
-    if not paths:
-        raise IngestError("<config>", None, "input.files", "no input file to ingest")
-    transform = partial(clean_rows, target_marker=target_marker)
-    with tempfile.TemporaryDirectory(prefix="ingest-") as scratch:
-        exports = [read_export(path, Path(scratch), transform) for path in paths]
-    if on_parsed is not None:
-        on_parsed()
     parts, issues = [], []
     for index, export in enumerate(exports):
         rows, found = finish_file(export, index, target_marker)
         parts.append(rows)
         issues.append(found)
-    result = assemble(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
+    result = _release(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
     return restrict(result, scope)
 
 
@@ -130,7 +114,7 @@ def _concat_consuming(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return rows
 
 
-def assemble(
+def _release(
     exports: Sequence[RawExport], rows: pl.DataFrame, issues: pl.DataFrame, target_marker: str
 ) -> IngestResult:
     """Choose one released row per processid, number the barcodes, and summarise.
@@ -227,7 +211,7 @@ def deduplicate(shared: pl.DataFrame) -> pl.DataFrame:
     """The rows to reject among rows that share a processid (``_row``, reason, detail).
 
     Exact copies (equal in every record field) collapse onto the first; of the distinct rows the
-    longest barcode wins, ties by input order (DECISIONS.md "Record unit").
+    longest barcode wins, ties by input order (docs/curation.md#ingest).
     """
     schema = {_ROW: pl.UInt32, "reason": pl.String, "detail": pl.String}
     if shared.is_empty():

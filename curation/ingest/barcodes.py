@@ -1,11 +1,11 @@
 """DNA barcodes stored once per distinct sequence: numbered by ingest, joined back by emit.
 
 About half of BIOSCAN-5M's 5.15 M barcodes are repeats, and the ~650-byte sequences are most of
-the bytes of every table that holds them.  So ingest numbers the barcodes (``barcode_key``: the
-0-based dense rank, in byte order, of the barcode without leading and trailing N; DECISIONS.md
-"Barcode key") and writes each key's sequence once, in key order (BARCODES_SCHEMA).  A record
-keeps its key, plus its barcode as given in ``padded_barcode`` for the few barcodes that start or
-end with N (these differ from their key's sequence).  Emit joins the sequences back by key:
+the bytes of every table that holds them.  So ingest numbers the barcodes
+(``barcode_key``: docs/curation.md#barcode-key) and writes each key's sequence once, in key
+order (BARCODES_SCHEMA).  A record keeps its key, plus its barcode as given in
+``padded_barcode`` for the few barcodes that start or end with N (these differ from their key's
+sequence).  Emit joins the sequences back by key:
 gathering string views from one column, not copying sequence bytes.
 """
 
@@ -34,11 +34,8 @@ class NumberedBarcodes:
 def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
     """Number ``barcodes`` (no nulls) by the byte order of their N-stripped form.
 
-    Only the few barcodes that start or end with N are stripped (stripping the whole column
-    would copy every barcode).  Sorting all barcodes is slow: about half are repeats, and two
-    equal 650-byte barcodes are compared to their last byte.  So the rows are first grouped by
-    value through a hash (fast, and only a grouping aid: the key is the rank, which does not
-    depend on it), and only one barcode of each group is sorted.
+    The rows are grouped by value through a hash, and only one barcode of each group is sorted
+    (docs/decisions.md "Barcode keys are exact without a full sort").
     """
     key = barcodes.alias(_KEY)
     is_padded = key.str.starts_with("N") | key.str.ends_with("N")

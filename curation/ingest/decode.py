@@ -1,7 +1,7 @@
 """Bytes to text: decompression, the cp1252 fallback for invalid UTF-8, and raw line access.
 
 Real BOLD v4 exports mix valid UTF-8 with stray cp1252 bytes inside one file (0x96 for an en
-dash; bold-formats.md section 2.2), so decoding is done per field and per invalid byte run:
+dash; docs/formats.md#bold-v4-tsv), so decoding is done per field and per invalid byte run:
 valid UTF-8 stays as it is, only the offending bytes are read as cp1252.  This is the slow,
 Python side of the reader; it only runs on files polars refuses as invalid UTF-8, and then only
 re-decodes the lines that fail.

@@ -1,17 +1,13 @@
 """Raw text fields -> typed, cleaned record fields, the reason a row is not released, and issues.
 
-Split by cost, for 5 M-row inputs on two cores:
+* :func:`clean_rows`, the per-row work on identifiers, sequences, coordinates and numbers, runs
+  inside the read; label fields only become categoricals there;
+* :func:`finish` runs on a file's collected rows: label fields are cleaned once per distinct
+  value, the few unusual sequences are cleaned, each row gets its reject reason, and the helper
+  columns become issue rows.
 
-* :func:`clean_rows` is the per-row work on high-cardinality fields (identifiers, sequence,
-  coordinates, numbers) and runs lazily inside the streaming read, so raw sequences never sit in
-  memory all at once.  Label fields are only turned into categoricals there: 4 bytes a row
-  instead of ~33 for a string.
-* :func:`finish` runs on the collected rows: label fields are cleaned once per *distinct*
-  value (missing tokens, trimming, mojibake repair), the few unusual sequences are cleaned, each
-  row gets its reject reason, and the narrow helper columns become issue rows.
-
-Whole-column string rewrites are avoided on purpose: on a multi-million-row column they copy
-every string (``str.strip_chars`` included).
+The rules are docs/curation.md#ingest; why the work is split so, docs/decisions.md "Ingest
+reading".
 """
 
 from __future__ import annotations
@@ -24,7 +20,7 @@ from curation.ingest.layouts import ColumnMap
 from schemas.tables import INGEST_ISSUES_SCHEMA, RANKS
 from schemas.vocabulary import MISSING_TOKENS
 
-#: IUPAC nucleotide codes a cleaned barcode may hold (DECISIONS.md "Barcode").
+#: IUPAC nucleotide codes a cleaned barcode may hold (docs/curation.md#ingest).
 IUPAC = "ACGTURYSWKMBDHVN"
 #: Reject reason of a row (null: not rejected by a row-level check).
 REASON = "_reason"

@@ -1,6 +1,6 @@
 """The export layouts the ingester accepts, recognised by header names, never by positions.
 
-BOLD has renamed and reordered its columns several times (bold-formats.md sections 2, 3.2 and 5),
+BOLD has renamed and reordered its columns several times (docs/formats.md),
 and files that went through R have ``/`` mangled to ``.``.  A layout is therefore a set of
 *signature* names that identify it plus, for every canonical field, the header names it may carry;
 column positions are looked up in each file's own header.
@@ -56,18 +56,27 @@ class Layout:
         return "marker_code" in self.fields
 
 
+def _identity(ranks: Mapping[str, tuple[str, ...]], bin_column: str) -> dict[str, tuple[str, ...]]:
+    """The fields every layout starts with: processid, sampleid, the seven ranks and the BIN."""
+    return {
+        "processid": ("processid",),
+        "sampleid": ("sampleid",),
+        **ranks,
+        "dna_bin": (bin_column,),
+    }
+
+
+_PLAIN_RANKS: dict[str, tuple[str, ...]] = {rank: (rank,) for rank in RANKS}
 _V4_FIELDS: dict[str, tuple[str, ...]] = {
-    "processid": ("processid",),
-    "sampleid": ("sampleid",),
-    **{rank: (f"{rank}_name",) for rank in RANKS},
-    "dna_bin": ("bin_uri",),
+    **_identity({rank: (f"{rank}_name",) for rank in RANKS}, "bin_uri"),
     "country": ("country",),
     "province_state": ("province_state",),
     "lat": ("lat",),
     "lon": ("lon",),
 }
 
-_PLAIN_RANKS: dict[str, tuple[str, ...]] = {rank: (rank,) for rank in RANKS}
+#: BIOSCAN-1M metadata (docs/formats.md#bioscan-1m-metadata): the pre-release lacks ``nucraw``.
+_BIOSCAN1M_FIELDS = _identity(_PLAIN_RANKS, "uri")
 
 #: Detection order: the first layout whose signature the header contains wins.
 LAYOUTS: tuple[Layout, ...] = (
@@ -76,10 +85,7 @@ LAYOUTS: tuple[Layout, ...] = (
         separator=",",
         signature=frozenset({"processid", "dna_barcode", "dna_bin"}),
         fields={
-            "processid": ("processid",),
-            "sampleid": ("sampleid",),
-            **_PLAIN_RANKS,
-            "dna_bin": ("dna_bin",),
+            **_identity(_PLAIN_RANKS, "dna_bin"),
             "sequence": ("dna_barcode",),
             "country": ("country",),
             "province_state": ("province_state",),
@@ -98,10 +104,7 @@ LAYOUTS: tuple[Layout, ...] = (
         separator="\t",
         signature=frozenset({"processid", "bin_uri", "marker_code"}),
         fields={
-            "processid": ("processid",),
-            "sampleid": ("sampleid",),
-            **_PLAIN_RANKS,
-            "dna_bin": ("bin_uri",),
+            **_identity(_PLAIN_RANKS, "bin_uri"),
             "sequence": ("nuc", "nucraw"),
             "marker_code": ("marker_code",),
             "country": ("country/ocean", "country.ocean", "country"),
@@ -125,25 +128,14 @@ LAYOUTS: tuple[Layout, ...] = (
         name="bioscan1m",
         separator="\t",
         signature=frozenset({"processid", "uri", "nucraw"}),
-        fields={
-            "processid": ("processid",),
-            "sampleid": ("sampleid",),
-            **_PLAIN_RANKS,
-            "dna_bin": ("uri",),
-            "sequence": ("nucraw",),
-        },
+        fields={**_BIOSCAN1M_FIELDS, "sequence": ("nucraw",)},
         extra_missing=BIOSCAN1M_MISSING_TOKENS,
     ),
     Layout(
         name="bioscan1m_prerelease",
         separator="\t",
         signature=frozenset({"processid", "uri", "image_file"}),
-        fields={
-            "processid": ("processid",),
-            "sampleid": ("sampleid",),
-            **_PLAIN_RANKS,
-            "dna_bin": ("uri",),
-        },
+        fields=_BIOSCAN1M_FIELDS,
         extra_missing=BIOSCAN1M_MISSING_TOKENS,
     ),
 )

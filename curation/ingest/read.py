@@ -1,30 +1,27 @@
-"""Read one raw export into canonical string columns, one row per data row.
+"""The ingest edge: export files in, one frame of canonical fields per file out.
 
-The fast path is polars' native CSV reader with quoting disabled and every column read as text,
-so a 5 M-row package is parsed in parallel without Python touching rows.  Polars keeps one row
-per physical line (blank lines included), which ties its row index to ``source_line``, but it
-cannot tell a short row from one with empty trailing fields.  So the strict read refuses long
-rows and invalid UTF-8 outright, and a short row can only hide among the rows whose last field
-is empty: only those lines get their separators counted.  Any doubt sends the file down the exact
-path, which counts the separators of every line (and, for invalid UTF-8, first re-decodes the
-file field by field with :mod:`curation.ingest.decode`).  Either way the few lines with a wrong
-count (ragged rows, pieces of a row split by a bare LF, blank lines, quoted BIOSCAN-5M CSV cells)
-are handed to Python, which re-reads their bytes and decides what they are.
+Polars reads each file with quoting off and every column as text: a fast strict read when the
+file allows it, else an exact read that counts every line's separators (re-decoding invalid UTF-8
+first, :mod:`curation.ingest.decode`).  The few lines with a wrong field count are read by Python
+(:mod:`curation.ingest.recover`).  docs/decisions.md "Ingest reading" says why.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from curation.ingest.codes import IngestError
-from curation.ingest.decode import count_bytes, first_line, open_plain, read_lines, repair_utf8
+from curation.ingest.decode import count_bytes, first_line, open_plain, repair_utf8
+from curation.ingest.fields import clean_rows
 from curation.ingest.layouts import ColumnMap, detect, parse_header
+from curation.ingest.raw import RawExport
+from curation.ingest.recover import Recovery, recover
 
 
 class _LongLine(Exception):
@@ -36,21 +33,18 @@ Transform = Callable[[pl.LazyFrame, ColumnMap], pl.LazyFrame]
 _MAYBE_SHORT = "_maybe_short"
 
 
-@dataclass
-class RawExport:
-    """One file's rows after ``transform``, plus what the reader itself found."""
+def read_exports(paths: Sequence[str], target_marker: str) -> list[RawExport]:
+    """Read every export, in the given order (it breaks ties between duplicate processids).
 
-    path: str
-    columns: ColumnMap
-    #: ``transform`` of the canonical raw fields + ``source_line``; not in line order.
-    rows: pl.DataFrame
-    #: (line, detail) of ragged rows (no processid: a ragged row's columns cannot be trusted).
-    ragged: list[tuple[int, str]]
-    #: (line, field, issue code, detail) found while reading bytes.
-    line_issues: list[tuple[int, str, str, str]]
-    #: data rows: physical data lines less blank lines and lines joined into another row.
-    rows_read: int
-    blank_lines: int
+    Each file's rows get the per-row cleaning of :func:`curation.ingest.fields.clean_rows`
+    inside the read, so the raw text of millions of sequences is never held at once.  Raises
+    :class:`IngestError` for an input that cannot be read at all.
+    """
+    if not paths:
+        raise IngestError("<config>", None, "input.files", "no input file to ingest")
+    transform = partial(clean_rows, target_marker=target_marker)
+    with tempfile.TemporaryDirectory(prefix="ingest-") as scratch:
+        return [read_export(path, Path(scratch), transform) for path in paths]
 
 
 def read_export(path: str, scratch: Path, transform: Transform) -> RawExport:
@@ -96,7 +90,7 @@ def _read_fast(path: str, plain: Path, columns: ColumnMap, transform: Transform)
         if total.result() - (width - 1) - sum(counted.values()) != others * (width - 1):
             raise _LongLine
     flagged = _wrong_lines(counted, columns)
-    recovery = _recover(plain, flagged, columns)
+    recovery = recover(plain, flagged, columns)
     if recovery.dropped:
         rows = rows.filter(~pl.col("source_line").is_in(sorted(recovery.dropped)))
     return _settle(path, columns, rows, recovery, [], transform)
@@ -115,7 +109,7 @@ def _read_exact(
             raise IngestError(path, None, None, f"polars cannot read the file: {err}") from None
         line_issues += [(line, name, "cp1252_fallback", text) for line, name, text in repaired]
         flagged = _count_separators(plain, columns, None)
-    recovery = _recover(plain, flagged, columns)
+    recovery = recover(plain, flagged, columns)
     frame = _scan_fields(plain, columns, strict=False)
     if recovery.dropped:
         frame = frame.filter(~pl.col("source_line").is_in(sorted(recovery.dropped)))
@@ -127,7 +121,7 @@ def _settle(
     path: str,
     columns: ColumnMap,
     rows: pl.DataFrame,
-    recovery: _Recovery,
+    recovery: Recovery,
     line_issues: list[tuple[int, str, str, str]],
     transform: Transform,
 ) -> RawExport:
@@ -212,129 +206,3 @@ def _records_frame(records: list[tuple[int, list[str]]], columns: ColumnMap) -> 
         data[name] = [fields[index] for _, fields in records]
     schema = {"source_line": pl.Int64, **{name: pl.String for name in columns.columns}}
     return pl.DataFrame(data, schema=schema)
-
-
-@dataclass
-class _Piece:
-    """One physical line Python looks at: text without terminator, and the terminator."""
-
-    line: int
-    text: str
-    terminator: str  # "\r\n", "\n" or "" (end of file)
-    flagged: bool
-
-
-@dataclass
-class _Recovery:
-    records: list[tuple[int, list[str]]] = field(default_factory=list)
-    ragged: list[tuple[int, str]] = field(default_factory=list)
-    issues: list[tuple[int, str, str, str]] = field(default_factory=list)
-    #: data lines whose polars row is replaced by Python's reading
-    dropped: set[int] = field(default_factory=set)
-    blank: int = 0
-
-
-def _recover(path: Path, flagged: list[int], columns: ColumnMap) -> _Recovery:
-    """Decide what each flagged line is: blank, ragged, a quoted CSV row, or part of a row.
-
-    A line ending in a bare LF is joined with the following flagged line(s) when the joined
-    text ends in CRLF and has exactly the header's field count: the LF was in-field text
-    (ropensci/bold#104).  The line before a flagged run takes part, as a row whose last field
-    holds the LF has a full field count itself.
-    """
-    recovery = _Recovery(dropped=set(flagged))
-    if not flagged:
-        return recovery
-    separator = columns.header.separator
-    width = len(columns.header.names)
-    runs: list[list[int]] = []
-    for line in flagged:
-        if runs and runs[-1][-1] == line - 1:
-            runs[-1].append(line)
-        else:
-            runs.append([line])
-    wanted = {line for run in runs for line in run} | {run[0] - 1 for run in runs if run[0] > 2}
-    raw = read_lines(path, wanted)
-    flagged_set = set(flagged)
-    for run in runs:
-        lines = ([run[0] - 1] if run[0] > 2 else []) + run
-        pieces = [_piece(number, raw[number], number in flagged_set) for number in lines]
-        if separator == ",":
-            _recover_csv(pieces, width, recovery)
-        else:
-            _recover_tsv(pieces, separator, width, columns, recovery)
-    return recovery
-
-
-def _piece(number: int, raw: bytes, flagged: bool) -> _Piece:
-    text = raw.decode("utf-8")
-    for terminator in ("\r\n", "\n"):
-        if text.endswith(terminator):
-            return _Piece(number, text[: -len(terminator)], terminator, flagged)
-    return _Piece(number, text, "", flagged)
-
-
-def _recover_tsv(
-    pieces: list[_Piece], separator: str, width: int, columns: ColumnMap, out: _Recovery
-) -> None:
-    i = 0
-    while i < len(pieces):
-        piece = pieces[i]
-        if piece.flagged and piece.text == "":
-            out.blank += 1
-            i += 1
-            continue
-        joined = _join(pieces, i, separator, width)
-        if joined is not None:
-            end, text = joined
-            fields = text.split(separator)
-            out.records.append((piece.line, fields))
-            out.dropped.add(piece.line)
-            for position, value in enumerate(fields):
-                if "\n" in value:
-                    name = columns.header.names[position]
-                    lines = f"lines {piece.line}-{pieces[end].line}"
-                    out.issues.append((piece.line, name, "bare_newline_in_field", lines))
-            i = end + 1
-            continue
-        if piece.flagged:
-            count = piece.text.count(separator) + 1
-            out.ragged.append((piece.line, f"{count} fields, the header has {width}"))
-        i += 1
-
-
-def _join(pieces: list[_Piece], start: int, separator: str, width: int) -> tuple[int, str] | None:
-    """(index of the last piece, joined text) when pieces from ``start`` form one CRLF row."""
-    text = pieces[start].text
-    count = text.count(separator) + 1
-    end = start
-    while pieces[end].terminator == "\n" and end + 1 < len(pieces):
-        following = pieces[end + 1]
-        if not following.flagged or following.text == "":
-            return None
-        count += following.text.count(separator)
-        if count > width:
-            return None
-        text += "\n" + following.text
-        end += 1
-    if end > start and count == width and pieces[end].terminator == "\r\n":
-        return end, text
-    return None
-
-
-def _recover_csv(pieces: list[_Piece], width: int, out: _Recovery) -> None:
-    """BIOSCAN-5M CSV lines holding a quote: parsed as RFC 4180, one line per row."""
-    for piece in pieces:
-        if not piece.flagged:
-            continue
-        if piece.text == "":
-            out.blank += 1
-            continue
-        try:
-            fields = next(csv.reader([piece.text]), [])
-        except csv.Error:
-            fields = []
-        if len(fields) == width:
-            out.records.append((piece.line, fields))
-        else:
-            out.ragged.append((piece.line, f"{len(fields)} fields, the header has {width}"))

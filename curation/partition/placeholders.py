@@ -1,25 +1,11 @@
-"""Placeholder ("novel") species detection, exactly as the original partitioner (spec 5.1).
+"""Placeholder ("novel") species detection, exactly as the original partitioner.
 
-A record is a *placeholder* when its species (or genus) name is an interim name such as
-``Anastatus sp. GG28``, ``Aristotelia BioLep531`` or ``Orthocentrus Malaise5315`` rather than an
-established scientific name.  The rules are the original code's, including the ones the paper
-does not mention (a capital letter after the first character, ``_`` or ``?``, the word rules on
-the genus) and its quirks (a bare ``Aus sp`` and ``Aus bus-mic`` are *not* placeholders).
-
-Every rule is a regex *search* (not a full match), case-sensitive, and a null value never
-matches.  The original ran Python's ``re``; polars runs Rust ``regex``.  The patterns below are
-written so that both engines agree:
-
-* Python's ``\\b`` inside a character class means backspace; Rust has no such escape, so it is
-  written ``\\x08``.
-* Python's ``\\s`` (str patterns) also matches the ASCII separators U+001C-U+001F, which Rust's
-  Unicode ``White_Space`` does not; :data:`_S` adds them back.
-* Left as is: ``\\w``/``\\b`` are Unicode in both engines but differ on combining marks and on
-  non-decimal numerics (Python counts ``½`` as a word character, Rust counts U+0301); neither
-  occurs in taxon names.
-
-The rules depend on one column each, so callers can evaluate them on the few thousand distinct
-names and join the result back instead of running regexes over millions of rows.
+The rules and examples are in docs/curation.md#placeholder-species: the original code's, with the
+ones the paper does not mention and its quirks (a bare ``Aus sp`` and ``Aus bus-mic`` are *not*
+placeholders).  The original ran Python's ``re``, polars runs Rust ``regex``; the patterns are
+written so that both agree (docs/decisions.md "Regex engines"): Python's ``\\b`` inside a class
+is a backspace, written ``\\x08`` here, and Python's ``\\s`` also matches U+001C-U+001F, added
+back by :data:`_S`.  The rules are evaluated on distinct names, not on every record.
 """
 
 from __future__ import annotations
@@ -71,13 +57,13 @@ def _any_rule(column: pl.Expr, rules: dict[str, str]) -> pl.Expr:
 
 
 def species_flag(species: pl.Expr | str = "species") -> pl.Expr:
-    """Whether a species name is a placeholder by the species rules of spec 5.1."""
+    """Whether a species name is a placeholder (docs/curation.md#placeholder-species)."""
     column = pl.col(species) if isinstance(species, str) else species
     return _any_rule(column, SPECIES_RULES)
 
 
 def genus_flag(genus: pl.Expr | str = "genus") -> pl.Expr:
-    """Whether a genus name marks its record as a placeholder (spec 5.1, G-* and W-* rules)."""
+    """Whether a genus name marks its record as a placeholder (the G-* and W-* rules)."""
     column = pl.col(genus) if isinstance(genus, str) else genus
     exempt = pl.any_horizontal(
         [column.str.starts_with(prefix) for prefix in GENUS_LOWER_EXEMPT_PREFIXES]

@@ -1,23 +1,12 @@
-"""The per-species barcode selection routine of the original partitioner (spec 6.4-6.6).
+"""The per-species barcode selection routine of the original partitioner.
 
-Each evaluation split takes whole barcode keys (all records of a key go together) from every
-species, aiming at a per-species target number of records.  The routine is sequential: species
-are visited in ascending code-point order, and one random generator per step is shared across
-species, so the draws of one species depend on every species before it.  Exact reproduction of
-the original's *counts* therefore needs
-
-* the same species order (polars sorts strings by UTF-8 bytes = code points, as pandas did);
-* numpy's ``default_rng(seed)`` with the very same calls (``integers(lo, hi, size=1)[0]``, drawn
-  only in the random branch);
-* float64 arithmetic in the original's operation order (``target * 1.1 - alloc``, never
-  reassociated): rounding residue decides cases, ``0.2 * 250 * 1.1 == 55.00000000000001``.
-
-Keys of equal size are ordered by ``barcode_key`` (= key string order).  The original used
-numpy's unstable sort there, whose tie order differs between numpy versions and CPUs; which
-keys are picked may differ, how many records and keys are picked per species does not (spec 6.3).
-
-The polars side aggregates candidates into (species, key, size) rows; the Python loop only walks
-those short per-species lists (about 13 k species at full scale).
+Each evaluation split takes whole barcode keys from every species, aiming at a per-species
+target (docs/curation.md#test, #val, #long-tail).  The routine is sequential: species in
+code-point order share one random generator per step.  Reproducing the original's counts needs
+its species order, numpy's ``default_rng(seed)`` with the very same calls
+(``integers(lo, hi, size=1)[0]``, only in the random branch), and float64 arithmetic in its
+operation order (``target * 1.1 - alloc``; ``0.2 * 250 * 1.1 == 55.00000000000001``).  Keys of
+equal size go by ``barcode_key`` (docs/decisions.md "Tie order of equal-size keys").
 """
 
 from __future__ import annotations
@@ -52,7 +41,7 @@ class SelectionError(ValueError):
 
 @dataclass(frozen=True)
 class SelectionRule:
-    """One parameterisation of the routine (spec 6.5).  ``target(n) == 0`` skips a species."""
+    """One parameterisation of the routine.  ``target(n) == 0`` skips a species."""
 
     name: str
     seed: int
@@ -108,6 +97,20 @@ def fraction_rule(name: str, seed: int, fraction: float, min_rows: int = 0) -> S
     )
 
 
+@dataclass(frozen=True)
+class _Aim:
+    """What one rule asks of one species of ``n`` candidate records."""
+
+    rule: str
+    n: int
+    target: float
+    lower: float
+    upper: float
+    key_cap: float
+    soft_cumulative: float
+    soft_fallback: float
+
+
 def pick_positions(
     sizes: Sequence[int], n: int, rule: SelectionRule, rng: np.random.Generator
 ) -> list[int]:
@@ -115,70 +118,89 @@ def pick_positions(
 
     ``n`` is the species' number of candidate records (``sum(sizes)``).  Returns [] when the
     species is skipped or its picks stay below the lower bound.
-
-    The original tested every key with boolean masks.  Because ``sizes`` is ascending and its
-    running total strictly increasing, the options (size <= target - alloc and running total
-    >= target * s1 - alloc) are the contiguous positions [first, fits), found by bisection.
-    Python compares ints with floats exactly, as numpy compared int64 with float64 here.
     """
     target = rule.target(n)
     if target == 0 or len(sizes) == 1:  # never split a species' only barcode
         return []
-    lower, upper, cap = rule.lower(n), rule.upper(n), rule.key_cap(len(sizes))
-    s1, s2 = rule.soft_cumulative, rule.soft_fallback
+    aim = _Aim(
+        rule.name,
+        n,
+        target,
+        rule.lower(n),
+        rule.upper(n),
+        rule.key_cap(len(sizes)),
+        rule.soft_cumulative,
+        rule.soft_fallback,
+    )
     left = list(sizes)
     origin = list(range(len(left)))
     picked: list[int] = []
     alloc = 0
-    while True:
-        first = bisect_left(list(accumulate(left)), target * s1 - alloc)
-        fits = bisect_right(left, target - alloc)
-        smallest = left[0]
-        if first >= fits:  # no option
-            if alloc == 0 and smallest > target:
-                # Every key overshoots: take the smallest if it is not most of the species.
-                # (No upper-bound check here, as in the original: spec 6.8 S05.)
-                if not (smallest >= lower and smallest < n / 2):
-                    break
-                i = 0
-            elif smallest > target * s2 - alloc:
-                # Even the smallest key overshoots what is left.
-                if smallest > (target - alloc) / 2 or alloc + smallest > upper:
-                    break
-                i = 0
-            else:
-                if first == len(left):
-                    raise SelectionError(
-                        f"{rule.name}: target {target} is unreachable for a species of {n} "
-                        f"records (target x {s1} exceeds the records left)"
-                    )
-                c = i = first
-                if c > 0 and abs(alloc + left[c - 1] - target) < abs(target - (alloc + left[c])):
-                    i = c - 1
-                if alloc + left[c] > upper:  # the original tests c, not the chosen i
-                    break
-        elif len(picked) + 1 >= cap:
-            # The last key allowed: the largest that fits, or the next one if that lands closer.
-            c = i = fits - 1
-            if (
-                c < len(left) - 1
-                and abs(alloc + left[c + 1] - target) < abs(target - (alloc + left[c]))
-                and alloc + left[c + 1] <= upper
-            ):
-                i = c + 1
-        else:
-            # A random option from the upper half of the options (the original's top_rand);
-            # lo < hi always holds for k >= 1, so its range adjustment never applies.
-            k = fits - first
-            i = first + int(rng.integers(int(k * 0.5), k, size=1)[0])
+    while (i := _next_pick(left, alloc, len(picked), aim, rng)) is not None:
         picked.append(origin[i])
         alloc += left[i]
         if alloc >= target:
             break
         del left[i], origin[i]
-        if len(picked) >= cap:
+        if len(picked) >= aim.key_cap:
             break
-    return picked if alloc >= lower else []
+    return picked if alloc >= aim.lower else []
+
+
+def _next_pick(
+    left: list[int], alloc: int, picks: int, aim: _Aim, rng: np.random.Generator
+) -> int | None:
+    """Position (into ``left``) of the next key to take, or None to stop.
+
+    The original tested every key with boolean masks.  Because ``left`` is ascending and its
+    running total strictly increasing, the options (size <= target - alloc and running total
+    >= target * s1 - alloc) are the contiguous positions [first, fits), found by bisection.
+    Python compares ints with floats exactly, as numpy compared int64 with float64 here.
+    """
+    first = bisect_left(list(accumulate(left)), aim.target * aim.soft_cumulative - alloc)
+    fits = bisect_right(left, aim.target - alloc)
+    if first >= fits:
+        return _fallback(left, alloc, first, aim)
+    if picks + 1 >= aim.key_cap:
+        # The last key allowed: the largest that fits, or the next one if that lands closer.
+        c = fits - 1
+        if (
+            c < len(left) - 1
+            and abs(alloc + left[c + 1] - aim.target) < abs(aim.target - (alloc + left[c]))
+            and alloc + left[c + 1] <= aim.upper
+        ):
+            return c + 1
+        return c
+    # A random option from the upper half of the options (the original's top_rand); lo < hi
+    # always holds for k >= 1, so its range adjustment never applies.
+    k = fits - first
+    return first + int(rng.integers(int(k * 0.5), k, size=1)[0])
+
+
+def _fallback(left: list[int], alloc: int, first: int, aim: _Aim) -> int | None:
+    """The pick when no key is an option (docs/curation.md#test), or None to stop."""
+    target, smallest = aim.target, left[0]
+    if alloc == 0 and smallest > target:
+        # Every key overshoots: take the smallest if it is not most of the species (no
+        # upper-bound check here, as in the original: test vector S05).
+        return 0 if aim.lower <= smallest < aim.n / 2 else None
+    if smallest > target * aim.soft_fallback - alloc:
+        # Even the smallest key overshoots what is left.
+        if smallest > (target - alloc) / 2 or alloc + smallest > aim.upper:
+            return None
+        return 0
+    if first == len(left):
+        raise SelectionError(
+            f"{aim.rule}: target {target} is unreachable for a species of {aim.n} records "
+            f"(target x {aim.soft_cumulative} exceeds the records left)"
+        )
+    # The key where the running total reaches the target, or the one before if that lands closer.
+    c = first
+    if alloc + left[c] > aim.upper:  # the original tests c, not the key it would choose
+        return None
+    if c > 0 and abs(alloc + left[c - 1] - target) < abs(target - (alloc + left[c])):
+        return c - 1
+    return c
 
 
 def key_sizes(candidates: pl.DataFrame) -> pl.DataFrame:
@@ -241,7 +263,8 @@ def long_tail(
     max_rows: int,
     test_target_of: Callable[[int], int],
 ) -> pl.DataFrame:
-    """Val long tail (spec 6.6): one single-record key from each small species, up to ``quota``.
+    """Val long tail (docs/curation.md#long-tail): one single-record key from each small
+    species, up to ``quota``.
 
     Species (ascending) qualify with ``min_rows <= n < max_rows`` remaining candidates, a test
     share not above the test target of their full size, and a key of one record.  The original

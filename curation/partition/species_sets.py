@@ -1,15 +1,10 @@
-"""Species sets (spec 5.2): unknown, seen, unseen and heldout, as the original partitioner.
-
-* unknown (``pretrain``): no species, or a placeholder name;
-* seen: an established scientific species name;
-* unseen: a placeholder species whose genus is the genus of some seen record, with at least
-  ``unseen_min_rows`` such records (the original's log message says "genus is not in pretrain";
-  the code, which we follow, says "genus in the seen set");
-* heldout (``other_heldout``): every other placeholder species, decided at the very end.
+"""Species sets: unknown, seen, unseen and heldout, as the original partitioner
+(docs/curation.md#species-sets).
 
 The partitioner works on one state column per record.  Besides the eight final splits it holds
 the two provisional sets ``seen`` and ``unseen`` that later steps divide (the original wrote them
-into its ``split`` column the same way).
+into its ``split`` column the same way).  Unseen needs the genus in the *seen* set, as the
+original's code does (its log message says "genus is not in pretrain").
 """
 
 from __future__ import annotations

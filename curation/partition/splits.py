@@ -1,29 +1,14 @@
-"""Species sets and the eight splits, step for step as the original partitioner (spec 6).
+"""Species sets and the eight splits, step for step as the original partitioner.
 
-Steps (spec 6.1), each relabelling records in one ``state`` column:
-
- 1. placeholder flag; provisional sets ``pretrain`` / ``seen``
- 2. unseen species                                    -> ``unseen``
- 3. seen species with a single record                 -> ``train``
- 4. test (seed 1)                                     -> ``test``
- 5-7. val: 5 % of bigger species + long tail (seed 3) -> ``val``
- 8. the rest of the seen records                      -> ``train``
- 9. test_unseen (seed 5)                              -> ``test_unseen``
-10. val_unseen (seed 7)                               -> ``val_unseen``
-11. the rest of the unseen records                    -> ``key_unseen``
-12. species-labelled records still in pretrain        -> ``other_heldout``
-
-Global assignment (spec 6.2), reproduced on purpose: a step chooses species or barcode keys
-from its candidate records, then relabels *every* record with that species or key, candidate
-or not.  On a well-curated table (one species per key, one genus per species) that touches no
-other record.  When it does (a "leak": e.g. an unlabelled record sharing a test barcode would
-enter test without a species), the run fails naming the records, as it does when any invariant
-of spec 6.9 breaks.
+The steps are listed in docs/curation.md#partition; each relabels records in one ``state``
+column.  Global assignment is reproduced on purpose (docs/curation.md#key-assignment): a step
+chooses species or barcode keys from its candidate records, then relabels *every* record with
+that species or key.  When that moves a record that was not a candidate (a leak), or when any
+invariant breaks (docs/curation.md#invariants), the run fails naming the records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +16,11 @@ import numpy as np
 import polars as pl
 
 from curation.partition import selection, species_sets
+from curation.partition.invariants import MAX_EXAMPLES, gather_facts, run_checks
 from curation.partition.placeholders import genus_flag, species_flag
 from curation.partition.species_sets import STATE, STATES, state
 from schemas.config import PartitionConfig
-from schemas.tables import SPECIES_SET_OF_SPLIT, SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
+from schemas.tables import SPLIT_DTYPE, SPLITS, SPLITS_SCHEMA, conform
 
 #: The curated columns partitioning reads.
 INPUT_SCHEMA: dict[str, pl.DataType] = {
@@ -44,11 +30,6 @@ INPUT_SCHEMA: dict[str, pl.DataType] = {
     "species": pl.String,
 }
 
-#: Examples quoted per failed invariant, in the error message and in checks.json.
-MAX_EXAMPLES = 5
-
-_SEEN_SPLITS = ("train", "val", "test")
-_UNSEEN_SPLITS = ("key_unseen", "val_unseen", "test_unseen")
 #: Multiplier packing (barcode_key, state code) into one integer (10 states < 16).
 _STATE_SLOTS = 16
 
@@ -60,14 +41,14 @@ class PartitionError(ValueError):
 def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
     """Split a curated table.  Returns (SPLITS_SCHEMA frame sorted by processid, checks).
 
-    ``checks`` is JSON-able: every invariant of spec 6.9 (and the leak check of spec 6.2) with
+    ``checks`` is JSON-able: every invariant of docs/curation.md#invariants with
     its outcome, per-step and per-split counts.  Raises :class:`PartitionError` when the input
     lacks a column, a processid or a key, when the configured targets cannot be met, or when an
     invariant fails; the message names the invariant, the species and the keys involved.
     """
     frame = _prepare(curated)
     # Every step chooses among species-labelled records; the unlabelled 90 % only matter where
-    # a key step's global assignment reaches them (spec 6.2), which whole_table() replays.
+    # a key step's global assignment reaches them, which whole_table() replays.
     run = _Run(frame.filter(pl.col("species").is_not_null()))
     try:
         singletons = _species_steps(run, cfg)
@@ -80,7 +61,8 @@ def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame
     records = run.whole_table(frame)
 
     key_splits = _key_splits(records)
-    invariants = _invariants(records, run, cfg, singletons, key_splits)
+    leaks = pl.concat(run.leaks)
+    invariants = run_checks(gather_facts(records, run.frame, key_splits, singletons, leaks, cfg))
     failed = [check for check in invariants if not check["passed"]]
     if failed:
         raise PartitionError(
@@ -327,226 +309,6 @@ def _key_splits(frame: pl.DataFrame) -> pl.DataFrame:
         barcode_key=(pl.col("packed") // _STATE_SLOTS).cast(pl.UInt32),
         state_code=(pl.col("packed") % _STATE_SLOTS).cast(pl.UInt32),
     )
-
-
-def _check(name: str, unit: str, bad: pl.DataFrame, describe: Callable[[dict], str]) -> dict:
-    """One invariant's outcome; ``bad`` holds its violations in a deterministic order."""
-    return {
-        "name": name,
-        "passed": bad.height == 0,
-        "violations": bad.height,
-        "unit": unit,
-        "examples": [describe(row) for row in bad.head(MAX_EXAMPLES).iter_rows(named=True)],
-    }
-
-
-def _missing_from(labelled: pl.DataFrame, splits: tuple[str, ...], home: str) -> pl.DataFrame:
-    """(species, split) pairs of ``splits`` whose species has no record in ``home``."""
-    at_home = labelled.filter(pl.col("split") == home).get_column("species").unique()
-    return (
-        labelled.filter(pl.col("split").is_in(splits) & ~pl.col("species").is_in(at_home.implode()))
-        .group_by("species", "split")
-        .len()
-        .sort("species", "split")
-    )
-
-
-def _thin_test_species(labelled: pl.DataFrame, split: str, cfg: PartitionConfig) -> pl.DataFrame:
-    """Species of a test split below the minimums: records and keys in its species set, and
-    records in the split itself."""
-    set_splits = _SEEN_SPLITS if split == "test" else _UNSEEN_SPLITS
-    per_species = (
-        labelled.filter(pl.col("split").is_in(set_splits))
-        .group_by("species")
-        .agg(
-            test_rows=(pl.col("split") == split).sum().cast(pl.Int64),
-            rows=pl.len().cast(pl.Int64),
-            keys=pl.col("barcode_key").n_unique().cast(pl.Int64),
-        )
-    )
-    thin = (
-        (pl.col("test_rows") < cfg.test_lower_bound)
-        | (pl.col("rows") < cfg.test_min_rows)
-        | (pl.col("keys") < 2)
-    )
-    return (
-        per_species.filter((pl.col("test_rows") > 0) & thin)
-        .with_columns(split=pl.lit(split))
-        .select("species", "split", "test_rows", "rows", "keys")
-        .sort("species")
-    )
-
-
-def _invariants(
-    records: pl.DataFrame,
-    run: _Run,
-    cfg: PartitionConfig,
-    singletons: pl.Series,
-    key_splits: pl.DataFrame,
-) -> list[dict[str, Any]]:
-    """Spec 6.9, plus the absence of leaks of the global assignment (spec 6.2)."""
-    # The species-labelled records (~10 %) are the run's own frame: whole_table() only moves
-    # unlabelled ones.  Most checks concern only them; the rest is checked on the whole Enum.
-    all_sets = {**SPECIES_SET_OF_SPLIT, "seen": "seen", "unseen": "unseen"}
-    labelled = run.frame.with_columns(
-        split=pl.col("state").cast(pl.String),
-        set=pl.col("state").replace_strict(all_sets, return_dtype=pl.String),
-    )
-    checks = []
-
-    # Unlabelled records are never "seen"/"unseen": no step gives those states by key.
-    unsplit = labelled.filter(pl.col("state").is_in(["seen", "unseen"])).sort("processid")
-    checks.append(
-        _check(
-            "one_split_per_row",
-            "records",
-            unsplit,
-            lambda r: f"{r['processid']} left in {r['state']!r}",
-        )
-    )
-
-    wrong = records.filter((pl.col("state") == "pretrain") != pl.col("species").is_null())
-    checks.append(
-        _check(
-            "pretrain_iff_species_null",
-            "records",
-            wrong.sort("barcode_key", "processid"),
-            lambda r: (
-                f"{r['processid']} (key {r['barcode_key']}, species {r['species']!r}) "
-                f"in {r['state']}"
-            ),
-        )
-    )
-
-    mixed = (
-        labelled.group_by("species")
-        .agg(sets=pl.col("set").unique().sort())
-        .filter(pl.col("sets").list.len() > 1)
-        .sort("species")
-    )
-    checks.append(
-        _check(
-            "species_sets_disjoint",
-            "species",
-            mixed,
-            lambda r: f"{r['species']!r} in sets {r['sets']}",
-        )
-    )
-
-    shared_keys = key_splits.filter(pl.col("barcode_key").is_duplicated())["barcode_key"]
-    shared = (
-        records.filter(pl.col("barcode_key").is_in(shared_keys.implode()))
-        .group_by("barcode_key")
-        .agg(
-            splits=pl.col("state").cast(pl.String).unique().sort(),
-            species=pl.col("species").drop_nulls().unique().sort(),
-        )
-        .sort("barcode_key")
-    )
-    checks.append(
-        _check(
-            "key_in_one_split",
-            "keys",
-            shared,
-            lambda r: f"key {r['barcode_key']} in {r['splits']} (species {r['species']})",
-        )
-    )
-
-    def in_split(r: dict) -> str:
-        return f"{r['species']!r} in {r['split']}"
-
-    checks.append(
-        _check(
-            "eval_species_in_train",
-            "species/split pairs",
-            _missing_from(labelled, ("val", "test"), "train"),
-            in_split,
-        )
-    )
-    checks.append(
-        _check(
-            "unseen_eval_species_in_key_unseen",
-            "species/split pairs",
-            _missing_from(labelled, ("val_unseen", "test_unseen"), "key_unseen"),
-            in_split,
-        )
-    )
-
-    train_genera = labelled.filter(pl.col("state") == "train").get_column("genus").unique()
-    stray = (
-        labelled.filter(
-            pl.col("split").is_in(_UNSEEN_SPLITS)
-            & ~pl.col("genus").is_in(train_genera.implode(), nulls_equal=True)
-        )
-        .group_by("genus", "species")
-        .len()
-        .sort("genus", "species", nulls_last=True)
-    )
-    checks.append(
-        _check(
-            "unseen_genera_in_train",
-            "genus/species pairs",
-            stray,
-            lambda r: f"genus {r['genus']!r} of {r['species']!r} not in train",
-        )
-    )
-
-    small = (
-        labelled.filter(pl.col("set") == "unseen")
-        .group_by("species")
-        .len()
-        .filter(pl.col("len") < cfg.unseen_min_rows)
-        .sort("species")
-    )
-    checks.append(
-        _check(
-            "unseen_species_min_rows",
-            "species",
-            small,
-            lambda r: f"{r['species']!r} has {r['len']} records",
-        )
-    )
-
-    thin = pl.concat([_thin_test_species(labelled, name, cfg) for name in ("test", "test_unseen")])
-    checks.append(
-        _check(
-            "test_species_minimums",
-            "species/split pairs",
-            thin,
-            lambda r: (
-                f"{r['species']!r} in {r['split']}: {r['test_rows']} of {r['rows']} records, "
-                f"{r['keys']} keys"
-            ),
-        )
-    )
-
-    lost = labelled.filter(
-        pl.col("species").is_in(singletons.implode()) & (pl.col("split") != "train")
-    )
-    checks.append(
-        _check(
-            "singletons_in_train",
-            "records",
-            lost.sort("species", "processid"),
-            lambda r: f"{r['processid']} ({r['species']!r}) in {r['split']}",
-        )
-    )
-
-    leaks = pl.concat(run.leaks).sort(
-        "step_no", "barcode_key", "species", "before", nulls_last=True
-    )
-    checks.append(
-        _check(
-            "no_global_assignment_leak",
-            "records",
-            leaks,
-            lambda r: (
-                f"step {r['step']} took key {r['barcode_key']} (species {r['species']!r}) "
-                f"from a {r['before']} record"
-            ),
-        )
-    )
-    return checks
 
 
 def _split_counts(frame: pl.DataFrame, key_splits: pl.DataFrame) -> dict[str, dict[str, int]]:

@@ -1,16 +1,12 @@
 """Assemble the release table: records + curated labels + splits, in release order.
 
 The release takes its identifiers, sequence, geography and image measurements from the ingested
-records, every label from curation and the split from partitioning; the image ``chunk`` and path follow
-from the split.  Those three tables
-must describe exactly the same specimens: a record without a split (or a split without a record)
-would silently vanish from, or appear in, the release, so any mismatch stops the build.
-
-At 5 M records the barcodes alone are several GB.  Ingest stores each distinct sequence once
-(``curation.ingest.barcodes``); a record's ``dna_barcode`` is joined back here from its key, as a view
-of that one copy.  The pipeline's three record-level inputs are sorted by the same unique
-processids, so they are put side by side by position (no join, no string sort) and each column is
-held once; inputs that are not aligned that way are joined on processid instead.
+records, every label from curation and the split from partitioning; the image ``chunk`` and path
+follow from the split (docs/curation.md#chunk).  Those three tables must describe exactly the
+same specimens: a record without a split (or a split without a record) would silently vanish
+from, or appear in, the release, so any mismatch stops the build.  A record's ``dna_barcode`` is
+joined back from its key here.  Aligned inputs are put side by side instead of joined
+(docs/decisions.md "Assembly by position").
 """
 
 from __future__ import annotations
@@ -33,7 +29,7 @@ from schemas.tables import (
 
 #: Tokens that ``pandas.read_csv`` turns into NaN by default (pandas' ``STR_NA_VALUES``).  A text
 #: value equal to one of them would be read back as missing by the BIOSCAN-5M client and by
-#: mlcroissant, so the release refuses it instead of writing it (DECISIONS "Missing values").
+#: mlcroissant, so the release refuses it instead of writing it (docs/curation.md#missing-values).
 PANDAS_NA_TOKENS: frozenset[str] = frozenset(
     {
         "",
@@ -81,7 +77,7 @@ _FLOAT_COLUMNS = (
     "area_fraction",
     "scale_factor",
 )
-#: Largest valid ``inferred_ranks`` code (species, spec 3.7).
+#: Largest valid ``inferred_ranks`` code (docs/curation.md#inference).
 _MAX_INFERRED_RANKS = len(RANKS) - 1
 #: Image package the ``image_path`` column points into: the BIOSCAN-5M client's default.
 IMAGE_PACKAGE = "cropped_256"
@@ -108,17 +104,18 @@ def assemble(
 
     ``bioscan1m_index`` (processid, index_bioscan_1M_insect) and ``crop_measures`` (processid,
     area_fraction, scale_factor) are the derived fields of the configured side files
-    (DECISIONS A13, A23); when given they replace the records' columns, a specimen absent from the
-    side file getting null.  Without them the records' values are carried (a BIOSCAN-5M CSV input
-    has them; a BOLD export does not, so they are empty).
+    (docs/curation.md#release-format); when given they replace the records' columns, a
+    specimen absent from the side file getting null.  Without them the records' values are
+    carried (a BIOSCAN-5M CSV input has them; a BOLD export does not, so they are empty).
     """
     inputs = {"records": records.lazy(), "curated": curated.lazy(), "splits": splits.lazy()}
     ids = {name: frame.select("processid").collect()["processid"] for name, frame in inputs.items()}
     sequences = _sequences(barcodes.lazy())
+    sides = _side_fields(bioscan1m_index, crop_measures)
     if _aligned(list(ids.values())):
-        release = _assemble_aligned(inputs, sequences, bioscan1m_index, crop_measures)
+        release = _assemble_aligned(inputs, sequences, sides)
     else:
-        release = _assemble_joined(inputs, sequences, bioscan1m_index, crop_measures)
+        release = _assemble_joined(inputs, sequences, sides)
         heights = {name: ids[name].len() for name in inputs}
         # Inputs of equal height whose inner join has that height with unique processids hold
         # the same specimens once each; only otherwise are the (slower) diagnostics needed.
@@ -173,15 +170,20 @@ def _aligned(ids: Sequence[pl.Series]) -> bool:
     return bool((first.slice(1) > first.slice(0, first.len() - 1)).all())
 
 
-def _with_side_fields(
-    base: _Frame, bioscan1m_index: pl.DataFrame | None, crop_measures: pl.DataFrame | None
-) -> _Frame:
-    """Replace the records' derived fields by those of the side files, when given."""
+def _side_fields(
+    bioscan1m_index: pl.DataFrame | None, crop_measures: pl.DataFrame | None
+) -> list[pl.DataFrame]:
+    """The side files' derived fields that are given, each as (processid, fields...)."""
     sides = []
     if bioscan1m_index is not None:
         sides.append(bioscan1m_index.select("processid", "index_bioscan_1M_insect"))
     if crop_measures is not None:
         sides.append(crop_measures.select("processid", "area_fraction", "scale_factor"))
+    return sides
+
+
+def _with_side_fields(base: _Frame, sides: Sequence[pl.DataFrame]) -> _Frame:
+    """Replace the records' derived fields by those of the side files."""
     for side in sides:
         base = base.drop(side.columns[1:]).join(
             side.lazy() if isinstance(base, pl.LazyFrame) else side,
@@ -210,23 +212,15 @@ def _release_columns(frame: _Frame) -> _Frame:
 
 
 def _assemble_aligned(
-    inputs: Mapping[str, pl.LazyFrame],
-    sequences: pl.Series,
-    bioscan1m_index: pl.DataFrame | None,
-    crop_measures: pl.DataFrame | None,
+    inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
     """The release of row-aligned inputs (see ``_aligned``): the columns side by side, each then
-    gathered into release order by a stable sort of the split alone.
-
-    A one-chunk text column is gathered by copying its 16-byte string views, not its bytes, and
-    the columns are reordered one at a time, each unordered one freed before the next.  The
-    barcodes (most of the release's bytes) are joined last, already in release order, as views
-    of the one copy of each sequence: joined earlier, their single chunk beside the inputs' row
-    groups would make polars realign every other column, copying gigabytes.
+    gathered into release order by a stable sort of the split alone, one column at a time; the
+    barcodes are joined last (docs/decisions.md "Assembly by position").
     """
     records = inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode").collect()
     parts = [
-        _with_side_fields(records, bioscan1m_index, crop_measures),
+        _with_side_fields(records, sides),
         inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(),
         inputs["splits"].select("split").collect(),
     ]
@@ -245,15 +239,10 @@ def _assemble_aligned(
 
 
 def _assemble_joined(
-    inputs: Mapping[str, pl.LazyFrame],
-    sequences: pl.Series,
-    bioscan1m_index: pl.DataFrame | None,
-    crop_measures: pl.DataFrame | None,
+    inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
     """The release of inputs in any row order, joined on processid and sorted."""
-    base = _with_side_fields(
-        inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode"), bioscan1m_index, crop_measures
-    )
+    base = _with_side_fields(inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode"), sides)
     release = _release_columns(
         base.join(inputs["curated"].select(_CURATED_COLUMNS), on="processid", how="inner").join(
             inputs["splits"].select("processid", "split"), on="processid", how="inner"
@@ -265,7 +254,7 @@ def _assemble_joined(
 
 
 def check_values(release: pl.DataFrame) -> None:
-    """Refuse values the CSV contract cannot carry (spec 2.2, clients-formats 1.3)."""
+    """Refuse values the CSV contract cannot carry (docs/formats.md#the-release-csv)."""
     problems: list[str] = []
     if (n := release["split"].null_count()) > 0:
         problems.append(

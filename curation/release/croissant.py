@@ -3,7 +3,7 @@
 Croissant lets ML tools find, check and load the release: each data file is a FileObject with its
 sha256, each table a RecordSet whose fields carry their data types.  The record sets read the
 Parquet files, not the CSV: mlcroissant reads a CSV with pandas' type inference, which would turn
-an all-digit chunk column into integers and lose the leading zeros (clients-formats.md 3.3).
+an all-digit chunk column into integers and lose the leading zeros (docs/formats.md#croissant).
 The eight split names form a ``cr:Split`` record set that the specimens' ``split`` field refers to.
 """
 
@@ -25,7 +25,7 @@ from schemas.tables import (
     SPLITS,
 )
 
-#: What each release column means (paper Table A3, spec 2.2, DECISIONS).
+#: What each release column means (paper Table A3, docs/curation.md).
 COLUMN_DESCRIPTIONS: dict[str, str] = {
     "processid": "BOLD record identifier; unique per specimen and the image file name",
     "sampleid": "identifier given to the specimen by the collector",

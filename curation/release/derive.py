@@ -1,13 +1,12 @@
 """Fields derived from a record's split: the image ``chunk`` directory and image paths.
 
 BIOSCAN-5M spreads its large splits over sub-directories so that no directory holds hundreds of
-thousands of images (spec 7.1): ``pretrain`` over 256 directories named by the first two hex
-digits of MD5(processid), ``train`` and ``other_heldout`` over 16 named by the first digit; the
-smaller splits are not chunked (empty string).  Verified against the released image paths:
+thousands of images (docs/curation.md#chunk): ``pretrain`` over 256 directories named by the first
+two hex digits of MD5(processid), ``train`` and ``other_heldout`` over 16 named by the first digit;
+the smaller splits are not chunked (empty string).  Verified against the released image paths:
 ``AACTA1040-20`` -> ``pretrain/00``, ``YGEN686-22`` -> ``pretrain/ff``.
 
-MD5 is not a polars expression, and hashing 5 million identifiers one by one in Python takes
-seconds, so the digest is computed by DuckDB (a project dependency) on whole batches.
+The MD5 is computed by DuckDB on whole columns (docs/decisions.md "MD5 for `chunk`").
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ CHUNK_DIGITS: dict[str, int] = {
     "test_unseen": 0,
 }
 
-#: Image variants of the release (spec 7.2).
+#: Image variants of the release (docs/curation.md#chunk).
 IMAGE_TYPES: tuple[str, ...] = ("original_full", "cropped", "original_256", "cropped_256")
 
 
@@ -52,7 +51,7 @@ def md5_hex(expr: pl.Expr | str) -> pl.Expr:
 
 
 def chunk(split: pl.Expr | str = "split", processid: pl.Expr | str = "processid") -> pl.Expr:
-    """The release ``chunk`` directory of a record (spec 7.1); empty string when not chunked."""
+    """The release ``chunk`` directory of a record; empty string when not chunked."""
     split_expr = pl.col(split) if isinstance(split, str) else split
     digits = split_expr.replace_strict(CHUNK_DIGITS, return_dtype=pl.Int64)
     digest = md5_hex(processid)

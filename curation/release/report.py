@@ -105,6 +105,22 @@ def count_checks(summaries: Mapping[str, Any], *, released: int, rejected: int) 
     return checks
 
 
+def release_checks(summaries: Mapping[str, Any], tables: Mapping[str, pl.DataFrame]) -> list[Check]:
+    """The report's checks: the release's counts against the stages' (statistics ``table3`` and
+    ``rejects``), then every check the ingest, curation (a name under two lineages,
+    docs/curation.md#homonyms) and partition summaries recorded."""
+    return [
+        *count_checks(
+            summaries,
+            released=tables["table3"]["rows"].sum(),
+            rejected=tables["rejects"]["rows"].sum(),
+        ),
+        *checks_from_json(summaries["ingest"], "ingest"),
+        *checks_from_json(summaries["curation"], "curation"),
+        *checks_from_json(summaries["partition"], "partition"),
+    ]
+
+
 def _lookup(document: Any, path: tuple[str, ...]) -> int | None:
     for key in path:
         if not isinstance(document, Mapping) or key not in document:

@@ -1,12 +1,13 @@
 """The two optional side files of the release and the fields derived from them.
 
 * A BIOSCAN-1M metadata TSV gives ``index_bioscan_1M_insect``: the 0-based data-row position of
-  the same ``processid`` in that file (DECISIONS A13).
+  the same ``processid`` in that file.
 * A crop bounding-box table (processid, width_original, height_original, x0, y0, x1, y1) gives
-  ``area_fraction`` and ``scale_factor`` (spec 7.4, DECISIONS A23).
+  ``area_fraction`` and ``scale_factor``.
 
-The readers are the file edge and report bad input by file, line and field; the derivations are
-pure functions of the frames they return.
+Both are explained in docs/curation.md#release-format.  The readers are the file edge and
+report bad input by file, line and field; the derivations are pure functions of the frames
+they return.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ BOX_COLUMNS: tuple[str, ...] = (
 )
 #: Side of the square the crops are resized to; ``scale_factor`` is the crop's short side over it.
 CROP_SIDE = 256
-#: Decimals of the two measures, rounded half to even as numpy does (spec 7.4).
+#: Decimals of the two measures, rounded half to even as numpy does.
 MEASURE_DECIMALS = 4
 
 
@@ -131,7 +132,8 @@ _RULE_TEXT = {
 
 
 def crop_measures(boxes: pl.DataFrame) -> pl.DataFrame:
-    """(processid, area_fraction, scale_factor) from the boxes, exactly as spec 7.4 computes them.
+    """(processid, area_fraction, scale_factor) from the boxes, as the original crop tool
+    computes them.
 
     numpy does the arithmetic and the half-to-even rounding, as the original tool does, so that the
     values match it bit for bit (checked against 25 released records in the tests).

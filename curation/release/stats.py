@@ -1,8 +1,8 @@
-"""Statistics of the release, by the definitions of spec section 8.
+"""Statistics of the release (docs/curation.md#release-format).
 
 Each table of the BIOSCAN-5M paper that the release can reproduce (Tables 2, 3, A4, A5, A6,
 A9-A14) plus the curation and ingest summaries is one polars frame holding exact values
-(DECISIONS A18: rounding is for display only, see ``stats_format``).  "Missing" is null; a category
+(rounding is for display only, see ``stats_format``).  "Missing" is null; a category
 is a distinct non-null value.  Where the paper leaves a tie "arbitrary" (the most and least
 populated value of a column) the smallest value in byte order is reported, so the tables are
 deterministic.
@@ -45,7 +45,7 @@ TABLES: dict[str, str] = {
     "issues": "Ingest observations per field and issue (on released and rejected rows)",
 }
 
-#: Columns of spec 9.2 (Table 2) and 9.3 (Table A5).
+#: Columns of the paper's Table 2 and Table A5.
 TABLE2_COLUMNS: tuple[str, ...] = (*RANKS, "dna_bin", "dna_barcode")
 TABLE_A5_COLUMNS: tuple[str, ...] = (*RANKS, "taxon", "dna_bin")
 TABLE_A6_COLUMNS: tuple[str, ...] = (
@@ -141,7 +141,8 @@ def sequence_ids(release: pl.DataFrame) -> pl.Series:
 
 
 def profile(frame: Frame, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
-    """Per named column (or tuple of columns): the spec 8 measures over its per-category counts.
+    """Per named column (or tuple of columns): the paper's measures over its per-category
+    counts.
 
     rows, categories, labelled, unlabelled, labelled_pct, imbalance_ratio (most / least populated
     category), most/least populated value and its count, and mean, median and population std of
@@ -299,13 +300,9 @@ def row_normalised(counts: pl.DataFrame) -> pl.DataFrame:
 
 def species_sizes(release: Frame) -> pl.DataFrame:
     """How many species have each number of records (the species-size distribution)."""
+    labelled = release.lazy().filter(pl.col("species").is_not_null())
     return (
-        release.lazy()
-        .filter(pl.col("species").is_not_null())
-        .group_by("species")
-        .agg(records=pl.len().cast(pl.Int64))
-        .group_by("records")
-        .agg(species=pl.len().cast(pl.Int64))
+        _count(_count(labelled, ("species",), "records"), ("records",), "species")
         .sort("records")
         .collect()
     )
@@ -313,14 +310,8 @@ def species_sizes(release: Frame) -> pl.DataFrame:
 
 def countries(release: Frame) -> pl.DataFrame:
     """Records per country, most first (ties by name); records without a country are left out."""
-    return (
-        release.lazy()
-        .filter(pl.col("country").is_not_null())
-        .group_by("country")
-        .agg(records=pl.len().cast(pl.Int64))
-        .sort(["records", "country"], descending=[True, False])
-        .collect()
-    )
+    located = release.lazy().filter(pl.col("country").is_not_null())
+    return _most_first(located, ("country",), "records")
 
 
 def curation_rules(changes: Frame) -> pl.DataFrame:
@@ -371,22 +362,25 @@ def inferred_ranks(release: Frame) -> pl.DataFrame:
 
 def rejects_by_reason(rejects: Frame) -> pl.DataFrame:
     """Rejected input rows per reason code, most first."""
-    return (
-        rejects.lazy()
-        .group_by("reason")
-        .agg(rows=pl.len().cast(pl.Int64))
-        .sort(["rows", "reason"], descending=[True, False])
-        .collect()
-    )
+    return _most_first(rejects, ("reason",), "rows")
 
 
 def issues_by_kind(issues: Frame) -> pl.DataFrame:
     """Non-fatal ingest observations per (field, issue), most first."""
+    return _most_first(issues, ("field", "issue"), "rows")
+
+
+def _count(frame: Frame, by: Sequence[str], name: str) -> pl.LazyFrame:
+    """Rows per distinct ``by``, counted in column ``name``."""
+    return frame.lazy().group_by(*by).agg(pl.len().cast(pl.Int64).alias(name))
+
+
+def _most_first(frame: Frame, by: Sequence[str], name: str) -> pl.DataFrame:
+    """:func:`_count`, largest count first, ties by ``by``."""
+    order = [name, *by]
     return (
-        issues.lazy()
-        .group_by("field", "issue")
-        .agg(rows=pl.len().cast(pl.Int64))
-        .sort(["rows", "field", "issue"], descending=[True, False, False])
+        _count(frame, by, name)
+        .sort(order, descending=[i == 0 for i in range(len(order))])
         .collect()
     )
 

@@ -1,8 +1,9 @@
 """Display formatting of the statistics tables (Markdown and the HTML report).
 
-The CSV files hold exact values; only what a person reads is rounded (DECISIONS A18): integers
-with thousands separators, floats to one decimal, rounded half to even (Python's formatting of the
-binary value, so 1,837,658.5 shows as 1,837,658.5 and 0.25 as 0.2).  Missing cells show a dash.
+The CSV files hold exact values; only what a person reads is rounded (docs/decisions.md
+"Statistics"): integers with thousands separators, floats to one decimal, rounded half to even
+(Python's formatting of the binary value, so 1,837,658.5 shows as 1,837,658.5 and 0.25 as 0.2).
+Missing cells show a dash.
 """
 
 from __future__ import annotations

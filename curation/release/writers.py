@@ -1,6 +1,6 @@
-"""Writers of the release metadata: the BIOSCAN-5M CSV and the Parquet files for DuckDB.
+"""Writers of the release: the BIOSCAN-5M CSV, the Parquet files for DuckDB, the statistics.
 
-The CSV is the contract of the ``bioscan-dataset`` client (clients-formats.md section 1.3): the 23
+The CSV is the contract of the ``bioscan-dataset`` client (docs/formats.md#the-release-csv): the 23
 columns in Table A3 order, comma-separated, ``\\n`` line ends, UTF-8, a missing value as an empty
 field.  The Parquet files carry the same rows with their types, zstd-compressed, in row groups of
 a configured size so that DuckDB can prune the sorted ``split`` column per group, and describe
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from curation import io
+from curation.release import stats, stats_format
 from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION
 
 #: zstd level of the Parquet files (see write_parquet).
@@ -77,8 +78,7 @@ def write_parquet(
     The returned writer holds the file's sha256 and size.
 
     Enum columns are stored as plain text: every Parquet reader understands it, and the column is
-    dictionary-encoded on disk anyway.  The frame's row order is written as is.  zstd level 1
-    (pyarrow's default): on barcodes it costs a third less CPU than level 3 for a 3 % larger file.
+    dictionary-encoded on disk anyway.  The frame's row order is written as is.
     """
     plain = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
     with io.atomic_stream(path) as out:
@@ -91,3 +91,17 @@ def write_parquet(
             metadata=dict(metadata),
         )
     return out
+
+
+def write_statistics(
+    tables: Mapping[str, pl.DataFrame],
+    csv_paths: Mapping[str, str | os.PathLike[str]],
+    markdown_path: str | os.PathLike[str],
+    heading: str,
+) -> None:
+    """Each statistics table as CSV (exact values) and all of them in one Markdown file (rounded
+    for reading: docs/decisions.md "Statistics")."""
+    for name, table in tables.items():
+        with io.atomic_output(csv_paths[name]) as tmp:
+            table.write_csv(tmp, line_terminator="\n")
+    io.write_text(stats_format.markdown(tables, stats.TABLES, heading), markdown_path)

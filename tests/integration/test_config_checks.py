@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from .workflow import ROOT, build, snakemake, write_config
+from tests.support import ROOT
+from tests.workflow import build, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 

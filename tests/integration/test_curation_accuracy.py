@@ -5,7 +5,7 @@ real BOLD records and, per processid, the labels the rules of docs/curation.md g
 (computed by the generator's own implementation of the rules, :mod:`curation.synthetic.truth`,
 from what the export writes, not by undoing the noise), their ``inferred_ranks``, whether the
 processid is rejected, and the noise that was injected.  Here the export is ingested with the
-default scope (:func:`curation.ingest.assemble.ingest`) and its labels go through the label
+default scope (:func:`tests.ingest_files.ingest`) and its labels go through the label
 chain the rules run (:func:`curation.labels.chain.curate`).  Then:
 
 * the curated labels and ``inferred_ranks`` are compared with the truth per rank, for all seven
@@ -31,8 +31,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curation import io
-from curation.ingest.assemble import ingest
 from curation.labels import provenance
 from curation.labels.chain import curate
 from curation.synthetic import generate as synthetic
@@ -40,10 +38,11 @@ from curation.synthetic import truth as rules
 from schemas.config import load_config
 from schemas.corrections import read_corrections
 from schemas.tables import RANKS
+from tests.ingest_files import ingest
+from tests.support import ROOT, staged_in
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 #: The shipped (empty) C1 corrections table, the workflow's default (common.smk).
 CORRECTIONS = ROOT / "resources" / "corrections.tsv"
 
@@ -89,8 +88,7 @@ class Run:
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     work = tmp_path_factory.mktemp("accuracy")
     tsv, truth = work / "export.tsv", work / "truth.parquet"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(io.STAGING_ENV, str(work / "staging"))
+    with staged_in(work / "staging"):
         synthetic.write(RECORDS, SEED, tsv, truth)
         ingested = ingest([str(tsv)], CFG.input.target_marker, scope=CFG.input.scope)
         labels, rejects = ingested.labels, ingested.rejects

@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from .workflow import ROOT, build, snakemake, write_config
+from tests.support import REAL, ROOT
+from tests.workflow import build, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
-REAL = ROOT / "tests" / "data" / "real"
 EXPORTS = [
     REAL / "bold_v4" / "bold_v4_combined_Osmia_2020-04-20.tsv",
     REAL / "bold_v4" / "bold_v4_combined_Coelioxys_2023-02-20.tsv",

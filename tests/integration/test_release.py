@@ -1,14 +1,9 @@
-"""A whole release built by the four emit rule scripts from constructed emit inputs.
-
-The scripts run as Snakemake runs them (a ``snakemake`` object with input, output, params and
-log), from a build root that holds ``results/``, with the default configuration.  The upstream
-stages are replaced by frames that conform to their schemas (tests/release_frames.py).
-"""
+"""A whole release built by the three emit rule scripts from constructed emit inputs
+(tests/release_build.py): its files, their contracts, and two builds byte for byte."""
 
 import contextlib
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,127 +15,20 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from curation import io
-from curation.release import manifest, stats
-from curation.wiring import Layout
-from schemas.config import load_config
+from curation.release import stats
 from schemas.tables import RELEASE_COLUMNS, SPLITS
+from tests.client import CLIENT_DTYPES
+from tests.release_build import CFG, L, R, W
+from tests.release_build import build as release_build
 from tests.release_frames import synthetic_inputs
-from tests.scripts import ROOT, run_rule_script
-from tests.unit.test_release_writers import CLIENT_DTYPES
+from tests.support import ROOT
 
 RECORDS = 1500
-CFG = load_config({})
-L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
 RELEASE_FILES = L.release_files()
-METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
-STATS_KEYS = [key for key in RELEASE_FILES if key.startswith("stats_")]
-W, R = CFG.release.work_dir, CFG.release.output_dir
-
-
-def run_script(rule: str, inputs: dict, outputs: dict) -> None:
-    """Run a rule's script with the default configuration's params."""
-    run_rule_script(rule, inputs, outputs, log=L.log(rule), cfg=CFG)
-
-
-def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
-    """The upstream stages' outputs, as they would leave them under the work directory."""
-    for name in ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues"):
-        io.write_parquet(inputs[name], L.work_file(name))
-    released, rejected = inputs["records"].height, inputs["rejects"].height
-    io.write_json(
-        {"rows_read": released + rejected, "released": released}, L.work_file("ingest_summary")
-    )
-    io.write_json({"records": inputs["curated"].height}, L.work_file("curation_summary"))
-    io.write_json(
-        {
-            "invariants": [{"name": "one_split_per_row", "passed": True, "violations": 0}],
-            "records": released,
-        },
-        L.work_file("partition_checks"),
-    )
-    Path(L.work_file("export")).parent.mkdir(parents=True, exist_ok=True)
-    Path(L.work_file("export")).write_text("processid\tmarker_code\nSYN000000-24\tCOI-5P\n")
-    manifest.save_measured(
-        [manifest.measure(L.work_file("export"))], L.work_file("input_checksums")
-    )
 
 
 def build(root: Path, inputs: dict[str, pl.DataFrame] | None = None) -> None:
-    """Build a release under ``root/results`` exactly as the emit rules do."""
-    root.mkdir(parents=True, exist_ok=True)
-    with contextlib.chdir(root), _staging(f"{W}/.staging"):
-        write_inputs(inputs or synthetic_inputs(RECORDS, seed=8))
-        metadata = {key: RELEASE_FILES[key] for key in METADATA_FILES}
-        corrections = str(ROOT / "resources" / "corrections.tsv")
-        run_script(
-            "digest",
-            {
-                "exports": [L.work_file("export")],
-                "input_checksums": L.work_file("input_checksums"),
-                "corrections": [corrections],
-                "bioscan1m": [],
-                "bounding_boxes": [],
-            },
-            {"digest": L.work_file("digest")},
-        )
-        digest = {"digest": L.work_file("digest")}
-        upstream = ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues")
-        run_script(
-            "emit_metadata",
-            {
-                **digest,
-                **{key: L.work_file(key) for key in upstream},
-                "bioscan1m": [],
-                "bounding_boxes": [],
-            },
-            {
-                **metadata,
-                "checksums": L.work_file("metadata_checksums"),
-                **{key: L.work_file(key) for key in STATS_KEYS},
-            },
-        )
-        run_script(
-            "emit_croissant",
-            {**metadata, "checksums": L.work_file("metadata_checksums")},
-            {"croissant": RELEASE_FILES["croissant"]},
-        )
-        summaries = ("ingest_summary", "curation_summary", "partition_checks")
-        run_script(
-            "emit_stats",
-            {
-                **{f"table_{key.removeprefix('stats_')}": L.work_file(key) for key in STATS_KEYS},
-                **{key: L.work_file(key) for key in summaries},
-                **digest,
-            },
-            {
-                "stats": RELEASE_FILES["stats"],
-                "report": RELEASE_FILES["report"],
-                **{key: RELEASE_FILES[key] for key in STATS_KEYS},
-            },
-        )
-        run_script(
-            "emit_manifest",
-            {
-                "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
-                **digest,
-                "measured": [L.work_file("metadata_checksums"), L.work_file("input_checksums")],
-            },
-            {"manifest": RELEASE_FILES["manifest"]},
-        )
-
-
-@contextlib.contextmanager
-def _staging(path: str):
-    previous = os.environ.get(io.STAGING_ENV)
-    os.environ[io.STAGING_ENV] = os.path.abspath(path)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(io.STAGING_ENV)
-        else:
-            os.environ[io.STAGING_ENV] = previous
+    release_build(root, inputs or synthetic_inputs(RECORDS, seed=8))
 
 
 @pytest.fixture(scope="module")
@@ -259,7 +147,9 @@ def test_two_builds_are_byte_identical(release, tmp_path):
             "-c",
             (
                 "import sys; from pathlib import Path; "
-                "from tests.integration.test_release import build; build(Path(sys.argv[1]))"
+                "from tests.release_build import build; "
+                "from tests.release_frames import synthetic_inputs; "
+                f"build(Path(sys.argv[1]), synthetic_inputs({RECORDS}, seed=8))"
             ),
             str(tmp_path),
         ],

@@ -16,10 +16,10 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from curation.ingest.assemble import ingest
 from curation.labels.chain import curate
 from schemas.config import PipelineConfig
 from tests.conftest import DATA
+from tests.ingest_files import ingest
 
 APPROVED = DATA / "label_approval.txt"
 REAL = DATA / "real"

@@ -1,4 +1,4 @@
-"""Every real export in tests/data/real (byte-exact copies of shared/data/real) through ingest.
+"""Every real export in tests/data/real (byte-exact copies; tests/data/README.md) through ingest.
 
 Expected counts were established by reading the raw files independently (marker and sequence
 columns tallied with plain Python), not by running the ingester; see tests/data/README.md.
@@ -13,12 +13,11 @@ import json
 import polars as pl
 import pytest
 
-from curation.ingest.assemble import ingest
 from curation.ingest.codes import REJECT_REASONS, IngestError
 from schemas.tables import RANKS, RECORDS_SCHEMA, RELEASE_COLUMNS
-from tests.conftest import DATA
+from tests.ingest_files import ingest
+from tests.support import DATA, REAL
 
-REAL = DATA / "real"
 BROWSER_JSON = REAL / "bioscan" / "bioscan5m_browser_sample-records.json"
 DERIVED_CSV = DATA / "derived" / "bioscan5m_browser_sample-records.csv"
 

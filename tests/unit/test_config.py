@@ -1,13 +1,10 @@
 """Config validation: defaults are the original's, and every mistake names its key."""
 
-from pathlib import Path
-
 import pytest
 import yaml
 
 from schemas.config import ConfigError, PipelineConfig, load_config, typed_command_line
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def test_shipped_config_is_valid_and_equals_defaults():

@@ -1,4 +1,4 @@
-"""Derived fields (spec 7.1, 7.2): chunk directories and image paths."""
+"""Derived fields (docs/curation.md#chunk): chunk directories and image paths."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from curation.release.derive import IMAGE_TYPES, chunk, image_path, md5_hex
 from schemas.tables import SPLIT_DTYPE
 
-# The 17 processid -> split facts of the released metadata (spec 9.10) and the chunks of the
-# released image paths (spec 7.1); the other splits are not chunked.
+# The 17 processid -> split facts of the released metadata (the client's sentinel image paths)
+# and the chunks of those paths; the other splits are not chunked.
 RELEASE_FACTS = [
     ("AACTA1040-20", "pretrain", "00"),
     ("YGEN686-22", "pretrain", "ff"),

@@ -42,8 +42,9 @@ def test_labels_come_from_curation_and_the_rest_from_records():
     assert set(release["country"]) == {"Canada"}
 
 
-def test_image_path_and_chunk_follow_spec_7_1_and_7_2():
-    # Spec 7.1 facts: AACTA1040-20 -> pretrain/00, AACTA1026-20 -> train/0, AACTA161-20 -> val.
+def test_image_path_and_chunk_follow_the_released_images():
+    # docs/curation.md#chunk: AACTA1040-20 -> pretrain/00, AACTA1026-20 -> train/0,
+    # AACTA161-20 -> val.
     rows = [
         {"processid": "AACTA1040-20", "split": "pretrain"},
         {"processid": "AACTA1026-20", "split": "train", "species": "Aus bus"},

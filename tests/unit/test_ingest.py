@@ -1,4 +1,4 @@
-"""Ingest on tiny hand-made exports: every hazard of bold-formats.md section 4, every error path.
+"""Ingest on tiny hand-made exports: every hazard of docs/formats.md#hazards, every error path.
 
 Each test writes its input to tmp_path and checks records, rejects, issues and summary.
 """
@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from curation.ingest.assemble import ingest
+from curation.ingest.assemble import assemble
 from curation.ingest.codes import ISSUE_CODES, REJECT_REASONS, IngestError
+from curation.ingest.read import read_exports
 from schemas.tables import INGEST_ISSUES_SCHEMA, LABELS_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from schemas.vocabulary import MISSING_TOKENS
-from tests.unit.ingest_files import BARCODE, BCDM, V4, bcdm_row, v4_row, write_export
+from tests.ingest_files import BARCODE, BCDM, V4, bcdm_row, ingest, v4_row, write_export
 
 
 def run(tmp_path, rows, name="export.tsv", **options):
@@ -510,13 +512,15 @@ def test_same_input_gives_identical_output(tmp_path):
     assert first.summary == second.summary
 
 
-def test_on_parsed_runs_once_after_every_file_is_parsed_and_never_on_a_bad_file(tmp_path):
-    calls = []
-    good = write_export(tmp_path / "a.tsv", [bcdm_row()])
-    other = write_export(tmp_path / "b.tsv", [bcdm_row(processid="P2")])
-    result = ingest([good, other], on_parsed=lambda: calls.append(len(calls)))
-    assert calls == [0] and result.summary["released"] == 2
-    (tmp_path / "empty.tsv").write_bytes(b"")
-    with pytest.raises(IngestError):
-        ingest([good, str(tmp_path / "empty.tsv")], on_parsed=lambda: calls.append(len(calls)))
-    assert calls == [0]
+def test_the_assembly_reads_no_file(tmp_path):
+    paths = [
+        write_export(tmp_path / "a.tsv", [bcdm_row()]),
+        write_export(tmp_path / "b.tsv", [bcdm_row(processid="P2"), bcdm_row(processid="P3")]),
+    ]
+    exports = read_exports(paths, "COI-5P")
+    assert [export.rows_read for export in exports] == [1, 2]
+    for path in paths:
+        Path(path).unlink()
+    result = assemble(exports, "COI-5P")
+    assert result.records["processid"].to_list() == ["P2", "P3", "PROC001-24"]
+    assert [entry["path"] for entry in result.summary["files"]] == ["a.tsv", "b.tsv"]

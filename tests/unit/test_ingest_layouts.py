@@ -7,8 +7,7 @@ from hypothesis import strategies as st
 from curation.ingest.codes import IngestError
 from curation.ingest.layouts import LAYOUTS, detect, parse_header
 from schemas.tables import RANKS, RELEASE_COLUMNS
-
-from .ingest_files import BCDM
+from tests.ingest_files import BCDM
 
 V4_SPECIMEN = [
     "processid",

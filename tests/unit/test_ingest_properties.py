@@ -10,8 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.ingest.assemble import ingest
-from tests.unit.ingest_files import BARCODE, BCDM, bcdm_row
+from tests.ingest_files import BARCODE, BCDM, bcdm_row, ingest
 
 #: Each example ingests one or two small files (~0.1 s): 30 examples keep the module quick.
 PROPERTY = settings(max_examples=30, deadline=None)

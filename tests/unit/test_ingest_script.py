@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.ingest_files import BARCODE, bcdm_row, write_export
 from tests.scripts import run_rule_script
-from tests.unit.ingest_files import BARCODE, bcdm_row, write_export
 
 OUTPUTS = ("records", "barcodes", "labels", "rejects", "issues", "summary", "checksums")
 

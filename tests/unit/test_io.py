@@ -12,30 +12,27 @@ from hypothesis import strategies as st
 from curation import io
 
 
-def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
-    monkeypatch.setenv(io.STAGING_ENV, str(tmp_path / "staging"))
-    target = tmp_path / "release" / "table.parquet"
+def test_failed_write_leaves_nothing(staging):
+    target = staging / "release" / "table.parquet"
     with pytest.raises(RuntimeError), io.atomic_output(target) as tmp:
         tmp.write_text("half a file")
         raise RuntimeError("killed mid-write")
     assert not target.exists()
-    assert list((tmp_path / "staging").iterdir()) == []
+    assert list((staging / "staging").iterdir()) == []
 
 
-def test_successful_write_moves_into_place(tmp_path, monkeypatch):
-    monkeypatch.setenv(io.STAGING_ENV, str(tmp_path / "staging"))
-    target = tmp_path / "release" / "table.parquet"
+def test_successful_write_moves_into_place(staging):
+    target = staging / "release" / "table.parquet"
     frame = pl.DataFrame({"a": [2, 1]})
     io.write_parquet(frame, target)
     assert io.read_parquet(target).equals(frame)
-    assert list((tmp_path / "staging").iterdir()) == []
+    assert list((staging / "staging").iterdir()) == []
 
 
-def test_json_is_deterministic(tmp_path, monkeypatch):
-    monkeypatch.setenv(io.STAGING_ENV, str(tmp_path / "staging"))
-    io.write_json({"b": 1, "a": [1, 2]}, tmp_path / "one.json")
-    io.write_json({"a": [1, 2], "b": 1}, tmp_path / "two.json")
-    assert (tmp_path / "one.json").read_bytes() == (tmp_path / "two.json").read_bytes()
+def test_json_is_deterministic(staging):
+    io.write_json({"b": 1, "a": [1, 2]}, staging / "one.json")
+    io.write_json({"a": [1, 2], "b": 1}, staging / "two.json")
+    assert (staging / "one.json").read_bytes() == (staging / "two.json").read_bytes()
 
 
 @settings(max_examples=50, deadline=None)
@@ -57,13 +54,12 @@ def test_hashing_writer_writes_and_checksums_every_byte_in_small_pieces(
     assert all(size <= chunk for size in seen)
 
 
-def test_polars_writes_the_same_bytes_through_an_atomic_stream(tmp_path, monkeypatch):
-    monkeypatch.setenv(io.STAGING_ENV, str(tmp_path / "staging"))
+def test_polars_writes_the_same_bytes_through_an_atomic_stream(staging):
     frame = pl.DataFrame({"a": [2, 1, None], "b": ["x", 'y,"z"', ""]})
-    with io.atomic_stream(tmp_path / "streamed.csv") as out:
+    with io.atomic_stream(staging / "streamed.csv") as out:
         frame.write_csv(out)
-    frame.write_csv(tmp_path / "direct.csv")
-    streamed = (tmp_path / "streamed.csv").read_bytes()
-    assert streamed == (tmp_path / "direct.csv").read_bytes()
+    frame.write_csv(staging / "direct.csv")
+    streamed = (staging / "streamed.csv").read_bytes()
+    assert streamed == (staging / "direct.csv").read_bytes()
     assert out.sha256 == hashlib.sha256(streamed).hexdigest() and out.size == len(streamed)
-    assert list((tmp_path / "staging").iterdir()) == []
+    assert list((staging / "staging").iterdir()) == []

@@ -350,6 +350,6 @@ def test_corrections_table_reads_crlf_and_blank_lines(tmp_path):
 
 def test_the_shipped_corrections_table_is_valid_and_empty():
     from schemas.corrections import read_corrections
-    from tests.conftest import ROOT
+    from tests.support import ROOT
 
     assert read_corrections(ROOT / "resources" / "corrections.tsv").is_empty()

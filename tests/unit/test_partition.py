@@ -1,4 +1,5 @@
-"""The whole partitioner (spec 5-6): paper examples, invariants, leaks, contract, properties."""
+"""The whole partitioner (docs/curation.md#partition): paper examples, invariants, leaks,
+contract, properties."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def counts(frame: pl.DataFrame, splits: pl.DataFrame) -> dict[str, dict[str, int
     return found
 
 
-# Paper Table A8 (spec 9.9).  Key layouts: where keys of one record give the published counts
+# Paper Table A8.  Key layouts: where keys of one record give the published counts
 # whatever the generator draws, they are used; otherwise a few keys whose sizes force the
 # routine's deterministic branches (checked against the original code):
 # * Rhopalosiphoninus 7,25,58,58: CAP(4) = 1, so test takes the largest key <= 25 (25); val's

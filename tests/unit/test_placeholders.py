@@ -1,4 +1,5 @@
-"""Placeholder detector (spec 5.1): the behaviour table, each rule, and parity with Python's re."""
+"""Placeholder detector (docs/curation.md#placeholder-species): the behaviour table, each rule,
+and parity with Python's re."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def flags(rows: list[tuple[str | None, str | None]]) -> list[bool]:
     return frame.select(is_placeholder()).to_series().to_list()
 
 
-# Spec 5.1 behaviour table (computed by running the original function).
+# Behaviour table (computed by running the original function).
 BEHAVIOUR = [
     ("Megaselia", "Megaselia lucifrons", False),
     ("Aus", "Aus bus-mic", False),

@@ -1,11 +1,11 @@
 """The shipped Snakemake profiles name real rules and valid settings."""
 
 import re
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+
 RULES = {
     name
     for path in (ROOT / "workflow" / "rules").glob("*.smk")

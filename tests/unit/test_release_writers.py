@@ -7,64 +7,16 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.release import assemble as emit
 from curation.release import writers as release_writers
 from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION, SPLITS
+from tests.client import CLIENT_DTYPES, CLIENT_USECOLS, client_read
 from tests.release_frames import inputs_from_rows, synthetic_inputs
+from tests.support import staged_in
 
-#: ``COLUMN_DTYPES`` of bioscan-dataset 1.3.0 (bioscan5m.py l.29-53, clients-formats.md 1.3): the
-#: dtype table ``load_bioscan5m_metadata()`` passes to ``pandas.read_csv``.
-CLIENT_DTYPES = {
-    "processid": str,
-    "sampleid": str,
-    "taxon": "category",
-    "phylum": "category",
-    "class": "category",
-    "order": "category",
-    "family": "category",
-    "subfamily": "category",
-    "genus": "category",
-    "species": "category",
-    "dna_bin": "category",
-    "dna_barcode": str,
-    "country": "category",
-    "province_state": "category",
-    "coord-lat": float,
-    "coord-lon": float,
-    "image_measurement_value": float,
-    "area_fraction": float,
-    "scale_factor": float,
-    "inferred_ranks": "uint8",
-    "split": str,
-    "index_bioscan_1M_insect": "Int64",
-    "chunk": str,
-}
-#: The 19 columns the client class reads (``USECOLS``).
-CLIENT_USECOLS = [
-    "processid",
-    "chunk",
-    "phylum",
-    "class",
-    "order",
-    "family",
-    "subfamily",
-    "genus",
-    "species",
-    "dna_bin",
-    "dna_barcode",
-    "country",
-    "province_state",
-    "coord-lat",
-    "coord-lon",
-    "image_measurement_value",
-    "area_fraction",
-    "scale_factor",
-    "split",
-]
 METADATA = release_writers.parquet_metadata(
     name="test-release", version="9.9.9", config_digest="ab" * 32, sort_order="split, processid"
 )
@@ -72,11 +24,6 @@ SYNTHETIC = synthetic_inputs(400, seed=11)
 RELEASE = emit.assemble(
     SYNTHETIC["records"], SYNTHETIC["curated"], SYNTHETIC["splits"], SYNTHETIC["barcodes"]
 )
-
-
-def client_read(path, **kwargs):
-    """What ``bioscan_dataset.load_bioscan5m_metadata()`` does before any filtering."""
-    return pd.read_csv(path, **{"dtype": CLIENT_DTYPES, **kwargs})
 
 
 def test_csv_header_is_the_23_columns_and_lines_end_in_lf(staging):
@@ -108,7 +55,7 @@ def test_csv_values_read_back_by_pandas_equal_the_release(staging):
     frame = client_read(path)
     for column in RELEASE_COLUMNS:
         expected = RELEASE[column].cast(pl.String) if column == "split" else RELEASE[column]
-        if column == "chunk":  # DECISIONS A19: the empty chunk reads back as missing
+        if column == "chunk":  # docs/curation.md#chunk: the empty chunk reads back as missing
             expected = expected.replace("", None)
         got = frame[column].astype(object).where(frame[column].notna(), None).tolist()
         assert got == expected.to_list(), column
@@ -116,7 +63,7 @@ def test_csv_values_read_back_by_pandas_equal_the_release(staging):
 
 def test_chunk_keeps_its_leading_zeros_and_hex_digits(staging):
     rows = [
-        {"processid": "AACTA1040-20", "split": "pretrain"},  # chunk "00" (spec 7.1)
+        {"processid": "AACTA1040-20", "split": "pretrain"},  # chunk "00" (docs/curation.md#chunk)
         {"processid": "YGEN686-22", "split": "pretrain"},  # "ff"
         {"processid": "AACTA1026-20", "split": "train", "species": "Aus bus"},  # "0"
         {"processid": "AACTA161-20", "split": "val", "species": "Aus bus"},  # no chunk
@@ -134,7 +81,7 @@ def test_client_image_paths_match_the_parquet_image_path_column(staging):
     path = staging / "m.csv"
     release_writers.write_csv(RELEASE, path)
     frame = client_read(path)
-    # clients-formats.md 1.3 step 6: split + "/" + (chunk + "/" if present) + processid + ".jpg"
+    # docs/formats.md#the-release-csv: split + "/" + (chunk + "/" if present) + processid + ".jpg"
     client = (
         frame["split"] + "/" + (frame["chunk"] + "/").fillna("") + frame["processid"] + ".jpg"
     ).tolist()
@@ -185,7 +132,7 @@ finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
     )
 )
 def test_csv_round_trip_preserves_values_and_nulls(tmp_path_factory, values):
-    staging = tmp_path_factory.mktemp("rt")
+    directory = tmp_path_factory.mktemp("rt")
     columns = ("coord-lat", "coord-lon", "image_measurement_value", "province_state")
     generated = {c: [row[i] for row in values] for i, c in enumerate(columns)}
     generated["province_state"] = [
@@ -196,9 +143,8 @@ def test_csv_round_trip_preserves_values_and_nulls(tmp_path_factory, values):
         pl.format("P{}-22", pl.int_range(pl.len())).alias("processid"),
         *(pl.Series(c, v, dtype=RELEASE[c].dtype) for c, v in generated.items()),
     )
-    path = staging / "m.csv"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CURATION_STAGING_DIR", str(staging / "s"))
+    path = directory / "m.csv"
+    with staged_in(directory / "staging"):
         release_writers.write_csv(release, path)
     # Text is read as str: with dtype "category" pandas itself turns all-digit categories into
     # numbers ("0" -> 0), which is the client's reading, not a property of the file.

@@ -76,6 +76,23 @@ def test_count_checks_compare_the_release_with_every_stage():
     assert lost[-1].detail == "ingested 304, released 300, rejected 3"
 
 
+def test_release_checks_count_the_statistics_then_list_the_stages_checks():
+    released = INPUTS["records"].height
+    rejected = INPUTS["rejects"].height
+    summaries = {
+        "ingest": {"rows_read": released + rejected, "released": released},
+        "curation": {"records": released},
+        "partition": {**PARTITION_CHECKS, "records": released},
+    }
+    checks = report.release_checks(summaries, TABLES)
+    assert [c.name for c in checks][4:] == [
+        "partition: one_split_per_row",
+        "partition: key_in_one_split",
+    ]
+    assert [c.passed for c in checks] == [True, True, True, True, True, False]
+    assert f"release {released:,}, ingest {released:,}" == checks[0].detail
+
+
 def test_a_count_missing_from_a_summary_is_a_failed_check_not_a_crash():
     checks = report.count_checks({"curation": {"records": True}}, released=1, rejected=0)
     assert not any(c.passed for c in checks)

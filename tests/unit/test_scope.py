@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from curation.ingest.assemble import check_conservation, ingest
+from curation.ingest.assemble import check_conservation
 from curation.ingest.scope import DEFAULT_SCOPE, out_of_scope
 from schemas.config import ConfigError, PipelineConfig, load_config
-from tests.unit.ingest_files import BARCODE, bcdm_row, write_export
+from tests.ingest_files import BARCODE, bcdm_row, ingest, write_export
 
 #: A second barcode (one base changed), so that records can sit on distinct keys.
 OTHER = BARCODE[:10] + ("G" if BARCODE[10] != "G" else "C") + BARCODE[11:]

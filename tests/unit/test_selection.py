@@ -1,4 +1,5 @@
-"""The per-species selection routine (spec 6.4-6.6) against the test vectors of spec 6.8."""
+"""The per-species selection routine (docs/curation.md#test) against the vectors that running the
+original routine gives."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def picked_sizes(layouts: dict[str, list[int]], rule: selection.SelectionRule) -
     return found
 
 
-# Spec 6.8, test step: species processed in this order within one generator.
+# Test step (seed 1): species processed in this order within one generator.
 S_LAYOUTS = {
     "S01": [4, 4],
     "S02": [5, 3],
@@ -92,7 +93,7 @@ def test_test_unseen_vectors_seed_5():
     assert picked_sizes(S_LAYOUTS, TEST_UNSEEN) == expected
 
 
-# Spec 6.8, val main step (seed 3, T = 0.05 n for n >= 20), processed in this order.
+# Val main step (seed 3, T = 0.05 n for n >= 20), processed in this order.
 VAL_CASES = [
     ([1] * 20, [1]),
     ([2] * 10, [2]),  # fallback: all > T = 1
@@ -109,7 +110,7 @@ VAL_CASES = [
     ([4] * 30, [4]),
 ]
 
-# Spec 6.8, val_unseen step (seed 7, T = 0.2 n).
+# Val_unseen step (seed 7, T = 0.2 n).
 VAL_UNSEEN_CASES = [
     ([1] * 8, [1]),
     ([2] * 4, [2]),

@@ -1,4 +1,5 @@
-"""Side files of the release: the BIOSCAN-1M index and the crop measures (spec 7.3, 7.4)."""
+"""Side files of the release: the BIOSCAN-1M index and the crop measures
+(docs/curation.md#release-format)."""
 
 from pathlib import Path
 
@@ -22,7 +23,7 @@ REAL_BIOSCAN1M = (
 #: Real BIOSCAN-5M records (bioscan-ml/bioscan-browser public/sample-records.json, copied to
 #: tests/data/real/bioscan/; see tests/data/README.md): Solr ENVELOPE(minX, maxX, maxY,
 #: minY) crop box on a 1024 x 768 original, and the released cropped_area_fraction and
-#: cropped_scale_factor.  Our spec 7.4 computation must reproduce all 25.
+#: cropped_scale_factor.  Our computation must reproduce all 25.
 REAL_BOXES = """\
 CRCBB46471-23 339 533 493 208 0.0703 0.7578
 ASMII953-22 481 731 333 129 0.0648 0.7969

@@ -3,8 +3,7 @@
 from pathlib import Path
 
 from curation.sources import closure
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def names(files: list[str]) -> set[str]:

@@ -1,4 +1,5 @@
-"""Species sets (spec 5.2): provisional sets, unseen selection and its quirks, set names."""
+"""Species sets (docs/curation.md#species-sets): provisional sets, unseen selection and its
+quirks, set names."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Statistics of the release, checked against independent DuckDB computations and spec section 8."""
+"""Statistics of the release, checked against independent DuckDB computations and the paper's
+definitions."""
 
 import duckdb
 import polars as pl
@@ -17,7 +18,7 @@ RELEASE = emit.assemble(INPUTS["records"], INPUTS["curated"], INPUTS["splits"], 
 TABLES = stats.compute(RELEASE, INPUTS["changes"], INPUTS["rejects"], INPUTS["issues"])
 
 
-#: Per-category counts of one column, missing excluded (spec 8).
+#: Per-category counts of one column, missing excluded.
 COUNTS = 'SELECT count(*) AS n FROM r WHERE "{column}" IS NOT NULL GROUP BY "{column}"'
 
 
@@ -151,9 +152,9 @@ def test_overlap_matrices_match_duckdb(table, rank):
             assert row[other] == expected.get((row["split"], other), 0)
 
 
-def test_row_normalised_overlap_follows_spec_9_7():
-    # Spec 9.7 / A12: val ∩ test = 2,952 of val's 3,378 species = 87.4 %, of test's 3,483 = 84.8 %;
-    # the pretrain row has no species, so its percentages are not defined.
+def test_row_normalised_overlap_follows_table_a12():
+    # Paper Table A12: val ∩ test = 2,952 of val's 3,378 species = 87.4 %, of test's 3,483 =
+    # 84.8 %; the pretrain row has no species, so its percentages are not defined.
     cells = {
         ("val", "val"): 3378,
         ("test", "test"): 3483,
@@ -253,8 +254,9 @@ def test_ties_pick_the_smallest_value_so_exemplars_are_deterministic():
 
 
 def test_markdown_formats_for_display_only():
-    # DECISIONS A18: exact values stored; display rounds half to even (1,837,658.5 -> 1,837,658.5 at
-    # one decimal; 0.25 -> 0.2) and shows thousands separators and a dash for missing.
+    # docs/decisions.md "Statistics": exact values stored; display rounds half to even
+    # (1,837,658.5 -> 1,837,658.5 at one decimal; 0.25 -> 0.2) and shows thousands separators
+    # and a dash for missing.
     assert stats_format.format_cell(3675317) == "3,675,317"
     assert stats_format.format_cell(1837658.5) == "1,837,658.5"
     assert stats_format.format_cell(0.25) == "0.2"

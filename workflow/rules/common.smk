@@ -13,7 +13,15 @@ sys.path.insert(0, workflow.basedir)
 # works on; one BLAS thread is enough.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from curation.wiring import Layout, foreign_files, missing_inputs, rule_params
+from curation.wiring import (
+    STATISTICS_FILES,
+    SUMMARY_FILES,
+    TABLE_FILES,
+    Layout,
+    foreign_files,
+    missing_inputs,
+    rule_params,
+)
 from curation.sources import closure
 from schemas.config import ConfigError, load_config, typed_command_line
 from snakemake.utils import update_config
@@ -35,9 +43,6 @@ if _foreign := foreign_files(L):
         f"release.output_dir {L.release} holds {len(_foreign)} files this release does not "
         f"write (e.g. {', '.join(_foreign[:3])}); name an empty or new directory"
     )
-#: Release files written by emit_metadata, and the statistics tables.
-METADATA_FILES = ("csv", "parquet", "changes", "rejects", "issues")
-STATS_FILES = [key for key in L.release_files() if key.startswith("stats_")]
 
 
 def code(script):

@@ -1,7 +1,6 @@
-# Stage 6: the release.  emit_metadata assembles records + curated labels + splits, writes the
-# CSV and Parquet files and computes the statistics; the Croissant description, the statistics
-# files with the quality report, and the MANIFEST are built from its outputs.  Every file is
-# written atomically.
+# Stage 6: the release.  emit_metadata assembles records + curated labels + splits and writes
+# the release tables, their statistics and the quality report; the Croissant description and the
+# MANIFEST are built from its outputs.  Every file is written atomically.
 
 rule digest:
     """What decides the release's content: its settings and its inputs' checksums."""
@@ -39,13 +38,13 @@ rule emit_metadata:
         changes=L.work_file("changes"),
         rejects=L.work_file("rejects"),
         issues=L.work_file("issues"),
+        **{key: L.work_file(key) for key in SUMMARY_FILES},
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
         code=code("emit_metadata"),
     output:
-        **{key: L.release_file(key) for key in METADATA_FILES},
+        **{key: L.release_file(key) for key in TABLE_FILES + STATISTICS_FILES},
         checksums=L.work_file("metadata_checksums"),
-        **{key: L.work_file(key) for key in STATS_FILES},
     params:
         **rule_params(CFG, "emit_metadata"),
     log:
@@ -63,7 +62,7 @@ rule emit_metadata:
 
 rule emit_croissant:
     input:
-        **{key: L.release_file(key) for key in METADATA_FILES},
+        **{key: L.release_file(key) for key in TABLE_FILES},
         checksums=L.work_file("metadata_checksums"),
         code=code("emit_croissant"),
     output:
@@ -81,33 +80,6 @@ rule emit_croissant:
         "../envs/pipeline.yaml"
     script:
         "../scripts/emit_croissant.py"
-
-
-rule emit_stats:
-    input:
-        **{f"table_{key[len('stats_'):]}": L.work_file(key) for key in STATS_FILES},
-        digest=L.work_file("digest"),
-        ingest_summary=L.work_file("ingest_summary"),
-        curation_summary=L.work_file("curation_summary"),
-        partition_checks=L.work_file("partition_checks"),
-        code=code("emit_stats"),
-    output:
-        stats=L.release_file("stats"),
-        report=L.release_file("report"),
-        **{key: L.release_file(key) for key in STATS_FILES},
-    params:
-        **rule_params(CFG, "emit_stats"),
-    log:
-        L.log("emit_stats"),
-    benchmark:
-        L.benchmark("emit_stats")
-    threads: 1
-    resources:
-        mem_mb=1000,
-    conda:
-        "../envs/pipeline.yaml"
-    script:
-        "../scripts/emit_stats.py"
 
 
 rule emit_manifest:

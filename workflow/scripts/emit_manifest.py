@@ -30,6 +30,5 @@ with io.rule_log(smk.log[0]) as log:
         inputs=inputs,
         tools=manifest.tool_versions(),
     )
-    with io.atomic_output(smk.output.manifest) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    io.write_text(text, smk.output.manifest)
     log.info("MANIFEST: %d release files, %d inputs", len(files), len(inputs))

@@ -1,10 +1,10 @@
-"""Rule emit_metadata: assemble the release; write its CSV, Parquet and provenance tables, and
-compute its statistics.
+"""Rule emit_metadata: assemble the release and write its tables (CSV, Parquet, changes, rejects,
+issues), their statistics (CSV, Markdown) and the quality report.
 
-The release is in memory only here, so this is where it is counted (emit_stats formats the
-tables).  The CSV (4 GB at 5 M records) and the Parquet file (bound by zstd) are written side by
-side in two threads while the statistics are computed, and each file is checksummed while it is
-written; the Croissant and MANIFEST rules take those checksums from the sidecar.
+The release is in memory only here, so it is counted here (docs/decisions.md "Statistics are
+counted where they are written").  The CSV and the Parquet file are written in two threads
+meanwhile, each checksummed as it is written; the Croissant and MANIFEST rules take those
+checksums from the sidecar.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -13,12 +13,13 @@ import polars as pl
 
 from curation import io
 from curation.release import assemble as emit
-from curation.release import manifest, sidecars, stats
+from curation.release import manifest, report, sidecars, stats
 from curation.release import writers as release_writers
 from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
-CONFIG_SHA256 = io.read_json(smk.input.digest)["config_sha256"]
+#: The release's settings and inputs, and their digest (rule digest).
+DIGEST = io.read_json(smk.input.digest)
 #: Row order of each file, written into its metadata.
 SORT_ORDER = {
     "release": f"split (release order: {', '.join(SPLITS)}), processid",
@@ -26,13 +27,14 @@ SORT_ORDER = {
     "rejects": "source_file, source_line, processid, reason, detail",
     "issues": "source_file, source_line, processid, field, issue, detail",
 }
+TITLE = f"{smk.params.name} {smk.params.version}"
 
 
 def metadata(table: str) -> dict[str, str]:
     return release_writers.parquet_metadata(
         name=smk.params.name,
         version=smk.params.version,
-        config_digest=CONFIG_SHA256,
+        config_digest=DIGEST["config_sha256"],
         sort_order=SORT_ORDER[table],
     )
 
@@ -50,6 +52,48 @@ def side_inputs(log) -> dict[str, pl.DataFrame]:
         side["crop_measures"] = sidecars.crop_measures(boxes)
         log.info("bounding boxes: %d", boxes.height)
     return side
+
+
+def provenance_tables() -> dict[str, pl.DataFrame]:
+    """The changes, rejects and issues tables as the release ships them."""
+    return {
+        "changes": conform(io.read_parquet(smk.input.changes), CHANGES_SCHEMA),
+        "rejects": conform(io.read_parquet(smk.input.rejects), REJECTS_SCHEMA).sort(
+            list(REJECTS_SCHEMA), nulls_last=True, maintain_order=True
+        ),
+        "issues": conform(io.read_parquet(smk.input.issues), INGEST_ISSUES_SCHEMA).sort(
+            list(INGEST_ISSUES_SCHEMA), nulls_last=True, maintain_order=True
+        ),
+    }
+
+
+def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> None:
+    csv_paths = {name: smk.output[f"stats_{name}"] for name in statistics}
+    release_writers.write_statistics(
+        statistics, csv_paths, smk.output.stats, f"Statistics of {TITLE}"
+    )
+    summaries = {
+        "ingest": io.read_json(smk.input.ingest_summary),
+        "curation": io.read_json(smk.input.curation_summary),
+        "partition": io.read_json(smk.input.partition_checks),
+    }
+    checks = report.release_checks(summaries, statistics)
+    page = report.render(
+        title=f"Quality report: {TITLE}",
+        tables=statistics,
+        titles=stats.TABLES,
+        checks=checks,
+        config=DIGEST,
+        summaries=summaries,
+    )
+    io.write_text(page, smk.output.report)
+    failed = [c.name for c in checks if not c.passed]
+    log.info(
+        "%d statistics tables; %d checks, failed: %s",
+        len(statistics),
+        len(checks),
+        failed or "none",
+    )
 
 
 with io.rule_log(smk.log[0]) as log:
@@ -76,21 +120,12 @@ with io.rule_log(smk.log[0]) as log:
         )
         return manifest.written(smk.output.parquet, writer, release.height)
 
-    tables = {
-        "changes": conform(io.read_parquet(smk.input.changes), CHANGES_SCHEMA),
-        "rejects": conform(io.read_parquet(smk.input.rejects), REJECTS_SCHEMA).sort(
-            list(REJECTS_SCHEMA), nulls_last=True, maintain_order=True
-        ),
-        "issues": conform(io.read_parquet(smk.input.issues), INGEST_ISSUES_SCHEMA).sort(
-            list(INGEST_ISSUES_SCHEMA), nulls_last=True, maintain_order=True
-        ),
-    }
+    tables = provenance_tables()
     with ThreadPoolExecutor(max_workers=2) as pool:
         writes = [pool.submit(write_release_csv), pool.submit(write_release_parquet)]
         statistics = stats.compute(release, tables["changes"], tables["rejects"], tables["issues"])
+        write_statistics_and_report(statistics, log)
         measured = [write.result() for write in writes]
-    for name, table in statistics.items():
-        io.write_parquet(table, smk.output[f"stats_{name}"])
     for name, table in tables.items():
         writer = release_writers.write_parquet(
             table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)

@@ -1,36 +1,32 @@
 """Rule ingest: raw exports -> records, barcode sequences, labels, rejects, issues, a summary.
 
 An input that cannot be read at all (IngestError) stops the rule with one line on stderr naming
-file, line and field, and no output is written.  The inputs are checksummed for the MANIFEST in a
-second thread while the records are assembled: the files were just read, so they are in the page
-cache (at 5 M records they are 6 GiB), and the assembly leaves a core to spare, which parsing
-does not.
+file, line and field, and no output is written.  The inputs are checksummed for the MANIFEST
+while the records are assembled (docs/decisions.md "Checksums where the bytes are").
 """
 
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from curation import io
-from curation.ingest.assemble import ingest
+from curation.ingest.assemble import assemble
 from curation.ingest.codes import IngestError, nothing_released
+from curation.ingest.read import read_exports
 from curation.release import manifest
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
-exports = list(smk.input.exports)
+paths = list(smk.input.exports)
+marker = smk.params.target_marker
 with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
-    checksums = []
-
-    def checksum_inputs() -> None:
-        checksums.append(pool.submit(lambda: [manifest.measure(path) for path in exports]))
-
-    marker = smk.params.target_marker
     try:
-        result = ingest(exports, marker, on_parsed=checksum_inputs, scope=smk.params.scope)
+        exports = read_exports(paths, marker)
     except IngestError as err:
         log.error("%s", err)
         print(f"ingest: {err}", file=sys.stderr)
         sys.exit(1)
+    checksums = pool.submit(lambda: [manifest.measure(path) for path in paths])
+    result = assemble(exports, marker, scope=smk.params.scope)
     if result.summary["released"] == 0:
         # An empty release helps no one: stop here, saying why, rather than write one.
         message = f"ingest: no record was released: {nothing_released(result.summary)}"
@@ -42,7 +38,7 @@ with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
     io.write_parquet(result.rejects, smk.output.rejects)
     io.write_parquet(result.issues, smk.output.issues)
     io.write_json(result.summary, smk.output.summary)
-    manifest.save_measured(checksums[0].result(), smk.output.checksums)
+    manifest.save_measured(checksums.result(), smk.output.checksums)
     summary = result.summary
     log.info(
         "%d rows read = %d released + %d rejected; %d barcode keys",

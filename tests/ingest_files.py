@@ -1,9 +1,12 @@
-"""Tiny hand-made export files for the ingest tests (written to a test's tmp_path)."""
+"""Tiny hand-made export files for the ingest tests (written to a test's tmp_path), and the
+ingest stage run on files as its rule runs it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from curation.ingest.assemble import IngestResult, assemble
+from curation.ingest.read import read_exports
 from schemas.tables import RANKS
 
 #: A BCDM data-package header with just the columns ingest reads (real files have 56-76).
@@ -92,3 +95,11 @@ def write_export(
         text += separator.join(row[name] for name in header) + end
     path.write_bytes(text.encode("utf-8"))
     return str(path)
+
+
+def ingest(
+    paths: list[str], target_marker: str = "COI-5P", scope: dict[str, list[str]] | None = None
+) -> IngestResult:
+    """Read the exports, then assemble them (the ingest rule's two steps); ``scope`` as the
+    rule passes ``input.scope`` (None keeps every record)."""
+    return assemble(read_exports(paths, target_marker), target_marker, scope)

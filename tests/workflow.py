@@ -1,4 +1,5 @@
-"""Running the Snakemake workflow from tests: a config in a directory, a build, its release files."""
+"""Running the Snakemake workflow from tests: a config in a directory, a build, its release
+files."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def snakemake(run_dir: Path, *args: str, snakefile: Path = ROOT / "Snakefile", check: bool = True):

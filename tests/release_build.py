@@ -1,0 +1,104 @@
+"""A release built by the emit rule scripts from constructed emit inputs.
+
+The scripts run as Snakemake runs them (``tests/scripts.py``), from a build root that holds
+``results/``, with the default configuration; the upstream stages' outputs are frames that conform
+to their schemas (``tests/release_frames.py``), written where those stages leave them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import polars as pl
+
+from curation import io
+from curation.release import manifest
+from curation.wiring import STATISTICS_FILES, SUMMARY_FILES, TABLE_FILES, Layout
+from schemas.config import load_config
+from tests.scripts import run_rule_script
+from tests.support import ROOT, staged_in
+
+CFG = load_config({})
+L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
+RELEASE_FILES = L.release_files()
+W, R = CFG.release.work_dir, CFG.release.output_dir
+#: The upstream stages' tables emit_metadata reads.
+UPSTREAM = ("records", "barcodes", "curated", "splits", "changes", "rejects", "issues")
+
+
+def run_script(rule: str, inputs: dict, outputs: dict) -> None:
+    """Run a rule's script with the default configuration's params."""
+    run_rule_script(rule, inputs, outputs, log=L.log(rule), cfg=CFG)
+
+
+def write_inputs(inputs: dict[str, pl.DataFrame]) -> None:
+    """The upstream stages' outputs, as they would leave them under the work directory."""
+    for name in UPSTREAM:
+        io.write_parquet(inputs[name], L.work_file(name))
+    released, rejected = inputs["records"].height, inputs["rejects"].height
+    io.write_json(
+        {"rows_read": released + rejected, "released": released}, L.work_file("ingest_summary")
+    )
+    io.write_json({"records": inputs["curated"].height}, L.work_file("curation_summary"))
+    io.write_json(
+        {
+            "invariants": [{"name": "one_split_per_row", "passed": True, "violations": 0}],
+            "records": released,
+        },
+        L.work_file("partition_checks"),
+    )
+    Path(L.work_file("export")).parent.mkdir(parents=True, exist_ok=True)
+    Path(L.work_file("export")).write_text("processid\tmarker_code\nSYN000000-24\tCOI-5P\n")
+    manifest.save_measured(
+        [manifest.measure(L.work_file("export"))], L.work_file("input_checksums")
+    )
+
+
+def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
+    """Build a release under ``root/results`` from ``inputs`` exactly as the emit rules do."""
+    root.mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(root), staged_in(f"{W}/.staging"):
+        write_inputs(inputs)
+        tables = {key: RELEASE_FILES[key] for key in TABLE_FILES}
+        checksums = L.work_file("metadata_checksums")
+        digest = {"digest": L.work_file("digest")}
+        run_script(
+            "digest",
+            {
+                "exports": [L.work_file("export")],
+                "input_checksums": L.work_file("input_checksums"),
+                "corrections": [str(ROOT / "resources" / "corrections.tsv")],
+                "bioscan1m": [],
+                "bounding_boxes": [],
+            },
+            digest,
+        )
+        run_script(
+            "emit_metadata",
+            {
+                **digest,
+                **{key: L.work_file(key) for key in UPSTREAM + SUMMARY_FILES},
+                "bioscan1m": [],
+                "bounding_boxes": [],
+            },
+            {
+                **tables,
+                **{key: RELEASE_FILES[key] for key in STATISTICS_FILES},
+                "checksums": checksums,
+            },
+        )
+        run_script(
+            "emit_croissant",
+            {**tables, "checksums": checksums},
+            {"croissant": RELEASE_FILES["croissant"]},
+        )
+        run_script(
+            "emit_manifest",
+            {
+                "release": [v for k, v in RELEASE_FILES.items() if k != "manifest"],
+                **digest,
+                "measured": [checksums, L.work_file("input_checksums")],
+            },
+            {"manifest": RELEASE_FILES["manifest"]},
+        )
