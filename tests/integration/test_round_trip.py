@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from .workflow import build
+from tests.workflow import build
 
 pytestmark = pytest.mark.slow
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from curation.labels.chain import curate
 from schemas.config import PipelineConfig
-from tests.conftest import DATA
 from tests.ingest_files import ingest
+from tests.support import DATA
 
 APPROVED = DATA / "label_approval.txt"
 REAL = DATA / "real"
