@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release import publish
 from curation.release.card import RELEASE_SETTINGS as CARD_SETTINGS
@@ -55,7 +56,7 @@ SHARD_FILES: dict[str, str] = {
     "normalise_changes": "shards/{scatteritem}/normalise_changes.parquet",
     "resolved": "shards/{scatteritem}/resolved.parquet",
     "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
-    "curated": "shards/{scatteritem}/curated.parquet",
+    "inferred": "shards/{scatteritem}/inferred.parquet",
     "changes": "shards/{scatteritem}/changes.parquet",
 }
 
@@ -133,7 +134,7 @@ class Layout:
 def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
     """The params of ``rule``: the settings its script reads."""
     release = cfg.release
-    if rule in ("variant_map", "normalise", "resolve", "infer"):
+    if rule in STEP_SETTINGS:
         return step_settings(cfg.curation, rule)
     params: dict[str, dict[str, Any]] = {
         "generate_input": {
@@ -142,6 +143,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         },
         "ingest": {
             "target_marker": cfg.input.target_marker,
+            "scope": cfg.input.scope,
             "fingerprints": input_fingerprints(cfg.input.files),
         },
         "digest": {"settings": cfg.content_settings()},
