@@ -39,7 +39,7 @@ def write_config(run_dir: Path, config: dict) -> None:
     (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=True))
 
 
-def build(run_dir: Path, config: dict, cores: int = 2, release: str = "results/release") -> Path:
+def build(run_dir: Path, config: dict, cores: int = 2, release: str = "results/bioscan5m") -> Path:
     """Build a release from ``config``; return the release directory (``release`` in it)."""
     write_config(run_dir, config)
     snakemake(run_dir, "--cores", str(cores))

@@ -10,9 +10,10 @@ is whole or absent"):
 2. ``output_dir``, a symbolic link, is pointed at that directory by renaming a new link over it.
 
 A build killed at any moment therefore leaves ``output_dir`` pointing at the previous complete
-release or at the new one.  The previous version is kept (a reader may still be reading it);
-older ones are removed.  Every emit writer replaces its file with a new one (curation.io), so a
-rebuild never changes a file a published version links to.
+release or at the new one.  The version it pointed at before stays, with the link
+``<output_dir>.previous`` to it (a reader may still be reading it, and two releases are compared
+with ``diff``); older versions are removed.  Every emit writer replaces its file with a new one
+(curation.io), so a rebuild never changes a file a published version links to.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from curation.release import manifest
 
 #: Suffix of the directory beside ``output_dir`` that holds the published versions.
 VERSIONS_SUFFIX = ".versions"
+#: Suffix of the link beside ``output_dir`` to the version published before.
+PREVIOUS_SUFFIX = ".previous"
 #: Hex digits of the MANIFEST's sha256 in a version's directory name.
 DIGEST_DIGITS = 12
 #: A published version's directory name: ``<version>-<12 hex digits>``.
@@ -50,6 +53,12 @@ def versions_dir(link: str | os.PathLike[str]) -> Path:
     return path.with_name(path.name + VERSIONS_SUFFIX)
 
 
+def previous_link(link: str | os.PathLike[str]) -> Path:
+    """The link to the version published before the current one."""
+    path = Path(link)
+    return path.with_name(path.name + PREVIOUS_SUFFIX)
+
+
 def version_name(version: str, manifest_sha256: str) -> str:
     """The directory name of a version: the same files give the same name."""
     return f"{version}-{manifest_sha256[:DIGEST_DIGITS]}"
@@ -57,13 +66,22 @@ def version_name(version: str, manifest_sha256: str) -> str:
 
 def current(link: str | os.PathLike[str]) -> Path | None:
     """The version directory ``link`` points at, if it is a link into its versions directory."""
-    path = Path(link)
+    return _version_at(Path(link), versions_dir(link))
+
+
+def previous(link: str | os.PathLike[str]) -> Path | None:
+    """The version directory published before the current one, if its link is there."""
+    return _version_at(previous_link(link), versions_dir(link))
+
+
+def _version_at(path: Path, versions: Path) -> Path | None:
+    """The version directory of ``versions`` the link ``path`` points at, or None."""
     if not path.is_symlink():
         return None
     target = Path(os.readlink(path))
-    if target.parent != Path(versions_dir(path).name) or not VERSION_NAME.match(target.name):
+    if target.parent != Path(versions.name) or not VERSION_NAME.match(target.name):
         return None
-    return versions_dir(path) / target.name
+    return versions / target.name
 
 
 def publish(staged: str | os.PathLike[str], link: str | os.PathLike[str], version: str) -> Path:
@@ -88,9 +106,13 @@ def publish(staged: str | os.PathLike[str], link: str | os.PathLike[str], versio
     else:
         files = [*manifest.listed_files(text.decode("utf-8")), "MANIFEST"]
         _assemble(staged, files, versions, name)
-    previous = current(link)
-    _point(link, Path(versions.name) / name)
-    _remove_old(versions, keep={name, previous.name if previous else name})
+    shown = current(link)
+    if shown is None or shown.name != name:
+        if shown is not None:
+            _point(previous_link(link), Path(versions.name) / shown.name)
+        _point(link, Path(versions.name) / name)
+    before = previous(link)
+    _remove_old(versions, keep={name, before.name if before else name})
     return target
 
 
@@ -123,8 +145,9 @@ def _point(link: Path, target: Path) -> None:
                 f"{link} is a directory with files in it; the release is published there as a "
                 "link: move the directory away or choose another release.output_dir"
             ) from None
+    for stale in link.parent.glob(f"{_HIDDEN}{link.name}.*.link"):
+        stale.unlink()  # left by a publication killed between its two steps
     fresh = link.with_name(f"{_HIDDEN}{link.name}.{os.getpid()}.link")
-    fresh.unlink(missing_ok=True)
     os.symlink(target, fresh)
     os.replace(fresh, link)
     _fsync(link.parent)
@@ -150,12 +173,13 @@ def _leftover(name: str) -> bool:
 
 
 def foreign(link: str | os.PathLike[str]) -> list[str]:
-    """What at ``link`` and in its versions directory no publication wrote, one path each.
+    """What at ``link``, its previous link and its versions directory no publication wrote, one
+    path each.
 
-    ``link`` may be absent, an empty directory, or a link into the versions directory; the
-    versions directory may hold version directories (with the files their MANIFEST lists) and
-    what a killed publication left.  Anything else belongs to someone else, and a build must
-    not mix its release with it.
+    ``link`` may be absent, an empty directory, or a link into the versions directory (so may
+    the previous link, but for the directory); the versions directory may hold version
+    directories (with the files their MANIFEST lists) and what a killed publication left.
+    Anything else belongs to someone else, and a build must not mix its release with it.
     """
     path = Path(link)
     found: list[str] = []
@@ -166,6 +190,11 @@ def foreign(link: str | os.PathLike[str]) -> list[str]:
         found += [str(p) for p in sorted(path.rglob("*")) if not p.is_dir()]
     elif path.exists():
         found.append(str(path))
+    before = previous_link(path)
+    if before.is_symlink() and previous(path) is None:
+        found.append(f"{before} (a link to {os.readlink(before)})")
+    elif before.exists() and not before.is_symlink():
+        found.append(str(before))
     versions = versions_dir(path)
     if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
         return [*found, str(versions)]

@@ -50,8 +50,15 @@ def test_an_output_directory_with_foreign_files_is_refused(tmp_path):
     write_config(tmp_path, {"release": {"output_dir": "mine"}})
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("years of work")
-    assert "holds 1 files this release does not write" in failure(tmp_path)
+    assert "holds 1 files this pipeline did not write (e.g. mine/thesis.tex)" in failure(tmp_path)
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "years of work"
+
+
+def test_an_output_directory_linked_elsewhere_is_refused(tmp_path):
+    write_config(tmp_path, {"release": {"output_dir": "results/bioscan5m"}})
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "bioscan5m").symlink_to(tmp_path)
+    assert f"results/bioscan5m (a link to {tmp_path})" in failure(tmp_path)
 
 
 def test_an_input_changed_behind_an_unchanged_mtime_reruns_ingest(tmp_path):

@@ -4,6 +4,7 @@
 import contextlib
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,11 +14,12 @@ import duckdb
 import mlcroissant as mlc
 import pandas as pd
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
-from curation.release import stats
-from schemas.tables import RELEASE_COLUMNS, SPLITS
-from tests.client import CLIENT_DTYPES
+from curation.release import manifest, publish, stats
+from schemas.tables import RELEASE_COLUMNS, RELEASE_PARQUET_SCHEMA, SPLITS
+from tests.client import CLIENT_DTYPES, CLIENT_USECOLS, client_metadata_path
 from tests.release_build import CFG, L, R, W
 from tests.release_build import build as release_build
 from tests.release_frames import synthetic_inputs
@@ -45,6 +47,67 @@ def path(root: Path, key: str) -> Path:
 def test_the_release_holds_exactly_its_files(release):
     found = {p.relative_to(release).as_posix() for p in (release / R).rglob("*") if p.is_file()}
     assert found == set(RELEASE_FILES.values())
+
+
+def test_the_release_is_a_link_to_a_complete_version_beside_it(release):
+    link = release / R
+    assert link.is_symlink() and publish.current(link) is not None
+    assert publish.current(link).parent == release / f"{R}.versions"
+    assert manifest.verify(link) == []
+    # the version holds the files built in the staging directory, no more, no fewer
+    staged = release / W / "release"
+    assert {p.relative_to(staged) for p in staged.rglob("*") if p.is_file()} == {
+        p.relative_to(link) for p in link.rglob("*") if p.is_file()
+    }
+
+
+def test_the_bioscan5m_client_finds_the_csv_under_the_documented_root(release):
+    # config.yaml's output_dir results/bioscan5m: BIOSCAN5M(root="results") reads it
+    assert Path(R).name == "bioscan5m"
+    with contextlib.chdir(release):
+        path = client_metadata_path(os.path.dirname(R))
+        assert os.path.samefile(path, RELEASE_FILES["csv"])
+        frame = pd.read_csv(path, dtype=CLIENT_DTYPES, usecols=CLIENT_USECOLS)
+    assert len(frame) == RECORDS and set(frame["split"]) == set(SPLITS)
+
+
+def test_datasets_loads_the_eight_named_splits_with_their_types(release, tmp_path):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    loaded = datasets.load_dataset(str(release / R), cache_dir=str(tmp_path))
+    assert list(loaded) == list(SPLITS)
+    parquet = pl.read_parquet(path(release, "parquet"))
+    for split in SPLITS:
+        expected = parquet.filter(pl.col("split") == split)
+        assert loaded[split].num_rows == expected.height
+        assert loaded[split]["processid"] == expected["processid"].to_list()
+    features = loaded["train"].features
+    assert list(features) == list(RELEASE_PARQUET_SCHEMA)
+    assert features["inferred_ranks"].dtype == "uint8"
+    assert features["species"].dtype == "string" and features["coord-lat"].dtype == "float64"
+
+
+def test_a_split_filter_reads_only_that_splits_row_groups(release):
+    file = path(release, "parquet")
+    meta = pq.ParquetFile(file).metadata
+    column = meta.schema.names.index("split")
+    groups = [meta.row_group(i).column(column).statistics for i in range(meta.num_row_groups)]
+    assert all(g.min == g.max for g in groups)
+    for split in SPLITS:
+        profile = duckdb.sql(
+            f"EXPLAIN ANALYZE SELECT processid FROM '{file}' WHERE split = '{split}'"
+        ).fetchall()[0][1]
+        scanned = re.search(r"Row Groups Scanned: (\d+) / (\d+)", profile)
+        own = sum(g.min == split for g in groups)
+        assert scanned and (int(scanned[1]), int(scanned[2])) == (own, len(groups)), profile
+
+
+def test_each_split_has_its_own_parquet_file(release):
+    parquet = pl.read_parquet(path(release, "parquet"))
+    for split in SPLITS:
+        alone = pl.read_parquet(path(release, f"split_{split}"))
+        assert alone.equals(parquet.filter(pl.col("split") == split)), split
 
 
 def test_csv_follows_the_client_contract(release):

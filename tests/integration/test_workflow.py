@@ -99,13 +99,23 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
         "gather_curation",
         "partition",
         "emit_metadata",
+        "emit_card",
         "emit_croissant",
         "emit_manifest",
+        "publish",
         "all",
     }
 
 
-EMIT = {"digest", "emit_metadata", "emit_croissant", "emit_manifest", "all"}
+EMIT = {
+    "digest",
+    "emit_metadata",
+    "emit_card",
+    "emit_croissant",
+    "emit_manifest",
+    "publish",
+    "all",
+}
 
 
 @pytest.mark.parametrize(
@@ -126,7 +136,8 @@ def test_a_changed_setting_reruns_the_rules_that_read_it_and_downstream(release,
     assert dry_run_rules(run_dir, ROOT / "Snakefile", changed / "config.yaml") == planned | EMIT
 
 
-def test_a_killed_build_resumes_to_the_same_release(release, tmp_path):
+def test_a_first_build_killed_while_emitting_leaves_no_release_and_resumes(release, tmp_path):
+    """Kills at every rule of a rebuild are in test_faults.py; here the very first build."""
     run_dir = tmp_path / "killed"
     write_config(run_dir, {**CONFIG, "shards": 1})
     command = [
@@ -145,22 +156,29 @@ def test_a_killed_build_resumes_to_the_same_release(release, tmp_path):
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    # Kill the whole process tree once the release is half written: some files there, no MANIFEST.
-    out = run_dir / "results" / "release"
+    # Kill the whole process tree once the release is half built: some files staged.
+    staged = run_dir / "results" / "work" / "release"
     deadline = time.time() + 300
     while process.poll() is None and time.time() < deadline:
-        if out.exists() and any(p.is_file() for p in out.rglob("*")):
+        if staged.exists() and any(p.is_file() for p in staged.rglob("*")):
             break
         time.sleep(0.02)
     assert process.poll() is None, "the build finished before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    # Whatever the killed build left in the release directory is complete and final.
-    left = digests(out)
-    assert "MANIFEST" not in left
-    assert left.items() <= digests(release).items()
+    out = run_dir / "results" / "bioscan5m"
+    assert not out.exists() and not out.is_symlink()  # absent, not partial
 
     # A hard kill leaves Snakemake's lock behind (a Ctrl-C does not): unlock, then run again.
     snakemake(run_dir, "--unlock")
     snakemake(run_dir, "--cores", "2")
-    assert digests(run_dir / "results" / "release") == digests(release)
+    assert digests(out) == digests(release)
+
+
+def test_a_release_removed_by_hand_is_published_again(release, tmp_path):
+    run_dir = shutil.copytree(release.parent.parent, tmp_path / "copy", symlinks=True)
+    link = run_dir / "results" / "bioscan5m"
+    link.unlink()
+    assert dry_run_rules(run_dir, ROOT / "Snakefile") == {"publish", "all"}
+    snakemake(run_dir, "--cores", "1")
+    assert digests(link) == digests(release)

@@ -1,12 +1,14 @@
 """The CSV and Parquet files of the release: the BIOSCAN-5M client contract, types, determinism."""
 
 import hashlib
+import re
 
 import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -191,3 +193,77 @@ def test_parquet_has_types_row_groups_zstd_and_metadata(staging):
     assert types["coord-lat"] == "DOUBLE" and types["index_bioscan_1M_insect"] == "BIGINT"
     back = pl.read_parquet(path)
     assert back.with_columns(pl.col("split").cast(RELEASE["split"].dtype)).equals(big)
+
+
+def row_groups(path) -> list[tuple[int, str, str]]:
+    """(rows, min split, max split) of each row group, from the file's statistics."""
+    meta = pq.ParquetFile(path).metadata
+    column = meta.schema.names.index("split")
+    groups = []
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(column).statistics
+        groups.append((meta.row_group(i).num_rows, stats.min, stats.max))
+    return groups
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 60), min_size=len(SPLITS), max_size=len(SPLITS)),
+    group=st.integers(1, 50),
+)
+def test_row_groups_are_cut_at_split_boundaries_and_by_size(tmp_path_factory, sizes, group):
+    frame = pl.DataFrame(
+        {
+            "processid": [f"P{i:05d}" for i in range(sum(sizes))],
+            "split": [s for s, n in zip(SPLITS, sizes, strict=True) for _ in range(n)],
+        }
+    ).with_columns(pl.col("split").cast(RELEASE["split"].dtype))
+    path = tmp_path_factory.mktemp("groups") / "m.parquet"
+    with staged_in(path.parent):
+        release_writers.write_parquet(
+            frame, path, row_group_size=group, metadata=METADATA, group_by="split"
+        )
+    groups = row_groups(path)
+    assert all(low == high and 0 < rows <= group for rows, low, high in groups)
+    for split, n in zip(SPLITS, sizes, strict=True):
+        assert sum(rows for rows, low, _ in groups if low == split) == n
+        assert len([g for g in groups if g[1] == split]) == -(-n // group)  # ceil(n / group)
+    assert pl.read_parquet(path)["processid"].equals(frame["processid"])
+
+
+def test_a_frame_not_sorted_by_its_group_column_is_refused(staging):
+    mixed = pl.concat([RELEASE.head(3), RELEASE.tail(3), RELEASE.head(3)])
+    with pytest.raises(ValueError, match="not sorted"):
+        release_writers.write_parquet(
+            mixed, staging / "m.parquet", row_group_size=10, metadata={}, group_by="split"
+        )
+
+
+def test_an_empty_table_has_no_row_group(staging):
+    # datasets cannot read an empty row group ("BatchSize must be greater than 0")
+    path = staging / "e.parquet"
+    release_writers.write_parquet(RELEASE.clear(), path, row_group_size=10, metadata=METADATA)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 0
+    assert pl.read_parquet(path).columns == RELEASE.columns
+
+
+def scanned_row_groups(path, split: str) -> tuple[int, int]:
+    """DuckDB's profile of a query filtering on one split: row groups scanned, of all."""
+    profile = duckdb.sql(
+        f"EXPLAIN ANALYZE SELECT processid FROM '{path}' WHERE split = '{split}'"
+    ).fetchall()[0][1]
+    found = re.search(r"Row Groups Scanned: (\d+) / (\d+)", profile)
+    assert found, profile
+    return int(found[1]), int(found[2])
+
+
+def test_duckdb_reads_only_the_row_groups_of_the_split_it_filters_on(staging):
+    path = staging / "m.parquet"
+    release_writers.write_parquet(
+        RELEASE, path, row_group_size=50, metadata=METADATA, group_by="split"
+    )
+    groups = row_groups(path)
+    for split in SPLITS:
+        own = [rows for rows, low, _ in groups if low == split]
+        assert scanned_row_groups(path, split) == (len(own), len(groups)), split
+        assert sum(own) == RELEASE.filter(pl.col("split") == split).height
