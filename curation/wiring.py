@@ -106,7 +106,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
     """The params of ``rule``: the settings its script reads."""
     release = cfg.release
     if rule in ("variant_map", "normalise", "resolve", "infer"):
-        return step_settings(cfg.curation, rule)
+        return {"settings": step_settings(cfg.curation, rule)}
     params: dict[str, dict[str, Any]] = {
         "generate_input": {
             "records": cfg.input.generator.records,

@@ -89,18 +89,33 @@ def released_records(export: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# --- a 200 k export shared by the calibration and semantics tests ------------------------------
+# --- generated exports shared by the tests ------------------------------------------------------
+
+#: Records of the export the semantics tests read: every common kind of noise occurs in it.
+SAMPLE_RECORDS = 50_000
+#: The default generated input's size (config.yaml), at which the calibration tests compare the
+#: export with the paper's tables and find even the rarest kinds of noise.
+CALIBRATION_RECORDS = 200_000
+
+
+def generated(tmp_path_factory, records: int) -> dict[str, pl.DataFrame]:
+    tmp = tmp_path_factory.mktemp(f"synthetic{records}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CURATION_STAGING_DIR", str(tmp))
+        tsv, truth_path = write(tmp, records, 2024)
+    export = read_export(tsv)
+    truth = pl.read_parquet(truth_path)
+    return {"export": export, "truth": truth, "released": released_records(export, truth)}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> dict[str, pl.DataFrame]:
+    return generated(tmp_path_factory, SAMPLE_RECORDS)
 
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> dict[str, pl.DataFrame]:
-    tmp = tmp_path_factory.mktemp("synthetic200k")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CURATION_STAGING_DIR", str(tmp))
-        tsv, truth_path = write(tmp, 200_000, 2024)
-    export = read_export(tsv)
-    truth = pl.read_parquet(truth_path)
-    return {"export": export, "truth": truth, "released": released_records(export, truth)}
+    return generated(tmp_path_factory, CALIBRATION_RECORDS)
 
 
 # --- format and determinism -------------------------------------------------------------------
@@ -162,16 +177,16 @@ def test_rows_are_bcdm_rows(tmp_path):
 # --- truth covers the export ------------------------------------------------------------------
 
 
-def test_truth_has_one_row_per_processid_of_the_export(big):
-    truth, export = big["truth"], big["export"]
+def test_truth_has_one_row_per_processid_of_the_export(sample):
+    truth, export = sample["truth"], sample["export"]
     assert truth["processid"].is_unique().all()
     assert truth["processid"].to_list() == sorted(truth["processid"].to_list())
     assert set(truth["processid"]) == set(export["processid"])
-    assert truth.filter(pl.col("expected_reject").is_null()).height == 200_000
+    assert truth.filter(pl.col("expected_reject").is_null()).height == SAMPLE_RECORDS
 
 
-def test_expected_rejects_match_the_rows(big):
-    export, truth = big["export"], big["truth"]
+def test_expected_rejects_match_the_rows(sample):
+    export, truth = sample["export"], sample["truth"]
     rows = (
         export.group_by("processid")
         .agg(
@@ -202,9 +217,10 @@ def test_expected_rejects_match_the_rows(big):
     assert duplicated["dup"].any()
 
 
-# --- calibration (spec 9.2 / 9.3 / 9.5 at 200 k records) ---------------------------------------
+# --- calibration at 200 k records (slow) --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_labelled_fraction_per_rank_follows_the_paper(big):
     truth = big["truth"].filter(pl.col("expected_reject").is_null())
     for rank, paper in zip(RANKS, PAPER_LABELLED, strict=True):
@@ -214,6 +230,7 @@ def test_labelled_fraction_per_rank_follows_the_paper(big):
     assert family_only.height / truth.height == pytest.approx(0.67, abs=0.02)
 
 
+@pytest.mark.slow
 def test_records_per_barcode_and_bins(big):
     released = big["released"]
     per_barcode = released.height / released["key"].n_unique()
@@ -228,6 +245,7 @@ def test_records_per_barcode_and_bins(big):
     assert two.filter(pl.col("bin_uri") == 2).height > 0
 
 
+@pytest.mark.slow
 def test_category_sizes_are_heavy_tailed_with_the_papers_skew(big):
     truth = big["truth"].filter(pl.col("expected_reject").is_null())
     order = truth["order"].value_counts(sort=True)
@@ -251,6 +269,7 @@ def test_category_sizes_are_heavy_tailed_with_the_papers_skew(big):
     assert np.median(sizes) <= 3 and sizes.max() > 300
 
 
+@pytest.mark.slow
 def test_categories_shrink_with_the_sample_and_species_sets_exist(big):
     truth = big["truth"].filter(pl.col("expected_reject").is_null())
     species = truth.filter(pl.col("species").is_not_null())
@@ -270,6 +289,7 @@ def test_categories_shrink_with_the_sample_and_species_sets_exist(big):
     assert species.filter(placeholder)["species"].n_unique() > unseen.height
 
 
+@pytest.mark.slow
 def test_geography_follows_table_a4(big):
     released = big["released"]
     country = released["country/ocean"].value_counts(sort=True)
@@ -311,6 +331,7 @@ def tagged(released: pl.DataFrame, tag: str) -> pl.DataFrame:
     return rows
 
 
+@pytest.mark.slow
 def test_every_noise_type_is_present(big):
     tags = big["truth"]["noise"].drop_nulls().str.split(";").explode().str.replace(":.*", "")
     expected = {
@@ -339,16 +360,18 @@ def test_every_noise_type_is_present(big):
     assert expected <= set(tags.unique())
 
 
-def test_records_of_one_barcode_share_their_truth(big):
+def test_records_of_one_barcode_share_their_truth(sample):
     truth_columns = [f"truth_{rank}" for rank in RANKS]
     per_key = (
-        big["released"].group_by("key").agg(pl.struct(truth_columns).n_unique().alias("variants"))
+        sample["released"]
+        .group_by("key")
+        .agg(pl.struct(truth_columns).n_unique().alias("variants"))
     )
     assert (per_key["variants"] == 1).all()
 
 
-def test_curtailed_groups_are_nulled_from_the_conflicting_rank(big):
-    released = big["released"]
+def test_curtailed_groups_are_nulled_from_the_conflicting_rank(sample):
+    released = sample["released"]
     rows = tagged(released, "curtailed:")
     for (rank,), part in rows.with_columns(
         rank=pl.col("noise").str.extract(r"curtailed:(\w+)")
@@ -372,14 +395,15 @@ def test_curtailed_groups_are_nulled_from_the_conflicting_rank(big):
         assert groups[f"truth_{rank}"].is_null().all()
 
 
+@pytest.mark.slow
 def test_a_filler_left_last_by_curtailment_is_dropped(big):
     rows = tagged(big["released"], "filler_dropped")
     assert rows["truth_subfamily"].is_null().all() and rows["truth_family"].is_not_null().all()
     assert rows.select(raw("subfamily").is_null().all()).item()
 
 
-def test_minority_labels_are_outvoted(big):
-    released = big["released"]
+def test_minority_labels_are_outvoted(sample):
+    released = sample["released"]
     rows = tagged(released, "minority_label:")
     for (rank,), part in rows.with_columns(
         rank=pl.col("noise").str.extract(r"minority_label:(\w+)")
@@ -391,8 +415,8 @@ def test_minority_labels_are_outvoted(big):
         assert (shares["share"] >= 0.9).all()
 
 
-def test_partial_labels_are_inferred_from_the_group(big):
-    released = big["released"]
+def test_partial_labels_are_inferred_from_the_group(sample):
+    released = sample["released"]
     rows = tagged(released, "partial_label:")
     rows = rows.with_columns(rank=pl.col("noise").str.extract(r"partial_label:(\w+)"))
     for (rank,), part in rows.group_by("rank"):
@@ -417,21 +441,21 @@ def test_partial_labels_are_inferred_from_the_group(big):
     assert (joined["raw_depth"] >= joined["depth"]).all()
 
 
-def test_open_nomenclature_species_are_nulled(big):
-    rows = tagged(big["released"], "open_nomenclature")
+def test_open_nomenclature_species_are_nulled(sample):
+    rows = tagged(sample["released"], "open_nomenclature")
     assert rows["species"].str.contains(r"^\S+ (sp|spp|cf|nr|aff)\.?( [a-z]+)?$").all()
     assert rows["truth_species"].is_null().all()
     assert (rows["truth_genus"] == rows["species"].str.extract(r"^(\S+)")).all()
 
 
-def test_missing_genus_is_the_first_word_of_species(big):
-    rows = tagged(big["released"], "genus_missing")
+def test_missing_genus_is_the_first_word_of_species(sample):
+    rows = tagged(sample["released"], "genus_missing")
     assert (rows["genus"] == "None").all()
     assert (rows["truth_genus"] == rows["species"].str.extract(r"^(\S+)")).all()
 
 
-def test_genera_without_subfamily_get_unassigned_family(big):
-    rows = tagged(big["released"], "unassigned_subfamily")
+def test_genera_without_subfamily_get_unassigned_family(sample):
+    rows = tagged(sample["released"], "unassigned_subfamily")
     assert (rows["subfamily"] == "None").all() and (rows["genus"] != "None").all()
     assert (rows["truth_subfamily"] == "unassigned " + rows["truth_family"]).all()
 
@@ -439,8 +463,8 @@ def test_genera_without_subfamily_get_unassigned_family(big):
 @pytest.mark.parametrize(
     "tag", ["case_variant", "whitespace_variant", "unpadded_code", "malaise_typo"]
 )
-def test_spelling_variants_normalise_to_the_truth(big, tag):
-    rows = tagged(big["released"], tag)
+def test_spelling_variants_normalise_to_the_truth(sample, tag):
+    rows = tagged(sample["released"], tag)
     rows = rows.with_columns(rank=pl.col("noise").str.extract(rf"{tag}:(\w+)").fill_null("species"))
     for (rank,), part in rows.group_by("rank"):
         assert (part[rank] != part[f"truth_{rank}"]).all()
@@ -453,8 +477,8 @@ def test_spelling_variants_normalise_to_the_truth(big, tag):
         assert rows["species"].str.contains(r" (Maliaise|Malaize|Mailaise)\d").all()
 
 
-def test_the_canonical_spelling_is_the_most_frequent(big):
-    released = big["released"]
+def test_the_canonical_spelling_is_the_most_frequent(sample):
+    released = sample["released"]
     for rank in RANKS[1:]:
         spellings = (
             released.select(raw(rank).alias("name"))
@@ -481,8 +505,8 @@ def test_the_canonical_spelling_is_the_most_frequent(big):
         assert (joined["name"] == joined["truth"]).all(), rank
 
 
-def test_rank_values_partition_their_parent(big):
-    truth = big["truth"].filter(pl.col("expected_reject").is_null())
+def test_rank_values_partition_their_parent(sample):
+    truth = sample["truth"].filter(pl.col("expected_reject").is_null())
     for parent, child in itertools.pairwise(RANKS):
         parents = (
             truth.filter(pl.col(child).is_not_null()).group_by(child).agg(pl.col(parent).n_unique())

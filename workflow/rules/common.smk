@@ -22,7 +22,7 @@ from curation.wiring import (
     missing_inputs,
     rule_params,
 )
-from curation.sources import closure
+from curation.sources import digest
 from schemas.config import ConfigError, load_config, typed_command_line
 from snakemake.utils import update_config
 
@@ -46,10 +46,10 @@ if _foreign := foreign_files(L):
 
 
 def code(script):
-    """A rule script and every project module it imports, directly or not, listed as inputs so
-    that editing any of them re-runs the rule (Snakemake does not follow imports)."""
+    """One digest of a rule script and every project module it imports, directly or not: a param,
+    so that editing any of them re-runs the rule (Snakemake does not follow imports)."""
     root = Path(workflow.basedir)
-    return closure(root, [root / "workflow" / "scripts" / f"{script}.py"])
+    return digest(root, [root / "workflow" / "scripts" / f"{script}.py"])
 
 
 def labels_of_shard(wildcards):

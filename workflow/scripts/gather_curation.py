@@ -1,6 +1,6 @@
 """Rule gather_curation: join the shards' curated labels and changes; summarise the changes."""
 
-from curation import io
+from curation import console, io
 from curation.labels import provenance, shards
 from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA
 
@@ -12,5 +12,7 @@ with io.rule_log(smk.log[0]) as log:
     changes = shards.gather([io.read_parquet(p) for p in smk.input.changes], CHANGES_SCHEMA)
     io.write_parquet(curated, smk.output.curated)
     io.write_parquet(changes, smk.output.changes)
-    io.write_json(provenance.summarise(curated, changes), smk.output.summary)
+    summary = provenance.summarise(curated, changes)
+    io.write_json(summary, smk.output.summary)
+    console.stage("labels", console.labels_line(summary["rules"], curated.height))
     log.info("%d curated records, %d label changes", curated.height, changes.height)

@@ -12,7 +12,7 @@ with io.rule_log(smk.log[0]) as log:
         [io.read_parquet(smk.input.normalise_changes), io.read_parquet(smk.input.resolve_changes)],
         how="vertical",
     )
-    curated, changes = infer(io.read_parquet(smk.input.labels), prior, **smk.params)
+    curated, changes = infer(io.read_parquet(smk.input.labels), prior, **smk.params.settings)
     io.write_parquet(curated, smk.output.curated)
     io.write_parquet(changes, smk.output.changes)
     log.info(
