@@ -23,7 +23,7 @@ with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
     except IngestError as err:
         console.stop(log, str(err))
     checksums = pool.submit(lambda: [manifest.measure(path) for path in paths])
-    result = assemble(exports, marker)
+    result = assemble(exports, marker, scope=smk.params.scope)
     if result.summary["released"] == 0:
         # An empty release helps no one: stop here, saying why, rather than write one.
         console.stop(log, f"no record was released: {nothing_released(result.summary)}")
