@@ -30,3 +30,12 @@ include: "workflow/rules/emit.smk"
 rule all:
     input:
         release_files(),
+
+
+# The build's closing lines: what was released and where, or what stopped it (curation/console.py).
+onsuccess:
+    print(build_summary(), file=sys.stderr)
+
+
+onerror:
+    print(build_failure(log), file=sys.stderr)

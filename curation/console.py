@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -20,9 +21,24 @@ from typing import NoReturn
 NAME_WIDTH = 10
 
 
+#: Width the stage lines are wrapped to.
+LINE_WIDTH = 100
+#: Joins a count to its name so that wrapping never separates them.
+_GLUE = "\u00a0"
+
+
 def stage(name: str, text: str) -> None:
-    """Print a stage's one console line (stderr, which Snakemake passes through to the user)."""
-    print(f"{name:<{NAME_WIDTH}}{text}", file=sys.stderr, flush=True)
+    """Print a stage's console line (stderr, which Snakemake passes through to the user),
+    wrapped under the name column when it is long."""
+    wrapped = textwrap.fill(
+        text,
+        width=LINE_WIDTH,
+        initial_indent=f"{name:<{NAME_WIDTH}}",
+        subsequent_indent=" " * NAME_WIDTH,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    print(wrapped.replace(_GLUE, " "), file=sys.stderr, flush=True)
 
 
 def stop(log: logging.Logger, message: str) -> NoReturn:
@@ -40,7 +56,7 @@ def counted(counts: Mapping[str, int], order: Sequence[str] | None = None) -> st
     else:
         rank = {key: i for i, key in enumerate(order)}
         items.sort(key=lambda item: (rank.get(item[0], len(rank)), item[0]))
-    return ", ".join(f"{key} {n:,}" for key, n in items)
+    return ", ".join(f"{key}{_GLUE}{n:,}" for key, n in items)
 
 
 def _also(text: str) -> str:
@@ -64,10 +80,7 @@ def ingest_line(summary: Mapping) -> str:
 def labels_line(rules: Mapping[str, Mapping], records: int) -> str:
     """Labels changed by rule (the curation summary's ``rules``), of how many records."""
     labels = {rule: entry["labels"] for rule, entry in rules.items()}
-    return (
-        f"{records:,} records, {sum(labels.values()):,} labels changed"
-        f"{_also(counted(labels))}"
-    )
+    return f"{records:,} records, {sum(labels.values()):,} labels changed{_also(counted(labels))}"
 
 
 def partition_line(checks: Mapping, splits: Sequence[str]) -> str:
@@ -87,19 +100,28 @@ def release_line(records: int, failed_checks: Sequence[str], total_checks: int) 
     return f"{records:,} records written; {verdict}"
 
 
-def summary(*, records: int, rejected: int, release: str, report: str, parquet: str) -> str:
+def summary(*, records: int, rejected: int, release: str, report_html: str, parquet: str) -> str:
     """The closing lines of a successful build: what was released, where, how to look at it."""
-    query = f"SELECT split, count(*) AS records FROM '{parquet}' GROUP BY split"
+    query = (
+        f"SELECT split, count(*) AS records FROM '{parquet}' GROUP BY split ORDER BY records DESC"
+    )
     return "\n".join(
         [
             "",
             f"Released {records:,} records ({rejected:,} input rows rejected, with reasons).",
             f"  release  {release}/",
-            f"  report   {report}",
-            f"  query    python -c \"import duckdb; duckdb.sql(\\\"{query}\\\").show()\"",
+            f"  report   {report_html}",
+            f'  query    python -c "import duckdb; duckdb.sql(\\"{query}\\").show()"',
             "           (more queries: README.md, 'Query with DuckDB')",
         ]
     )
+
+
+def row_count(path: str) -> int:
+    """Rows of a Parquet file, from its footer."""
+    import pyarrow.parquet as pq  # only the closing summary needs it
+
+    return pq.read_metadata(path).num_rows
 
 
 #: How a rule script's log (curation.io.rule_log) writes an error: time, level, message.
@@ -141,6 +163,11 @@ ROUTINE = (
     "At least one job did not complete successfully",
     "WorkflowError:\nAt least one job did not complete successfully",
 )
+#: Snakemake's report of a rule script that exited with status 1: the script logged why, and the
+#: build prints that last (:func:`failure`).  Other exits (a signal, a crash) stay on the console.
+_SCRIPT_EXIT = re.compile(
+    r"RuleException:\nCalledProcessError in file .*returned non-zero exit status 1\.", re.DOTALL
+)
 
 
 class RoutineFilter(logging.Filter):
@@ -153,7 +180,8 @@ class RoutineFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.msg is None or not self.active():
             return True
-        return not record.getMessage().startswith(ROUTINE)
+        message = record.getMessage()
+        return not (message.startswith(ROUTINE) or _SCRIPT_EXIT.fullmatch(message))
 
 
 def quiet_console(logger: logging.Logger, active: Callable[[], bool]) -> None:
