@@ -11,6 +11,10 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+# The description heading Snakemake's own report (snakemake --report report.zip).
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 
 

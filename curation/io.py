@@ -126,6 +126,12 @@ def write_text(text: str, path: str | os.PathLike[str]) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> None:
+    """Write a binary file atomically."""
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+
+
 def write_json(data: Any, path: str | os.PathLike[str]) -> None:
     """Write JSON deterministically: sorted keys, fixed indentation, trailing newline."""
     with atomic_output(path) as tmp:

@@ -16,6 +16,7 @@ from typing import Any
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release.croissant import RELEASE_SETTINGS as CROISSANT_SETTINGS
+from curation.release.report import PLOTS
 from curation.release.stats import TABLES as STATS_TABLES
 from schemas.config import PipelineConfig
 
@@ -38,6 +39,8 @@ WORK_FILES: dict[str, str] = {
     "partition_checks": "partition/checks.json",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
+    # the report's plots as files too, for Snakemake's own report (snakemake --report)
+    **{f"plot_{plot.key}": f"emit/plots/{plot.key}.png" for plot in PLOTS},
 }
 
 #: Per-shard intermediates of the label stages; ``{scatteritem}`` is Snakemake's shard name.

@@ -24,6 +24,7 @@ from curation.wiring import (
     rule_params,
 )
 from curation import console
+from curation.release.report import PLOTS
 from curation.sources import digest
 from schemas.config import ConfigError, load_config, typed_command_line
 from snakemake.logging import logger as snakemake_logger
@@ -42,7 +43,11 @@ if Quietness.RULES in (workflow.output_settings.quiet or ()):
 # --config values win over the config files; their nested numbers come typed (typed_command_line).
 _command_line = typed_command_line(workflow.config_settings.overwrite_config)
 update_config(config, _command_line)
-_sources = ", ".join([*map(str, workflow.configfiles), *(["--config"] if _command_line else [])])
+# The config files read, each once (the Snakefile's config.yaml may also be given by --configfile).
+_files = {}
+for _path in workflow.configfiles:
+    _files.setdefault(os.path.realpath(_path), str(_path))
+_sources = ", ".join([*_files.values(), *(["--config"] if _command_line else [])])
 try:
     CFG = load_config(config, _sources or "defaults", _command_line)
 except ConfigError as err:
@@ -90,6 +95,27 @@ def release_files():
 def corrections_table():
     """The C1 corrections table: the configured one, or the (empty) table shipped with the pipeline."""
     return CFG.curation.corrections_table or os.path.join(workflow.basedir, "resources", "corrections.tsv")
+
+
+def reported_outputs():
+    """emit_metadata's outputs that Snakemake's own report carries (snakemake --report
+    report.zip): the quality report, and its plots with their captions."""
+    plots = {
+        f"plot_{plot.key}": report(
+            L.work_file(f"plot_{plot.key}"),
+            category="Quality report",
+            subcategory="Plots",
+            labels={"plot": plot.title, "caption": plot.caption},
+        )
+        for plot in PLOTS
+    }
+    page = report(
+        L.release_file("report"),
+        caption=os.path.join(workflow.basedir, "workflow", "report", "quality_report.rst"),
+        category="Quality report",
+        labels={"file": "report.html"},
+    )
+    return {"report": page, **plots}
 
 
 def build_summary():

@@ -42,7 +42,8 @@ rule emit_metadata:
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
     output:
-        **{key: L.release_file(key) for key in TABLE_FILES + STATISTICS_FILES},
+        **{key: L.release_file(key) for key in TABLE_FILES + STATISTICS_FILES if key != "report"},
+        **reported_outputs(),
         checksums=L.work_file("metadata_checksums"),
     params:
         code=code("emit_metadata"),

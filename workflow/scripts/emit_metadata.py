@@ -78,6 +78,9 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
         "partition": io.read_json(smk.input.partition_checks),
     }
     checks = report.release_checks(summaries, statistics)
+    images = report.plots(statistics)
+    for key, png in images.items():
+        io.write_bytes(png, smk.output[f"plot_{key}"])
     page = report.render(
         title=f"Quality report: {TITLE}",
         tables=statistics,
@@ -85,6 +88,7 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
         checks=checks,
         config=DIGEST,
         summaries=summaries,
+        images=images,
     )
     io.write_text(page, smk.output.report)
     failed = [c.name for c in checks if not c.passed]
