@@ -71,6 +71,8 @@ RELEASE_FILES: dict[str, str] = {
 TABLE_FILES: tuple[str, ...] = ("csv", "parquet", "changes", "rejects", "issues")
 #: The statistics of the release and its quality report (emit_metadata writes them too).
 STATISTICS_FILES: tuple[str, ...] = ("stats", *(f"stats_{name}" for name in STATS_TABLES), "report")
+#: The quality report's plots, as work files beside it (emit_metadata writes them too).
+PLOT_FILES: tuple[str, ...] = tuple(f"plot_{plot.key}" for plot in PLOTS)
 #: The stage summaries the quality report checks the release against.
 SUMMARY_FILES: tuple[str, ...] = ("ingest_summary", "curation_summary", "partition_checks")
 
