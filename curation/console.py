@@ -108,7 +108,7 @@ def summary(*, records: int, rejected: int, release: str, report_html: str, parq
     return "\n".join(
         [
             "",
-            f"Released {records:,} records ({rejected:,} input rows rejected, with reasons).",
+            f"Released {records:,} records; {rejected:,} input rows rejected (see rejects.parquet).",
             f"  release  {release}/",
             f"  report   {report_html}",
             f'  query    python -c "import duckdb; duckdb.sql(\\"{query}\\").show()"',
@@ -146,28 +146,27 @@ def failure(logs: Path, since: float, snakemake_logs: Sequence[str]) -> str:
     return "\n".join(["", "Build failed:", *found])
 
 
-#: Snakemake's routine messages, kept off the console (they stay in its log file).
-ROUTINE = (
-    "Assuming unrestricted shared filesystem usage",
-    "Building DAG of jobs",
-    "Using shell:",
-    "Provided cores:",
-    "Rules claiming more threads",
-    "Conda environments: ignored",
-    "Select jobs to execute",
-    "Execute ",
-    "Complete log(s):",
-    "Elapsed time:",
-    "Shutting down, this might take some time",
-    "Exiting because a job execution failed",
-    "At least one job did not complete successfully",
-    "WorkflowError:\nAt least one job did not complete successfully",
+#: Snakemake's routine messages (regular expressions matched at the start of a message), kept off
+#: the console; they stay in its log file.  The last one is its report of a script that exited
+#: with status 1, which logged why (:func:`stop`, or a traceback): the build prints that last
+#: (:func:`failure`).  A job killed by a signal is reported as usual.
+ROUTINE: tuple[str, ...] = (
+    r"Assuming unrestricted shared filesystem usage",
+    r"Building DAG of jobs",
+    r"Using shell:",
+    r"Provided cores:",
+    r"Rules claiming more threads",
+    r"Conda environments: ignored",
+    r"Select jobs to execute",
+    r"Execute \d+ jobs",
+    r"Complete log\(s\):",
+    r"Elapsed time:",
+    r"Shutting down, this might take some time",
+    r"Exiting because a job execution failed",
+    r"(WorkflowError:\n)?At least one job did not complete successfully",
+    r"RuleException:\nCalledProcessError in file .*returned non-zero exit status 1\.$",
 )
-#: Snakemake's report of a rule script that exited with status 1: the script logged why, and the
-#: build prints that last (:func:`failure`).  Other exits (a signal, a crash) stay on the console.
-_SCRIPT_EXIT = re.compile(
-    r"RuleException:\nCalledProcessError in file .*returned non-zero exit status 1\.", re.DOTALL
-)
+_ROUTINE = re.compile("|".join(f"(?:{pattern})" for pattern in ROUTINE), re.DOTALL)
 
 
 class RoutineFilter(logging.Filter):
@@ -180,8 +179,7 @@ class RoutineFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.msg is None or not self.active():
             return True
-        message = record.getMessage()
-        return not (message.startswith(ROUTINE) or _SCRIPT_EXIT.fullmatch(message))
+        return not _ROUTINE.match(record.getMessage())
 
 
 def quiet_console(logger: logging.Logger, active: Callable[[], bool]) -> None:

@@ -157,8 +157,10 @@ def rule_log(path: str | os.PathLike[str] | None) -> Iterator[logging.Logger]:
     logging.captureWarnings(True)
     try:
         yield log
-    except Exception:
-        log.exception("rule failed")
+    except Exception as err:
+        # The ERROR line names the exception: the build's closing lines show it.
+        reason = f"{type(err).__name__}: {err}"
+        log.exception("failed: %s", reason)
         raise
     finally:
         log.removeHandler(handler)

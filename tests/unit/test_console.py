@@ -92,7 +92,7 @@ def test_the_summary_says_what_was_released_where_and_a_query_that_runs(tmp_path
         report_html="release/report.html",
         parquet="release/metadata.parquet",
     )
-    assert "Released 3 records (1 input rows rejected" in text
+    assert "Released 3 records; 1 input rows rejected (see rejects.parquet)." in text
     assert "  release  release/" in text and "  report   release/report.html" in text
     query = re.search(r'duckdb\.sql\(\\"(.*)\\"\)\.show\(\)', text).group(1)
     assert duckdb.sql(query).fetchall() == [("train", 2), ("test", 1)]
