@@ -12,10 +12,10 @@ rule digest:
         corrections=[corrections_table()],
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
-        code=code("digest"),
     output:
         digest=L.work_file("digest"),
     params:
+        code=code("digest"),
         **rule_params(CFG, "digest"),
     log:
         L.log("digest"),
@@ -43,11 +43,12 @@ rule emit_metadata:
         **{key: L.work_file(key) for key in SUMMARY_FILES},
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
-        code=code("emit_metadata"),
     output:
-        **{key: L.staged_file(key) for key in TABLE_FILES + STATISTICS_FILES},
+        **{key: L.staged_file(key) for key in TABLE_FILES + STATISTICS_FILES if key != "report"},
+        **reported_outputs(),
         checksums=L.work_file("metadata_checksums"),
     params:
+        code=code("emit_metadata"),
         **rule_params(CFG, "emit_metadata"),
     log:
         L.log("emit_metadata"),
@@ -67,10 +68,10 @@ rule emit_card:
     input:
         **{f"stats_{name}": L.staged_file(f"stats_{name}") for name in CARD_STATISTICS},
         digest=L.work_file("digest"),
-        code=code("emit_card"),
     output:
         card=L.staged_file("card"),
     params:
+        code=code("emit_card"),
         **rule_params(CFG, "emit_card"),
     log:
         L.log("emit_card"),
@@ -91,10 +92,10 @@ rule emit_croissant:
         **{f"stats_{name}": L.staged_file(f"stats_{name}") for name in CROISSANT_STATISTICS},
         checksums=L.work_file("metadata_checksums"),
         digest=L.work_file("digest"),
-        code=code("emit_croissant"),
     output:
         croissant=L.staged_file("croissant"),
     params:
+        code=code("emit_croissant"),
         **rule_params(CFG, "emit_croissant"),
     log:
         L.log("emit_croissant"),
@@ -115,10 +116,10 @@ rule emit_manifest:
         digest=L.work_file("digest"),
         # checksums of the large files, taken by the jobs that wrote (or read) them
         measured=[L.work_file("metadata_checksums"), L.work_file("input_checksums")],
-        code=code("emit_manifest"),
     output:
         manifest=L.staged_file("manifest"),
     params:
+        code=code("emit_manifest"),
         **rule_params(CFG, "emit_manifest"),
     log:
         L.log("emit_manifest"),
@@ -138,10 +139,10 @@ rule publish:
     input:
         release=[path for key, path in L.staged_files().items() if key != "manifest"],
         manifest=L.staged_file("manifest"),
-        code=code("publish"),
     output:
         published=L.work_file("published"),
     params:
+        code=code("publish"),
         **rule_params(CFG, "publish"),
     log:
         L.log("publish"),
