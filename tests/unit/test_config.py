@@ -51,6 +51,10 @@ def test_errors_name_the_key(raw, key):
         ({"release": {"file_stem": "../../../escaped"}}, "release.file_stem"),
         ({"release": {"file_stem": "a/b"}}, "release.file_stem"),
         ({"input": {"generator": {"records": "1000"}}}, "input.generator.records"),
+        ({"release": {"version": "../0.2"}}, "release.version"),
+        ({"release": {"version": "0.2 beta"}}, "release.version"),
+        ({"release": {"creators": []}}, "release.creators"),
+        ({"release": {"creators": [{"name": "A", "type": "Robot"}]}}, "release.creators.0.type"),
     ],
 )
 def test_values_are_never_coerced(raw, key):
@@ -81,6 +85,24 @@ def test_nested_command_line_values_are_typed_like_json():
 def test_output_and_work_dirs_are_separate_after_resolving(output_dir, work_dir):
     with pytest.raises(ConfigError, match="separate directories"):
         load_config({"release": {"output_dir": output_dir, "work_dir": work_dir}})
+
+
+def test_a_published_release_is_compared_where_its_link_is_not_where_it_points(tmp_path):
+    # output_dir is a link into its versions directory once published; its target does not
+    # decide whether it is inside the work directory.
+    versions = tmp_path / "results" / "bioscan5m.versions" / "0.1.0-aaaaaaaaaaaa"
+    versions.mkdir(parents=True)
+    (tmp_path / "results" / "bioscan5m").symlink_to("bioscan5m.versions/0.1.0-aaaaaaaaaaaa")
+    release = {"output_dir": str(tmp_path / "results" / "bioscan5m")}
+    load_config({"release": {**release, "work_dir": str(tmp_path / "results" / "work")}})
+    with pytest.raises(ConfigError, match="separate directories"):
+        load_config({"release": {**release, "work_dir": str(tmp_path / "results")}})
+
+
+def test_the_default_release_is_the_bioscan5m_clients_and_claims_no_upstream_page():
+    release = PipelineConfig().release
+    assert release.output_dir == "results/bioscan5m" and release.url is None
+    assert release.citation.startswith("@inproceedings{gharaee2024bioscan5m,")
 
 
 @pytest.mark.parametrize("output_dir", ["/", ".", "..", "~"])
