@@ -71,9 +71,9 @@ def test_the_bioscan5m_client_finds_the_csv_under_the_documented_root(release):
     assert len(frame) == RECORDS and set(frame["split"]) == set(SPLITS)
 
 
-def test_datasets_loads_the_eight_named_splits_with_their_types(release, tmp_path):
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import datasets
+def test_datasets_loads_the_eight_named_splits_with_their_types(release, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # a directory on disk: no network, say so
+    import datasets  # read at import: after the offline switch
 
     loaded = datasets.load_dataset(str(release / R), cache_dir=str(tmp_path))
     assert list(loaded) == list(SPLITS)
