@@ -19,8 +19,13 @@ import yaml
 
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
 
-#: The statistics tables the card reads (curation/release/stats.py).
-STATISTICS: tuple[str, ...] = ("table3", "rejects", "curation_rules")
+#: The statistics tables the card reads (curation/release/stats.py): the columns it reads and
+#: their types (a CSV read back without them types the columns of an empty table as text).
+STATISTICS: dict[str, dict[str, type[pl.DataType]]] = {
+    "table3": {"split": pl.String, "rows": pl.Int64},
+    "rejects": {"reason": pl.String, "rows": pl.Int64},
+    "curation_rules": {"rule": pl.String, "labels": pl.Int64, "records": pl.Int64},
+}
 #: The ``release`` settings of config.yaml the card reads.
 RELEASE_SETTINGS: frozenset[str] = frozenset(
     {"name", "version", "description", "license", "url", "citation", "keywords"}

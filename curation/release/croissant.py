@@ -224,8 +224,14 @@ RELEASE_SETTINGS: frozenset[str] = frozenset(
         "date_published",
     }
 )
-#: The statistics tables the description reads (curation/release/stats.py).
-STATISTICS: tuple[str, ...] = ("countries", "table2", "tableA5", "curation_rules")
+#: The statistics tables the description reads (curation/release/stats.py): the columns it
+#: reads and their types (a CSV read back without them types an empty table's columns as text).
+STATISTICS: dict[str, dict[str, type[pl.DataType]]] = {
+    "countries": {"country": pl.String, "records": pl.Int64},
+    "table2": {"column": pl.String, "labelled_pct": pl.Float64},
+    "tableA5": {"column": pl.String, "most": pl.String, "most_n": pl.Int64},
+    "curation_rules": {"rule": pl.String, "description": pl.String},
+}
 #: The Croissant version the description conforms to (mlcroissant 1.1.1 validates it).
 CROISSANT_VERSION = "http://mlcommons.org/croissant/1.1"
 

@@ -64,7 +64,7 @@ def test_an_unreadable_input_stops_the_build_before_the_release(tmp_path):
     done = snakemake(run_dir, "--cores", "2", check=False)
     assert done.returncode != 0
     assert str(truncated) in done.stdout + done.stderr
-    release = run_dir / "results" / "release"
+    release = run_dir / "results" / "bioscan5m"
     assert not release.exists() or not any(p.is_file() for p in release.rglob("*"))
 
 

@@ -30,7 +30,7 @@ def built(tmp_path_factory) -> tuple[Path, str]:
     run_dir = tmp_path_factory.mktemp("shards1")
     write_config(run_dir, {**CONFIG, "shards": 1})
     done = snakemake(run_dir, "--cores", "2")
-    return run_dir / "results" / "release", done.stdout + done.stderr
+    return run_dir / "results" / "bioscan5m", done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")

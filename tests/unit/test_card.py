@@ -87,3 +87,19 @@ def test_configured_text_is_shown_not_interpreted():
     body = text.split("---\n", 2)[2]
     assert "<script>" not in body and "&lt;script&gt;" in body and "a \\| b &lt;img&gt;" in body
     assert header(text)["pretty_name"] == hostile["name"]  # YAML quotes it
+
+
+def test_statistics_read_back_from_csv_keep_their_types_when_empty(tmp_path):
+    # emit_card reads the tables from their CSV files; an empty one must still count as 0
+    paths = {}
+    for name, frame in tables(dict.fromkeys(SPLITS, 1)).items():
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.clear().write_csv(paths[name])
+    read = {
+        name: pl.read_csv(paths[name], columns=list(types), schema_overrides=types)
+        for name, types in card.STATISTICS.items()
+    }
+    read["table3"] = tables(dict.fromkeys(SPLITS, 1))["table3"]
+    body = card.render(RELEASE, SPLIT_FILES, read, "ab" * 32).split("---\n", 2)[2]
+    assert "8 records released; 0 input rows not released." in body
+    assert "rejected because: none" in body

@@ -9,7 +9,10 @@ from curation.release import card
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
 with io.rule_log(smk.log[0]) as log:
-    tables = {name: pl.read_csv(smk.input[f"stats_{name}"]) for name in card.STATISTICS}
+    tables = {
+        name: pl.read_csv(smk.input[f"stats_{name}"], columns=list(types), schema_overrides=types)
+        for name, types in card.STATISTICS.items()
+    }
     split_files = smk.params.split_files  # relative to the release directory
     digest = io.read_json(smk.input.digest)
     text = card.render(smk.params.release, split_files, tables, digest["config_sha256"])

@@ -24,7 +24,10 @@ with io.rule_log(smk.log[0]) as log:
         )
         for key, (file_id, encoding, description) in croissant.FILES.items()
     ]
-    stats = {name: pl.read_csv(smk.input[f"stats_{name}"]) for name in croissant.STATISTICS}
+    stats = {
+        name: pl.read_csv(smk.input[f"stats_{name}"], columns=list(types), schema_overrides=types)
+        for name, types in croissant.STATISTICS.items()
+    }
     rules = stats["curation_rules"]
     records = measured[smk.input.parquet].rows
     provenance = croissant.Provenance(
