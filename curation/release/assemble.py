@@ -11,12 +11,13 @@ joined back from its key here.  Aligned inputs are put side by side instead of j
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import polars as pl
 
 from curation.ingest.barcodes import dna_barcodes
+from curation.ingest.text import FORMULA_START, starts_formula
 from curation.release import derive
 from schemas.tables import (
     CURATED_SCHEMA,
@@ -254,7 +255,9 @@ def _assemble_joined(
 
 
 def check_values(release: pl.DataFrame) -> None:
-    """Refuse values the CSV contract cannot carry (docs/formats.md#the-release-csv)."""
+    """Refuse values the CSV contract cannot carry (docs/formats.md#the-release-csv): a missing
+    split or inferred_ranks, text pandas reads as missing, and text that would break a row or
+    run in a spreadsheet (docs/curation.md#text)."""
     problems: list[str] = []
     if (n := release["split"].null_count()) > 0:
         problems.append(
@@ -268,6 +271,15 @@ def check_values(release: pl.DataFrame) -> None:
             f"{n} records have inferred_ranks missing or outside 0-{_MAX_INFERRED_RANKS}, "
             f"e.g. {_examples(release, bad_ranks)}"
         )
+    problems += _na_token_problems(release)
+    problems += _text_problems(release)
+    if problems:
+        raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
+
+
+def _na_token_problems(release: pl.DataFrame) -> list[str]:
+    """Text columns holding a value pandas reads as missing (docs/curation.md#missing-values)."""
+    problems = []
     for column, dtype in release.schema.items():
         if dtype != pl.String or column == "chunk":  # chunk: "" is the documented no-chunk value
             continue
@@ -278,16 +290,58 @@ def check_values(release: pl.DataFrame) -> None:
         )
         hits = short.filter(pl.col(column).is_in(list(PANDAS_NA_TOKENS))).head(_EXAMPLES)
         if hits.height:
-            quoted = ", ".join(
-                f"{pid}={value!r}"
-                for pid, value in zip(hits["processid"], hits[column], strict=True)
-            )
             problems.append(
-                f"column {column!r} holds text that pandas reads as missing ({quoted}); "
+                f"column {column!r} holds text that pandas reads as missing ({_quoted(hits)}); "
                 "null it upstream or correct it"
             )
-    if problems:
-        raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
+    return problems
+
+
+def _text_problems(release: pl.DataFrame) -> list[str]:
+    """Text columns holding a tab or line break (a multi-line CSV cell) or starting a spreadsheet
+    formula (docs/curation.md#text).  Each rule is a cheap test run on every column at once, then
+    the exact test on the columns it flags.  ``dna_barcode``, most of the release's bytes, is left
+    out: ingest lets only IUPAC letters into it."""
+    columns = [
+        column
+        for column, dtype in release.schema.items()
+        if dtype == pl.String and column != "dna_barcode"
+    ]
+    problems = []
+    for meaning, (suspect, exact) in _TEXT_RULES.items():
+        flagged = release.select(suspect(pl.col(c)).any() for c in columns).row(0)
+        for column in (c for c, flag in zip(columns, flagged, strict=True) if flag):
+            hits = release.select(*dict.fromkeys(("processid", column)))
+            hits = hits.filter(exact(pl.col(column))).head(_EXAMPLES)
+            if hits.height:
+                problems.append(
+                    f"column {column!r} holds {meaning} ({_quoted(hits)}); "
+                    "null it upstream or correct it"
+                )
+    return problems
+
+
+def _breaks(text: pl.Expr) -> pl.Expr:
+    return text.str.contains_any(["\t", "\n", "\r"])
+
+
+def _formula_character_first(text: pl.Expr) -> pl.Expr:
+    return text.str.slice(0, 1).is_in(list(FORMULA_START))
+
+
+#: What a release cell must not hold: meaning -> (cheap test, exact test).
+_TEXT_RULES: dict[str, tuple[Callable[[pl.Expr], pl.Expr], Callable[[pl.Expr], pl.Expr]]] = {
+    "a tab or line break": (_breaks, _breaks),
+    "the start of a spreadsheet formula": (_formula_character_first, starts_formula),
+}
+
+
+def _quoted(hits: pl.DataFrame) -> str:
+    """``processid=value`` for each row of (processid, column)."""
+    values = hits.get_column(hits.columns[-1])
+    return ", ".join(
+        f"{pid}={value!r}" for pid, value in zip(hits["processid"], values, strict=True)
+    )
 
 
 def _check_same_specimens(inputs: Mapping[str, pl.LazyFrame]) -> None:
