@@ -5,29 +5,36 @@ run them on the few hundred thousand *distinct* names and join the result back i
 regexes over millions of rows.  They are polars expressions, except :func:`standard_spellings`,
 which needs one rapidfuzz call for the "Malaise" misspellings.
 
-Rules and where they come from (curation-spec section 3, DECISIONS.md "Label cleaning"):
+Rules (docs/curation.md, section named in brackets):
 
-* C0 :func:`clean_label` - trim and collapse whitespace, null the missing-value tokens.
-* C2 :func:`standard_spellings` - misspelt "Malaise" words and unpadded placeholder codes.
-* C3 :func:`name_key` - names equal up to case and whitespace share a key (after C2).
-* C1 :func:`first_word` - the genus a species name carries.
-* C4/C5/C8 :func:`is_filler`, :func:`filler` - the ``unassigned <Family>`` subfamily.
-* C7 :func:`is_open_nomenclature` - species names that identify no unique species.
+* C0 :func:`clean_label` - trim and collapse whitespace, null the missing-value tokens
+  [whitespace].
+* C2 :func:`standard_spellings` - misspelt "Malaise" words and unpadded placeholder codes
+  [variants].
+* C3 :func:`name_key` - names equal up to case, whitespace and the zero padding of a code
+  share a key [variants].
+* C1 :func:`first_word` - the genus a species name carries [genus-and-species].
+* C4 :func:`is_filler`, :func:`filler` - the ``unassigned <Family>`` subfamily
+  [subfamily-completion].
+* C7 :func:`open_nomenclature_pattern`, :func:`is_open_nomenclature` - species names that
+  identify no unique species [open-nomenclature].
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from schemas.config import OPEN_NOMENCLATURE_EPITHET_QUALIFIERS, OPEN_NOMENCLATURE_QUALIFIERS
 from schemas.vocabulary import LABEL_MISSING_TOKENS
 
 #: Values that mean "no label": the tokens ingest nulls in every layout plus the BIOSCAN-1M
-#: sentinels (curation-spec 3.0), which ingest nulls only in BIOSCAN-1M files.  Compared after
+#: sentinels (docs/curation.md#whitespace), which ingest nulls only in BIOSCAN-1M files.  Compared after
 #: whitespace is cleaned, case-sensitive: "Na" or "Nan" could be a name, these tokens are not.
 MISSING_TOKENS: tuple[str, ...] = LABEL_MISSING_TOKENS
 
@@ -42,15 +49,12 @@ MALAISE = "Malaise"
 #: the name exactly, so a rewritten piece can be spliced in without touching the rest.
 _SEGMENT = r"[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^A-Za-z0-9]+"
 
-#: Open-nomenclature qualifiers (DECISIONS.md A7): sp, spp, cf, nr, aff, grp, n. sp, sp. n, each
-#: with or without dots.
-_QUALIFIER = r"(?:spp?|cf|nr|aff|grp)\.?|n\.?\s?sp\.?|sp\.?\s?n\.?"
-
-#: A species that is a genus word, then only qualifiers and at most one plain lower-case epithet
-#: on either side of them ("Pseudosciara sp.", "Olixon cf. testaceum", "Aus sp. aff. bus",
-#: "Aus bus grp.").  A digit, a capital after the first character, "BOLD:" or a "-CODE" cannot
-#: match, so every name carrying a unique code ("Anastatus sp. GG28") survives.
-_OPEN_NOMENCLATURE = rf"^\S+(?:\s+[a-z]+)?(?:\s+(?:{_QUALIFIER}))+(?:\s+[a-z]+)?$"
+#: A genus word, then optionally a parenthesised subgenus and one plain lower-case epithet
+#: (``Aus (Bus) bus``): what may come before the qualifiers of an open-nomenclature name.
+_OPEN_HEAD = r"^\S+(?:\s+\([A-Za-z-]+\))?(?:\s+[a-z]+)?"
+#: The one epithet that may follow a comparative qualifier, capitalised or not (``aff.
+#: Totonaca``); a capital inside the word, a digit or a hyphen make it a code that survives.
+_OPEN_EPITHET = r"[A-Z]?[a-z]+"
 
 
 def clean_label(column: pl.Expr) -> pl.Expr:
@@ -61,12 +65,14 @@ def clean_label(column: pl.Expr) -> pl.Expr:
 
 
 def name_key(column: pl.Expr) -> pl.Expr:
-    """C3: the normalisation key of a (C2-standardised) name: lower case, no whitespace.
+    """C3: the normalisation key of a (C2-standardised) name: lower case, no whitespace, and the
+    leading zeros of every number dropped (``gelBioLep01`` and ``gelBioLep1`` are one code).
 
     Two spellings with one key are the same name written differently; the most frequent one
-    wins everywhere.  Zero padding and "Malaise" misspellings are already gone after C2.
+    wins everywhere.  "Malaise" misspellings are already gone after C2.
     """
-    return column.str.to_lowercase().str.replace_all(r"\s", "")
+    key = column.str.to_lowercase().str.replace_all(r"\s", "")
+    return key.str.replace_all(r"(^|[^0-9])0+([0-9])", "${1}${2}")
 
 
 def first_word(column: pl.Expr) -> pl.Expr:
@@ -84,9 +90,49 @@ def filler(family: pl.Expr) -> pl.Expr:
     return pl.lit(FILLER_PREFIX) + family
 
 
-def is_open_nomenclature(species: pl.Expr) -> pl.Expr:
+def real_subfamily(column: pl.Expr) -> pl.Expr:
+    """A subfamily column with fillers as null: a filler is no annotation (it never votes)."""
+    return pl.when(~is_filler(column)).then(column)
+
+
+def open_nomenclature_pattern(
+    qualifiers: Sequence[str] = OPEN_NOMENCLATURE_QUALIFIERS,
+    epithet_qualifiers: Sequence[str] = OPEN_NOMENCLATURE_EPITHET_QUALIFIERS,
+) -> str:
+    """C7: the regex of a species that is a genus and only qualifiers (docs/curation.md).
+
+    A name matches when it is a genus word, an optional ``(Subgenus)`` and plain epithet, then
+    one or more ``qualifiers`` (each with or without its dots: ``sp``, ``sp.``, ``n. sp.``,
+    ``n.sp.``), and at most one epithet after a final one of ``epithet_qualifiers``
+    (``Aus cf. bus``, ``Coelioxys aff. Totonaca``).  A digit, a capital inside a word,
+    ``BOLD:`` or a ``-CODE`` cannot match, so a name carrying a unique code survives
+    (``Anastatus sp. GG28``).
+    """
+
+    def alternatives(words: Sequence[str]) -> str:
+        forms = []
+        for qualifier in sorted(set(words), key=lambda word: (-len(word), word)):
+            tokens = [token for token in re.split(r"[.\s]+", qualifier) if token]
+            forms.append(r"(?:\.\s*|\s+)".join(re.escape(token) for token in tokens) + r"\.?")
+        return "|".join(forms)
+
+    if not qualifiers:
+        return r"[^\s\S]"  # matches nothing: no name is open nomenclature
+    any_qualifier = rf"\s+(?:{alternatives(qualifiers)})"
+    tails = [rf"(?:{any_qualifier})+"]
+    if epithet_qualifiers:
+        comparative = alternatives(epithet_qualifiers)
+        tails.append(rf"(?:{any_qualifier})*\s+(?:{comparative})\s+{_OPEN_EPITHET}")
+    return rf"{_OPEN_HEAD}(?:{'|'.join(tails)})$"
+
+
+#: The pattern of the default qualifiers.
+OPEN_NOMENCLATURE = open_nomenclature_pattern()
+
+
+def is_open_nomenclature(species: pl.Expr, pattern: str = OPEN_NOMENCLATURE) -> pl.Expr:
     """C7: whether a species name identifies no unique species (null is not)."""
-    return species.str.contains(_OPEN_NOMENCLATURE).fill_null(False)
+    return species.str.contains(pattern).fill_null(False)
 
 
 def standard_spellings(

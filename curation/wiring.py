@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release.croissant import RELEASE_SETTINGS as CROISSANT_SETTINGS
 from curation.release.stats import TABLES as STATS_TABLES
@@ -46,7 +47,7 @@ SHARD_FILES: dict[str, str] = {
     "normalise_changes": "shards/{scatteritem}/normalise_changes.parquet",
     "resolved": "shards/{scatteritem}/resolved.parquet",
     "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
-    "curated": "shards/{scatteritem}/curated.parquet",
+    "inferred": "shards/{scatteritem}/inferred.parquet",
     "changes": "shards/{scatteritem}/changes.parquet",
 }
 
@@ -105,7 +106,7 @@ class Layout:
 def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
     """The params of ``rule``: the settings its script reads."""
     release = cfg.release
-    if rule in ("variant_map", "normalise", "resolve", "infer"):
+    if rule in STEP_SETTINGS:
         return step_settings(cfg.curation, rule)
     params: dict[str, dict[str, Any]] = {
         "generate_input": {
@@ -114,6 +115,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         },
         "ingest": {
             "target_marker": cfg.input.target_marker,
+            "scope": cfg.input.scope,
             "fingerprints": input_fingerprints(cfg.input.files),
         },
         "digest": {"settings": cfg.content_settings()},

@@ -13,7 +13,9 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schemas.tables import RANKS
 
 
 class _Strict(BaseModel):
@@ -21,6 +23,16 @@ class _Strict(BaseModel):
     not a boolean (a silently coerced setting is a setting nobody chose)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+#: A qualifier as written in the config: lower-case words, separated by a dot and/or a space.
+QualifierText = Annotated[str, Field(pattern=r"^[a-z]+(?:(?:\. ?| )[a-z]+)*\.?$")]
+#: DECISIONS.md's qualifiers (docs/curation.md#open-nomenclature).
+OPEN_NOMENCLATURE_QUALIFIERS: tuple[str, ...] = (
+    "sp", "spp", "cf", "nr", "aff", "gr", "grp", "indet", "n. sp", "sp. n", "sp. nov", "nov. sp"
+)  # fmt: skip
+#: The qualifiers after which one epithet may follow (``Aus cf. bus``).
+OPEN_NOMENCLATURE_EPITHET_QUALIFIERS: tuple[str, ...] = ("cf", "nr", "aff", "gr", "grp")
 
 
 class GeneratorConfig(_Strict):
@@ -45,6 +57,20 @@ class InputConfig(_Strict):
     #: Crop bounding boxes (processid, width_original, height_original, x0, y0, x1, y1); fills
     #: ``area_fraction`` and ``scale_factor`` (docs/curation.md#release-format).
     bounding_boxes: str | None = None
+    #: The taxa a release keeps, per rank (docs/curation.md#scope): a record whose label at one of
+    #: these ranks names another taxon is rejected as ``out_of_scope``; a record without a label
+    #: at that rank is kept.  Empty: keep every record.
+    scope: dict[str, list[Annotated[str, Field(min_length=1)]]] = {"phylum": ["Arthropoda"]}
+
+    @field_validator("scope")
+    @classmethod
+    def _scope_ranks(cls, scope: dict[str, list[str]]) -> dict[str, list[str]]:
+        for rank, taxa in scope.items():
+            if rank not in RANKS:
+                raise ValueError(f"{rank!r} is not a rank; use one of {', '.join(RANKS)}")
+            if not taxa:
+                raise ValueError(f"{rank}: name at least one taxon (or drop the rank)")
+        return scope
 
 
 class CurationConfig(_Strict):
@@ -62,6 +88,25 @@ class CurationConfig(_Strict):
     #: Switches for the rules that the original applied; all on by default.
     fill_unassigned_subfamily: bool = True
     remove_open_nomenclature: bool = True
+    #: Open-nomenclature qualifiers (docs/curation.md#open-nomenclature): a species made of a
+    #: genus and only these (dots and spaces optional) is no species label.
+    open_nomenclature_qualifiers: list[QualifierText] = list(OPEN_NOMENCLATURE_QUALIFIERS)
+    #: The qualifiers that may be followed by one epithet (``Aus cf. bus``, ``Aus aff. Bus``).
+    open_nomenclature_epithet_qualifiers: list[QualifierText] = list(
+        OPEN_NOMENCLATURE_EPITHET_QUALIFIERS
+    )
+
+    @model_validator(mode="after")
+    def _epithet_qualifiers_are_qualifiers(self) -> CurationConfig:
+        stray = set(self.open_nomenclature_epithet_qualifiers) - set(
+            self.open_nomenclature_qualifiers
+        )
+        if stray:
+            raise ValueError(
+                "open_nomenclature_epithet_qualifiers not in open_nomenclature_qualifiers: "
+                + ", ".join(sorted(stray))
+            )
+        return self
 
 
 #: A seed of numpy's default_rng: a non-negative integer.

@@ -81,12 +81,15 @@ BARCODES_SCHEMA: dict[str, pl.DataType] = {
 }
 
 #: The narrow slice of the records that label curation works on (no sequences: they are most of
-#: the bytes and curation only needs the integer key).
+#: the bytes and curation only needs the integer key).  ``given_inferred_ranks`` is the
+#: ``inferred_ranks`` an input release already states (a BIOSCAN-5M CSV read back), null for
+#: a raw export: re-curating a release keeps it (docs/curation.md#inference).
 LABELS_SCHEMA: dict[str, pl.DataType] = {
     "processid": pl.String,
     "barcode_key": pl.UInt32,
     "dna_bin": pl.String,
     **_RANK_COLUMNS,
+    "given_inferred_ranks": pl.UInt8,
 }
 
 #: The global C2/C3 spelling map (rule ``variant_map``, applied by every ``normalise`` shard).
@@ -105,7 +108,7 @@ VARIANT_MAP_SCHEMA: dict[str, pl.DataType] = {
 
 #: Output of label curation: cleaned labels plus the per-record summary of what changed.
 CURATED_SCHEMA: dict[str, pl.DataType] = {
-    **LABELS_SCHEMA,
+    **{name: dtype for name, dtype in LABELS_SCHEMA.items() if name != "given_inferred_ranks"},
     "taxon": pl.String,
     "inferred_ranks": pl.UInt8,
     "label_was_reworded": pl.Boolean,
@@ -115,23 +118,30 @@ CURATED_SCHEMA: dict[str, pl.DataType] = {
 }
 
 #: The closed vocabulary of curation rules, in the order they are applied (docs/curation.md#order).
-#: The changes table is sorted by processid, then this order, then rank order.
+#: The changes table is sorted by processid, then this order, then rank order, so a cell's
+#: changes read in the order they were made.
 RULES: dict[str, str] = {
     "C0_whitespace": "whitespace trimmed/collapsed or missing-value token nulled",
     "C2_placeholder": "placeholder name standardised (zero padding, Malaise misspelling)",
     "C3_variant": "spelling variant rewritten to the most frequent spelling in the input",
     "C1_correction": "value replaced from the configured corrections table",
+    "C1_genus_first_word": "genus column holding several words repaired to its first word, "
+    "which the species' first word confirms",
+    "C1_genus_not_a_name": "genus column holding several words nulled: no species confirms "
+    "its first word",
     "C1_genus_from_species": "missing genus filled from the first word of species",
     "C1_genus_species_majority": "genus contradicting its species set to the species' genus, "
     "which the barcode's majority names",
-    "C4_unassigned_subfamily": "missing subfamily above a genus filled as 'unassigned <Family>'",
+    "C1_species_genus_mismatch": "species nulled: its first word contradicts the record's genus",
+    "C7_open_nomenclature": "open-nomenclature species (a qualifier, no unique name) nulled",
     "C5_vote": "minority label relabelled to the barcode's >= threshold majority",
+    "C5_outvoted": "label nulled: it sits under an annotation the barcode's vote rejected",
     "C5_curtail": "rank and deeper ranks nulled: no majority in the barcode group",
-    "C5_filler_dropped": "'unassigned' subfamily nulled: it was the deepest label left "
-    "(after curtailment, or as given)",
     "C6_inferred": "missing rank filled from better-labelled records of the same barcode",
-    "C4_unassigned_subfamily_after_inference": "C4 applied to holes created by inference",
-    "C7_open_nomenclature": "non-unique open-nomenclature species name nulled",
+    "homonym_curtail": "rank and deeper ranks nulled: the record's lineage of this genus or "
+    "species contradicts the lineage most records give it",
+    "C4_subfamily_completion": "subfamily completed at genus level: the genus's one subfamily, "
+    "or 'unassigned <Family>' for a genus placed in none; a filler left without genus removed",
 }
 
 #: One row per label a curation rule changed.  ``before``/``after`` null = missing.

@@ -97,6 +97,9 @@ def write_export(
     return str(path)
 
 
-def ingest(paths: list[str], target_marker: str = "COI-5P") -> IngestResult:
-    """Read the exports, then assemble them (the ingest rule's two steps)."""
-    return assemble(read_exports(paths, target_marker), target_marker)
+def ingest(
+    paths: list[str], target_marker: str = "COI-5P", scope: dict[str, list[str]] | None = None
+) -> IngestResult:
+    """Read the exports, then assemble them (the ingest rule's two steps); ``scope`` as the
+    rule passes ``input.scope`` (None keeps every record)."""
+    return assemble(read_exports(paths, target_marker), target_marker, scope)

@@ -10,7 +10,7 @@ It finishes the cleaning (:mod:`curation.ingest.fields`), chooses the released r
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +27,7 @@ from curation.ingest.fields import (
     reject_detail,
 )
 from curation.ingest.raw import RawExport
+from curation.ingest.scope import restrict
 from curation.sorting import text_order
 from schemas.tables import (
     BARCODES_SCHEMA,
@@ -63,19 +64,25 @@ class IngestResult:
         return records.with_columns(dna_barcodes(keys, padded, sequences))
 
 
-def assemble(exports: Sequence[RawExport], target_marker: str) -> IngestResult:
+def assemble(
+    exports: Sequence[RawExport],
+    target_marker: str,
+    scope: Mapping[str, Sequence[str]] | None = None,
+) -> IngestResult:
     """The records, barcodes, labels, rejects, issues and summary of the read ``exports``.
 
     Each file's rows are finished (:func:`finish_file`) and concatenated, then one row per
     processid is released.  The exports' rows are consumed on the way, so the row table is held
-    once.
+    once.  Records outside ``scope`` are then rejected (:mod:`curation.ingest.scope`); None
+    keeps every record.
     """
     parts, issues = [], []
     for index, export in enumerate(exports):
         rows, found = finish_file(export, index, target_marker)
         parts.append(rows)
         issues.append(found)
-    return _release(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
+    result = _release(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
+    return restrict(result, scope)
 
 
 def finish_file(
@@ -137,11 +144,12 @@ def _release(
         )
     summary = _summary(exports, records, rejects, issues, target_marker)
     check_conservation(summary)
+    labels = conform(records, LABELS_SCHEMA)
     records = conform(records, RECORDS_SCHEMA)
     return IngestResult(
         records=records,
         barcodes=conform(numbered.sequences, BARCODES_SCHEMA),
-        labels=conform(records, LABELS_SCHEMA),
+        labels=labels,
         rejects=conform(rejects, REJECTS_SCHEMA),
         issues=issues,
         summary=summary,

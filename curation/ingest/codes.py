@@ -20,6 +20,8 @@ REJECT_REASONS: dict[str, str] = {
     "exact_duplicate": "an earlier row of the same processid is identical in every ingested field",
     "duplicate_processid": "another row of the same processid was kept (longest barcode, then "
     "input order)",
+    "out_of_scope": "the record's label at a rank of input.scope names a taxon outside the "
+    "release's scope (docs/curation.md#scope)",
 }
 
 #: Non-fatal facts about a row: the row is kept (or rejected for another reason), the fact is kept.

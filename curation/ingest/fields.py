@@ -38,7 +38,11 @@ _COORD_CODES = ("coordinate_unparsable", "coordinate_incomplete", "coordinate_ou
 _COORD_ISSUE, _COORD_TEXT = "_coord_issue", "_coord_text"
 _MEASUREMENTS = ("image_measurement_value", "area_fraction", "scale_factor")
 _INDEX = "index_bioscan_1M_insect"
-_NUMBERS = (*_MEASUREMENTS, _INDEX)
+#: A release's own ``inferred_ranks`` when it is read back: a whole number 0-6.
+_GIVEN_INFERRED = "given_inferred_ranks"
+#: Whole-number fields and their allowed range.
+_WHOLE = {_INDEX: (None, None), _GIVEN_INFERRED: (0, len(RANKS) - 1)}
+_NUMBERS = (*_MEASUREMENTS, *_WHOLE)
 _PLAIN = "_plain"
 #: Columns of :func:`finish`'s rows, in this order for every layout.
 ROW_COLUMNS = (
@@ -173,19 +177,26 @@ def _coordinates(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
 
 
 def _numbers(frame: pl.LazyFrame, columns: ColumnMap) -> pl.LazyFrame:
-    """The BIOSCAN-5M measurement columns as floats, the BIOSCAN-1M index as a whole number
-    (written ``150502.0`` in real files, so read as a float that must be whole).  A value that
-    does not parse is nulled; ``_bad_<field>`` keeps its text for the issue."""
+    """The BIOSCAN-5M measurement columns as floats, the BIOSCAN-1M index and a release's
+    ``inferred_ranks`` (0-6) as whole numbers (written ``150502.0`` in real files, so read as a
+    float that must be whole).  A value that does not parse, or is out of range, is nulled;
+    ``_bad_<field>`` keeps its text for the issue."""
     exprs = []
     for name in _NUMBERS:
+        whole = name in _WHOLE
         if name not in columns.columns:
-            exprs.append(pl.lit(None, pl.Int64 if name == _INDEX else pl.Float64).alias(name))
+            exprs.append(pl.lit(None, pl.Int64 if whole else pl.Float64).alias(name))
             continue
         raw = pl.col(name)
         value = raw.cast(pl.Float64, strict=False)
-        good = value.is_finite() & ((value == value.floor()) if name == _INDEX else True)
+        good = value.is_finite()
+        if whole:
+            low, high = _WHOLE[name]
+            good = good & (value == value.floor())
+            good = good if low is None else good & (value >= low)
+            good = good if high is None else good & (value <= high)
         typed = pl.when(good).then(value)
-        exprs.append((typed.cast(pl.Int64) if name == _INDEX else typed).alias(name))
+        exprs.append((typed.cast(pl.Int64) if whole else typed).alias(name))
         bad = raw.is_not_null() & ~good.fill_null(False)
         exprs.append(pl.when(bad).then(raw).alias(f"_bad_{name}"))
     return frame.with_columns(exprs)

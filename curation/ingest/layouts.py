@@ -33,6 +33,7 @@ CANONICAL_FIELDS: tuple[str, ...] = (
     "area_fraction",
     "scale_factor",
     "index_bioscan_1M_insect",
+    "given_inferred_ranks",
 )
 
 
@@ -94,6 +95,8 @@ LAYOUTS: tuple[Layout, ...] = (
             "area_fraction": ("area_fraction",),
             "scale_factor": ("scale_factor",),
             "index_bioscan_1M_insect": ("index_bioscan_1M_insect",),
+            # A release read back keeps the ranks it inferred (docs/curation.md#inference).
+            "given_inferred_ranks": ("inferred_ranks",),
         },
     ),
     Layout(

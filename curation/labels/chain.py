@@ -1,9 +1,10 @@
 """The label curation chain: the order of the steps and the settings each step reads.
 
 The workflow runs each step as its own rule (the per-barcode steps once per shard, with Parquet
-in between); :func:`curate` runs the same steps in memory, for tests and notebooks.  Both take a
-step's settings from :data:`STEP_SETTINGS`, so a rule is given, and re-run for, only the settings
-its step reads (docs/curation.md#order).
+in between, then the global steps once on the gathered shards); :func:`curate` runs the same
+steps in memory, for tests and notebooks.  Both take a step's settings from
+:data:`STEP_SETTINGS`, so a rule is given, and re-run for, only the settings its step reads
+(docs/curation.md#order).
 """
 
 from __future__ import annotations
@@ -14,19 +15,25 @@ from typing import Any
 import polars as pl
 
 from curation.labels import shards
+from curation.labels.complete import complete
 from curation.labels.infer import infer
 from curation.labels.normalise import build_variant_map, normalise
 from curation.labels.vote import resolve
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
-from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, empty
+from schemas.tables import CHANGES_SCHEMA, LABELS_SCHEMA, empty
 
 #: The curation settings each step reads, by step (= rule) name, in chain order.
 STEP_SETTINGS: dict[str, tuple[str, ...]] = {
     "variant_map": ("placeholder_code_widths", "malaise_max_distance"),
-    "normalise": ("fill_unassigned_subfamily",),
+    "normalise": (
+        "remove_open_nomenclature",
+        "open_nomenclature_qualifiers",
+        "open_nomenclature_epithet_qualifiers",
+    ),
     "resolve": ("vote_threshold",),
-    "infer": ("fill_unassigned_subfamily", "remove_open_nomenclature"),
+    "infer": (),
+    "gather_curation": ("fill_unassigned_subfamily",),
 }
 
 
@@ -46,7 +53,8 @@ def curate(
 
     The spelling map is built from all labels; the per-barcode steps run on each of
     ``shard_count`` barcode shards (or on ``key_shards``, explicit lists of barcode keys, to test
-    that any partition of the keys gives the same result) and their outputs are gathered.
+    that any partition of the keys gives the same result); their outputs are gathered and the
+    global steps run on all of them.
     """
     cfg = cfg or CurationConfig()
     corrections = empty(CORRECTIONS_SCHEMA) if corrections is None else corrections
@@ -55,17 +63,16 @@ def curate(
         parts = shards.split(labels, shard_count)
     else:
         parts = [labels.filter(pl.col("barcode_key").is_in(list(keys))) for keys in key_shards]
-    outputs = [_per_barcode_steps(part, variant_map, corrections, cfg) for part in parts]
-    return (
-        shards.gather([curated for curated, _ in outputs], CURATED_SCHEMA),
-        shards.gather([changes for _, changes in outputs], CHANGES_SCHEMA),
-    )
+    outputs = [per_barcode_steps(part, variant_map, corrections, cfg) for part in parts]
+    inferred = shards.gather([labels for labels, _ in outputs], LABELS_SCHEMA)
+    changes = shards.gather([changes for _, changes in outputs], CHANGES_SCHEMA)
+    return complete(inferred, changes, **settings(cfg, "gather_curation"))
 
 
-def _per_barcode_steps(
+def per_barcode_steps(
     labels: pl.DataFrame, variant_map: pl.DataFrame, corrections: pl.DataFrame, cfg: CurationConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """normalise -> resolve -> infer on one shard: (curated, changes)."""
+    """normalise -> resolve -> infer on one shard: (inferred labels, all their changes)."""
     normalised, normalise_changes = normalise(
         labels, variant_map, corrections, **settings(cfg, "normalise")
     )

@@ -18,6 +18,15 @@ from __future__ import annotations
 
 import polars as pl
 
+from curation import names
+
+
+def annotated(rank: str) -> pl.Expr:
+    """A rank's annotations, the values that vote and are inferred: the column, with subfamily
+    fillers as null (a filler says "no subfamily known", docs/curation.md#vote)."""
+    column = pl.col(rank)
+    return names.real_subfamily(column).alias(rank) if rank == "subfamily" else column
+
 
 def codes(labels: pl.Series) -> pl.Series:
     """Integer codes of string labels: equal codes exactly for equal labels, null for null.

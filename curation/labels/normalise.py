@@ -1,12 +1,15 @@
-"""Label normalisation: C0, C2/C3, C1 and C4 of the curation spec (DECISIONS.md order).
+"""Label normalisation, per barcode shard: C0, C2/C3, C1 and C7 (docs/curation.md#order).
 
-* C0  whitespace trimmed and collapsed, missing-value tokens nulled (every rank column);
+* C0  whitespace trimmed and collapsed, missing-value tokens nulled (every rank column)
+      [whitespace];
 * C2  placeholder names standardised ("Maliaise0386" -> "Malaise0386", "Malaise386" ->
-      "Malaise0386"), then C3: spelling variants (case, whitespace) rewritten to the spelling
-      most frequent in the whole input.  Both come from the global *variant map*;
-* C1  the corrections table, then a missing genus taken from the species' first word, then a
-      genus that contradicts its species fixed when the barcode's majority says so;
-* C4  ``unassigned <Family>`` where a genus is placed in no subfamily.
+      "Malaise0386"), then C3: spelling variants (case, whitespace, zero padding of a code)
+      rewritten to the spelling most frequent in the whole input [variants].  Both come from
+      the global *variant map*;
+* C1  the corrections table, then genus and species made to agree
+      (:mod:`curation.labels.genus`) [genus-and-species];
+* C7  open-nomenclature species nulled, before the vote, so that they neither vote nor are
+      copied [open-nomenclature].
 
 The variant map is the one global input of the per-barcode stages: :func:`build_variant_map`
 runs once on the whole labels table (on distinct names with counts), and every shard's
@@ -15,10 +18,12 @@ runs once on the whole labels table (on distinct names with counts), and every s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from curation import names
-from curation.labels import subfamily
+from curation.labels import genus
 from curation.labels.provenance import apply_rule, by_processid, sort_changes
 from schemas.corrections import CorrectionsError
 from schemas.tables import LABELS_SCHEMA, RANKS, VARIANT_MAP_SCHEMA, conform
@@ -30,25 +35,16 @@ def build_variant_map(
     """The global C2/C3 spelling map (``VARIANT_MAP_SCHEMA``) from the whole labels table.
 
     Spellings are counted per rank after C0.  Each is standardised (C2), grouped by its
-    normalisation key, and the key's canonical spelling is its most frequent standard spelling
-    (ties: the smallest in byte order).  A species name is also an occurrence of its genus, so
-    the first words of species count as genus spellings, and a canonical species name spells
-    its genus word as the canonical genus does: otherwise "megaselia lucifrons" could win over
-    "Megaselia lucifrons" while the genus column says "Megaselia", and C1 would see a mismatch
-    that is only a spelling.  Only keys with a spelling that changes are kept, each with all
-    its spellings and counts, so the file shows why a spelling won.
+    normalisation key (case, whitespace and the zero padding of codes ignored), and the key's
+    canonical spelling is its most frequent standard spelling (ties: the smallest in byte
+    order): ``gelBioLep1`` and ``gelBioLep01`` are one genus, written as most records write
+    it.  A species name is also an occurrence of its genus, so the first words of species
+    count as genus spellings, and a canonical species name spells its genus word as the
+    canonical genus does (``gelBioLep1 BioLep743`` -> ``gelBioLep01 BioLep743``).  Only keys
+    with a spelling that changes are kept, each with all its spellings and counts, so the file
+    shows why a spelling won.
     """
-    counts = pl.concat([_spelling_counts(labels, rank) for rank in RANKS], how="vertical")
-    genus_words = counts.filter(pl.col("rank") == "species").select(
-        pl.lit("genus").alias("rank"), names.first_word(pl.col("name")).alias("name"), "records"
-    )
-    counts = (
-        pl.concat([counts, genus_words], how="vertical")
-        .lazy()
-        .group_by("rank", "name")
-        .agg(pl.col("records").sum())
-        .collect()
-    )
+    counts = _all_spelling_counts(labels)
     standard = names.standard_spellings(
         counts["name"], placeholder_code_widths, malaise_max_distance
     )
@@ -68,17 +64,7 @@ def build_variant_map(
         )
         .collect()
     )
-    spellings = spellings.join(canonical, on=["rank", "key"], how="left")
-    genus = canonical.filter(pl.col("rank") == "genus")
-    word = names.first_word(pl.col("canonical"))
-    genus_word = names.name_key(word).replace_strict(genus["key"], genus["canonical"], default=word)
-    rest = pl.col("canonical").str.slice(word.str.len_chars())
-    spellings = spellings.with_columns(
-        pl.when(pl.col("rank") == "species")
-        .then(genus_word + rest)
-        .otherwise(pl.col("canonical"))
-        .alias("canonical")
-    )
+    spellings = _species_follow_genus(spellings.join(canonical, on=["rank", "key"], how="left"))
     rank_order = pl.col("rank").replace_strict(list(RANKS), list(range(len(RANKS))))
     variant_map = spellings.filter(
         (pl.col("name") != pl.col("canonical")).any().over("rank", "key")
@@ -86,14 +72,47 @@ def build_variant_map(
     return conform(variant_map, VARIANT_MAP_SCHEMA)
 
 
+def _all_spelling_counts(labels: pl.DataFrame) -> pl.DataFrame:
+    """(rank, name, records) of every rank after C0; species first words count as genera."""
+    counts = pl.concat([_spelling_counts(labels, rank) for rank in RANKS], how="vertical")
+    genus_words = counts.filter(pl.col("rank") == "species").select(
+        pl.lit("genus").alias("rank"), names.first_word(pl.col("name")).alias("name"), "records"
+    )
+    return (
+        pl.concat([counts, genus_words], how="vertical")
+        .lazy()
+        .group_by("rank", "name")
+        .agg(pl.col("records").sum())
+        .collect()
+    )
+
+
+def _species_follow_genus(spellings: pl.DataFrame) -> pl.DataFrame:
+    """Canonical species spellings with their first word spelt as the canonical genus."""
+    genus_keys = spellings.filter(pl.col("rank") == "genus").select("key", "canonical").unique()
+    word = names.first_word(pl.col("canonical"))
+    genus_word = names.name_key(word).replace_strict(
+        genus_keys["key"], genus_keys["canonical"], default=word
+    )
+    rest = pl.col("canonical").str.slice(word.str.len_chars())
+    return spellings.with_columns(
+        pl.when(pl.col("rank") == "species")
+        .then(genus_word + rest)
+        .otherwise(pl.col("canonical"))
+        .alias("canonical")
+    )
+
+
 def normalise(
     labels: pl.DataFrame,
     variant_map: pl.DataFrame,
     corrections: pl.DataFrame,
     *,
-    fill_unassigned_subfamily: bool,
+    remove_open_nomenclature: bool,
+    open_nomenclature_qualifiers: Sequence[str],
+    open_nomenclature_epithet_qualifiers: Sequence[str],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """C0, C2/C3, C1 and C4 on a shard of labels: (labels, changes), both sorted by processid.
+    """C0, C2/C3, C1 and C7 on a shard of labels: (labels, changes), both sorted by processid.
 
     ``corrections`` is a validated table (``schemas.corrections``); its ``new`` values must be
     canonical spellings, otherwise a second run would rewrite them again.
@@ -104,25 +123,28 @@ def normalise(
     for rank in RANKS:
         labels, rewritten = _rewrite(labels, rank, _spelling_chain(rank, variant_map, corrections))
         changes.append(rewritten)
-    labels = labels.with_columns(_genus_of_species(labels, variant_map, corrections))
-    labels, filled = apply_rule(
-        labels, "genus", pl.col("genus").fill_null(pl.col("_word")), "C1_genus_from_species"
-    )
-    labels, resolved = _resolve_genus_mismatches(labels)
-    changes += [filled, resolved]
-    if fill_unassigned_subfamily:
-        labels, fillers = subfamily.fill_unassigned_subfamily(labels, "C4_unassigned_subfamily")
-        changes.append(fillers)
+    labels, agreed = genus.agree(labels, *_spelling_chain("genus", variant_map, corrections))
+    changes += agreed
+    if remove_open_nomenclature:
+        pattern = names.open_nomenclature_pattern(
+            open_nomenclature_qualifiers, open_nomenclature_epithet_qualifiers
+        )
+        labels, removed = remove_open_nomenclature_species(labels, pattern)
+        changes.append(removed)
     return by_processid(labels), sort_changes(changes)
 
 
-def unresolved_genus_mismatches(labels: pl.DataFrame) -> pl.DataFrame:
-    """Records whose species does not start with their genus (for the rule log)."""
-    return labels.filter(
-        pl.col("genus").is_not_null()
-        & pl.col("species").is_not_null()
-        & (names.first_word(pl.col("species")) != pl.col("genus"))
-    )
+def remove_open_nomenclature_species(
+    labels: pl.DataFrame, pattern: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """C7: a species that is a genus and only qualifiers (``Megaselia sp.``, ``Aus cf. bus``)
+    identifies no species; it is nulled before the vote, so its record is a genus-level
+    annotation that neither outvotes a named species nor is copied, and may receive the
+    barcode's named species by inference.  Worked out on the distinct species."""
+    distinct = labels.lazy().select(pl.col("species").unique().drop_nulls()).collect()
+    open_names = distinct.filter(names.is_open_nomenclature(pl.col("species"), pattern))
+    kept = pl.when(~pl.col("species").is_in(open_names["species"].implode())).then("species")
+    return apply_rule(labels, "species", kept, "C7_open_nomenclature")
 
 
 def _spelling_counts(labels: pl.DataFrame, rank: str) -> pl.DataFrame:
@@ -200,64 +222,6 @@ def _rewrite(
     ]
     rewritten = labels.with_columns(labels[rank].clone().scatter(rows, hits["final"]))
     return rewritten, pl.concat(changes, how="vertical")
-
-
-def _genus_of_species(
-    labels: pl.DataFrame, variant_map: pl.DataFrame, corrections: pl.DataFrame
-) -> pl.Series:
-    """Column ``_word``: the genus each record's species names, spelt as the genus column is.
-
-    After C3 the species' first word already is a canonical genus spelling; it still goes
-    through the genus rank's map and corrections, so that the genus C1 writes is final even
-    when a correction renamed the genus but not the species (a second run changes nothing).
-    Worked out on the distinct species names.
-    """
-    spelling, fixes = _spelling_chain("genus", variant_map, corrections)
-    species = labels.lazy().select(pl.col("species").unique().drop_nulls()).collect()
-    word = names.first_word(pl.col("species"))
-    if spelling.height:
-        word = word.replace(spelling["name"], spelling["canonical"])
-    if fixes.height:
-        word = word.replace(fixes["old"], fixes["new"])
-    words = species.with_columns(word.alias("_word"))
-    return (
-        labels["species"]
-        .replace_strict(words["species"], words["_word"], default=None, return_dtype=pl.String)
-        .alias("_word")
-    )
-
-
-def _resolve_genus_mismatches(labels: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """C1: a genus that contradicts its species' first word, fixed by the barcode's majority.
-
-    A record whose genus agrees with its species (or that has a genus and no species) states
-    one genus for its barcode; a contradicting record states two and does not vote.  When more
-    than half of the barcode's voting records name the species' genus, the contradicting
-    genus is replaced by it.  Otherwise the mismatch is left for the report and the
-    corrections table: deciding that the species is the wrong one would invent a name.
-    Reads the ``_word`` column (:func:`_genus_of_species`) and drops it.
-    """
-    mismatch = pl.col("genus").is_not_null() & pl.col("_word").is_not_null()
-    mismatch = mismatch & (pl.col("genus") != pl.col("_word"))
-    keys = labels.filter(mismatch).select(pl.col("barcode_key").unique())
-    if keys.is_empty():
-        return labels.drop("_word"), pl.DataFrame()
-    voters = labels.join(keys, on="barcode_key", how="semi").filter(
-        pl.col("genus").is_not_null() & ~mismatch
-    )
-    majority = (
-        voters.group_by("barcode_key", "genus")
-        .agg(pl.len().alias("votes"))
-        .with_columns(pl.col("votes").sum().over("barcode_key").alias("voters"))
-        .filter(pl.col("votes") * 2 > pl.col("voters"))
-        .select("barcode_key", pl.col("genus").alias("_majority"))
-    )
-    labels = labels.join(majority, on="barcode_key", how="left", maintain_order="left")
-    fixed = pl.when(mismatch & (pl.col("_word") == pl.col("_majority"))).then(pl.col("_word"))
-    labels, changes = apply_rule(
-        labels, "genus", fixed.otherwise(pl.col("genus")), "C1_genus_species_majority"
-    )
-    return labels.drop("_word", "_majority"), changes
 
 
 def _check_corrections(corrections: pl.DataFrame, variant_map: pl.DataFrame) -> None:

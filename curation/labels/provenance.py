@@ -18,11 +18,18 @@ from schemas.tables import CHANGES_SCHEMA, RANKS, RULES, conform, empty
 #: Rules whose changes keep the name and only fix how it is written (paper: "reworded").
 REWORDING_RULES = ("C2_placeholder", "C3_variant")
 #: Rules that can remove a label the record had (``label_was_dropped``).
-DROPPING_RULES = ("C5_curtail", "C5_filler_dropped", "C7_open_nomenclature")
+DROPPING_RULES = (
+    "C1_genus_not_a_name",
+    "C1_species_genus_mismatch",
+    "C7_open_nomenclature",
+    "C5_outvoted",
+    "C5_curtail",
+    "homonym_curtail",
+)
 #: The C5 rules whose record count the paper reports ("at least one label dropped": 3,478).
-VOTE_DROPPING_RULES = ("C5_curtail", "C5_filler_dropped")
+VOTE_DROPPING_RULES = ("C5_outvoted", "C5_curtail")
 
-#: The paper's published cleaning counts (curation-spec 9.10), printed beside ours in the summary
+#: The paper's published cleaning counts (docs/curation.md#provenance), printed beside ours in the summary
 #: so that a run on the real BOLD export can be compared at a glance.  Not used in any computation.
 PAPER_FIGURES: dict[str, int] = {
     "records_reworded": 7_673,
@@ -93,35 +100,30 @@ def sort_changes(changes: list[pl.DataFrame] | pl.DataFrame) -> pl.DataFrame:
 def with_flags(frame: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
     """``frame`` plus ``inferred_ranks`` and the ``label_was_*`` flags of its records' changes.
 
-    * ``inferred_ranks``: 7 - index of the shallowest rank C6 filled, 0 if none; fillers do
-      not count (DECISIONS.md A24: a record that only received an ``unassigned`` subfamily has
-      original labels at every real rank);
-    * ``label_was_inferred``: C6 filled a real rank (same as ``inferred_ranks > 0``);
+    * ``inferred_ranks``: 7 - index of the shallowest rank C6 filled (and no later rule
+      removed), 0 if none; the larger of that and ``given_inferred_ranks`` when the input
+      stated one (a release read back keeps its codes, docs/curation.md#inference);
+    * ``label_was_inferred``: ``inferred_ranks > 0``;
     * ``label_was_reworded``: a C2/C3 rewrite, or a C0 whitespace fix that kept the value;
-    * ``label_was_dropped``: a label the record had was nulled by C5 or C7 (C0 nulling a
-      "no_data" token removes no label).
+    * ``label_was_dropped``: a label the record had (never a filler, nor a "no_data" token
+      C0 nulled) was removed by a rule of :data:`DROPPING_RULES`.
     """
     kept = pl.col("before").is_not_null() & pl.col("after").is_not_null()
     removed = pl.col("before").is_not_null() & pl.col("after").is_null()
     reworded = pl.col("rule").is_in(REWORDING_RULES) | ((pl.col("rule") == "C0_whitespace") & kept)
-    dropped = removed & pl.col("rule").is_in(DROPPING_RULES)
-    inferred = (pl.col("rule") == "C6_inferred") & ~names.is_filler(pl.col("after"))
-    shallowest = (
-        changes.lazy()
-        .filter(inferred)
-        .group_by("processid")
-        .agg(_RANK_ORDER.min().alias("_shallowest"))
-        .collect()
-    )
+    dropped = removed & pl.col("rule").is_in(DROPPING_RULES) & ~names.is_filler(pl.col("before"))
+    code = pl.max_horizontal(
+        (7 - pl.col("_shallowest")).fill_null(0), pl.col("given_inferred_ranks").fill_null(0)
+    ).cast(pl.UInt8)
 
     def having(rows: pl.Expr) -> pl.Expr:
         return pl.col("processid").is_in(changes.filter(rows)["processid"].unique().implode())
 
     return (
-        frame.join(shallowest, on="processid", how="left", maintain_order="left")
+        frame.join(_shallowest_inferred(changes), on="processid", how="left", maintain_order="left")
+        .with_columns(code.alias("inferred_ranks"))
         .with_columns(
-            (7 - pl.col("_shallowest")).fill_null(0).cast(pl.UInt8).alias("inferred_ranks"),
-            pl.col("_shallowest").is_not_null().alias("label_was_inferred"),
+            (pl.col("inferred_ranks") > 0).alias("label_was_inferred"),
             having(reworded).alias("label_was_reworded"),
             having(dropped).alias("label_was_dropped"),
         )
@@ -129,13 +131,27 @@ def with_flags(frame: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _shallowest_inferred(changes: pl.DataFrame) -> pl.DataFrame:
+    """Per processid, the index of the shallowest rank C6 filled that no later rule removed."""
+    undone = changes.filter(pl.col("rule") == "homonym_curtail").select("processid", "column")
+    return (
+        changes.lazy()
+        .filter(pl.col("rule") == "C6_inferred")
+        .join(undone.lazy(), on=["processid", "column"], how="anti")
+        .group_by("processid")
+        .agg(_RANK_ORDER.min().alias("_shallowest"))
+        .collect()
+    )
+
+
 def summarise(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, Any]:
     """The audit summary of a curation run (JSON-able, deterministic).
 
-    ``figures`` are the counts the paper publishes (curation-spec 9.10), computed by us, with
-    the paper's values in ``paper`` for comparison; ``rules`` counts every rule's changes;
-    ``hierarchy`` lists the names that break "each rank partitions its parent" across barcodes
-    (nothing fixes those automatically: see :func:`hierarchy_report`).
+    ``figures`` are the counts the paper publishes (section 9.10), computed by us, with the
+    paper's values in ``paper`` for comparison; ``rules`` counts every rule's changes; the
+    ``genus_*``, ``homonyms`` and ``subfamily_completion`` entries list what a maintainer may
+    want to fix in the corrections table; ``hierarchy`` lists the names that still break "each
+    rank partitions its parent" (see :func:`hierarchy_report`), each rank with a check.
     """
     # The distinct label paths with their record counts: every report below works on these.
     paths = curated.lazy().group_by(list(RANKS)).agg(pl.len().alias("records")).collect()
@@ -146,9 +162,15 @@ def summarise(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, Any]:
         "flags": {flag: int(curated[flag].sum()) for flag in FLAGS},
         "inferred_ranks": _inferred_ranks_distribution(curated),
         "curtailed_records_by_rank": _curtailed_by_rank(changes),
-        "figures": _figures(curated, changes, paths),
+        "figures": _figures(curated, changes),
         "paper": dict(PAPER_FIGURES),
-        "genus_species_mismatches": _mismatch_examples(paths),
+        "genus_species_mismatches": _examples(changes, "C1_species_genus_mismatch", curated),
+        "genus_not_a_name": _examples(changes, "C1_genus_not_a_name"),
+        "homonyms": {
+            rank: _examples(changes.filter(pl.col("column") == rank), "homonym_curtail")
+            for rank in ("family", "subfamily", "genus", "species")
+        },
+        "subfamily_completion": _completion_report(curated, changes),
         "hierarchy": hierarchy_report(paths),
     }
 
@@ -198,35 +220,46 @@ def _curtailed_by_rank(changes: pl.DataFrame) -> dict[str, int]:
     return {rank: int(found.get(index, 0)) for index, rank in enumerate(RANKS)}
 
 
-def _figures(curated: pl.DataFrame, changes: pl.DataFrame, paths: pl.DataFrame) -> dict[str, int]:
+def _figures(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, int]:
     def rule(*rules: str, column: str | None = None) -> pl.DataFrame:
         picked = changes.filter(pl.col("rule").is_in(rules))
         return picked if column is None else picked.filter(pl.col("column") == column)
 
-    from_species = rule("C1_genus_from_species")
-    resolved = rule("C1_genus_species_majority")
-    resolved_species = curated.join(resolved.select("processid"), on="processid", how="semi")
+    def species_of(rows: pl.DataFrame) -> int:
+        return _distinct(
+            curated.join(rows.select("processid"), on="processid", how="semi")["species"]
+        )
+
+    label_removed = pl.col("after").is_null() & ~names.is_filler(pl.col("before"))
     removed = rule("C7_open_nomenclature")
     fillers = curated.filter(names.is_filler(pl.col("subfamily")))
-    mismatched = paths.filter(_mismatch)
     conflicted = curated.filter(pl.col("bin_conflict"))
+    mismatched = rule("C1_species_genus_mismatch")
+    completed = rule("C4_subfamily_completion").filter(
+        pl.col("after").is_not_null() & ~names.is_filler(pl.col("after"))
+    )
     return {
         "records_reworded": _records(rule(*REWORDING_RULES)),
         "species_reworded_records": _records(rule(*REWORDING_RULES, column="species")),
         "genus_reworded_records": _records(rule(*REWORDING_RULES, column="genus")),
-        "genus_from_species_records": _records(from_species),
-        "genus_from_species_species": _distinct(
-            curated.join(from_species.select("processid"), on="processid", how="semi")["species"]
-        ),
-        "genus_species_mismatch_resolved_records": _records(resolved),
-        "genus_species_mismatch_resolved_species": _distinct(resolved_species["species"]),
-        "genus_species_mismatch_unresolved_records": int(mismatched["records"].sum()),
-        "genus_species_mismatch_unresolved_species": _distinct(mismatched["species"]),
+        "genus_from_species_records": _records(rule("C1_genus_from_species")),
+        "genus_from_species_species": species_of(rule("C1_genus_from_species")),
+        "genus_species_mismatch_resolved_records": _records(rule("C1_genus_species_majority")),
+        "genus_species_mismatch_resolved_species": species_of(rule("C1_genus_species_majority")),
+        "genus_species_mismatch_dropped_records": _records(mismatched),
+        "genus_species_mismatch_dropped_species": _distinct(mismatched["before"]),
+        "genus_several_words_repaired_records": _records(rule("C1_genus_first_word")),
+        "genus_several_words_nulled_records": _records(rule("C1_genus_not_a_name")),
         "genera_unassigned_subfamily": _distinct(fillers["genus"]),
         "records_unassigned_subfamily": fillers.height,
-        "records_label_dropped_by_vote": _records(rule(*VOTE_DROPPING_RULES)),
+        "genera_subfamily_completed": _distinct(
+            curated.join(completed.select("processid"), on="processid", how="semi")["genus"]
+        ),
+        "records_subfamily_completed": _records(completed),
+        "records_label_dropped_by_vote": _records(rule(*VOTE_DROPPING_RULES).filter(label_removed)),
         "records_label_dropped": int(curated["label_was_dropped"].sum()),
         "records_label_inferred": int(curated["label_was_inferred"].sum()),
+        "records_homonym_curtailed": _records(rule("homonym_curtail").filter(label_removed)),
         "open_nomenclature_species_removed": _distinct(removed["before"]),
         "open_nomenclature_records": _records(removed),
         "bin_conflict_barcode_keys": _distinct(conflicted["barcode_key"]),
@@ -234,43 +267,74 @@ def _figures(curated: pl.DataFrame, changes: pl.DataFrame, paths: pl.DataFrame) 
     }
 
 
-#: A record whose species does not start with its genus (C1 left it: no barcode majority).
-_mismatch = (
-    pl.col("genus").is_not_null()
-    & pl.col("species").is_not_null()
-    & (names.first_word(pl.col("species")) != pl.col("genus"))
-)
-
-
-def _mismatch_examples(paths: pl.DataFrame) -> list[dict[str, Any]]:
-    """The unresolved genus/species pairs with most records (fix them in corrections.tsv)."""
-    pairs = (
-        paths.filter(_mismatch)
-        .group_by("genus", "species")
-        .agg(pl.col("records").sum())
-        .sort(["records", "species", "genus"], descending=[True, False, False])
-        .head(EXAMPLES)
+def _examples(
+    changes: pl.DataFrame, rule: str, curated: pl.DataFrame | None = None
+) -> dict[str, Any]:
+    """The values ``rule`` removed, with most records first: a count and the top examples
+    (with the record's final genus when ``curated`` is given)."""
+    rows = changes.filter((pl.col("rule") == rule) & pl.col("before").is_not_null())
+    rows = rows.filter(pl.col("after").is_null()).select("processid", "column", "before")
+    keys = ["column", "before"]
+    if curated is not None:
+        rows = rows.join(curated.select("processid", "genus"), on="processid", how="left")
+        keys.append("genus")
+    values = (
+        rows.group_by(keys)
+        .agg(pl.len().alias("records"))
+        .sort(["records", *keys], descending=[True, *[False] * len(keys)], nulls_last=True)
     )
-    return pairs.select("species", "genus", "records").to_dicts()
+    return {
+        "values": values.height,
+        "records": _records(rows),
+        "examples": values.head(EXAMPLES).rename({"before": "value"}).to_dicts(),
+    }
+
+
+def _completion_report(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, Any]:
+    """Genera the subfamily completion could not complete: placed in several subfamilies."""
+    real = pl.when(~names.is_filler(pl.col("subfamily"))).then(pl.col("subfamily"))
+    several = (
+        curated.select("genus", real.alias("subfamily"))
+        .drop_nulls()
+        .group_by("genus")
+        .agg(pl.col("subfamily").unique().sort())
+        .filter(pl.col("subfamily").list.len() > 1)
+        .sort("genus")
+    )
+    return {
+        "genera_in_several_subfamilies": several.height,
+        "examples": several.head(EXAMPLES).to_dicts(),
+        "records_changed": _records(changes.filter(pl.col("rule") == "C4_subfamily_completion")),
+    }
 
 
 def hierarchy_report(paths: pl.DataFrame) -> dict[str, Any]:
     """Names that break "each rank partitions its parent", per rank, from the distinct paths.
 
-    A name must have a single *ancestry*: the same values (null included) at every shallower
-    rank wherever it occurs.  The pipeline guarantees it within a barcode (C5/C6 leave one
-    label path per barcode), for species -> genus through C1 (except the mismatches it
-    reports), and for fillers by construction (``unassigned F`` names its family).  Across
-    barcodes a name can still sit under two parents (two identifications of one genus under
-    different subfamilies; a homonym); this report lists them for a maintainer to fix with
-    the corrections table rather than guessing a rule that would merge homonyms.
+    A name's *lineage* is its ancestors (fillers as no subfamily).  Two lineages *conflict*
+    when they name different taxa at some rank; they are *incomplete* when they differ only by
+    missing ancestors.  Within a barcode the vote leaves one path; across barcodes the homonym
+    rule (docs/curation.md#homonyms) removes conflicts of genus and species names, so their
+    checks pass; a family or subfamily under two parents is reported here for a maintainer to
+    fix with the corrections table.  Each rank has a check for the quality report.
     """
+    paths = paths.with_columns(
+        pl.when(~names.is_filler(pl.col("subfamily"))).then(pl.col("subfamily")).alias("subfamily")
+    )
     report: dict[str, Any] = {}
     for depth, rank in enumerate(RANKS[1:], start=1):
         ancestors = list(RANKS[:depth])
-        named = paths.filter(pl.col(rank).is_not_null())
-        lineages = named.group_by(rank, *ancestors).agg(pl.col("records").sum())
-        split = lineages.filter(pl.len().over(rank) > 1)
+        lineages = (
+            paths.filter(pl.col(rank).is_not_null())
+            .group_by(rank, *ancestors)
+            .agg(pl.col("records").sum())
+            .filter(pl.len().over(rank) > 1)
+        )
+        conflicting = pl.any_horizontal(
+            (pl.col(a).drop_nulls().n_unique().over(rank) > 1) for a in ancestors
+        )
+        lineages = lineages.with_columns(conflicting.alias("_conflict"))
+        split = lineages.filter("_conflict")
         children = (
             split.group_by(rank)
             .agg(pl.len().alias("parents"), pl.col("records").sum())
@@ -287,13 +351,23 @@ def hierarchy_report(paths: pl.DataFrame) -> dict[str, Any]:
         report[rank] = {
             "names_with_several_parents": children.height,
             "records": int(children["records"].sum()),
+            "names_with_incomplete_lineages": _distinct(
+                lineages.filter(~pl.col("_conflict"))[rank]
+            ),
             "examples": examples,
+            "check": {
+                "name": f"every {rank} has one parent lineage",
+                "passed": children.height == 0,
+                "names_with_several_parents": children.height,
+            },
         }
     return report
 
 
 def _lineages(rows: pl.DataFrame, ancestors: list[str]) -> list[dict[str, Any]]:
-    ordered = rows.sort(["records", *ancestors], descending=[True] + [False] * len(ancestors))
+    ordered = rows.sort(
+        ["records", *ancestors], descending=[True] + [False] * len(ancestors), nulls_last=True
+    )
     return [
         {"path": [row[rank] for rank in ancestors], "records": int(row["records"])}
         for row in ordered.iter_rows(named=True)

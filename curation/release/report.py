@@ -108,7 +108,8 @@ def count_checks(summaries: Mapping[str, Any], *, released: int, rejected: int) 
 
 def release_checks(summaries: Mapping[str, Any], tables: Mapping[str, pl.DataFrame]) -> list[Check]:
     """The report's checks: the release's counts against the stages' (statistics ``table3`` and
-    ``rejects``), then every check the ingest and partition summaries recorded."""
+    ``rejects``), then every check the ingest, curation (a name under two lineages,
+    docs/curation.md#homonyms) and partition summaries recorded."""
     return [
         *count_checks(
             summaries,
@@ -116,6 +117,7 @@ def release_checks(summaries: Mapping[str, Any], tables: Mapping[str, pl.DataFra
             rejected=tables["rejects"]["rows"].sum(),
         ),
         *checks_from_json(summaries["ingest"], "ingest"),
+        *checks_from_json(summaries["curation"], "curation"),
         *checks_from_json(summaries["partition"], "partition"),
     ]
 

@@ -1,7 +1,7 @@
 """Fixed inputs of the synthetic BOLD export: the paper's figures and the real names it uses.
 
 Everything here is a *model parameter*, not a result: the BIOSCAN-5M paper's Table 2 / A4 / A5
-figures the taxonomy is calibrated against (spec section 9), the real classes and orders with
+figures the taxonomy is calibrated against (Tables 2, A4, A5), the real classes and orders with
 record counts chosen to reproduce Table A5's class and order rows, real family names used for the
 largest generated families, the named lineages of the paper's examples (Table A8, section 9.9),
 and the countries of Table A4.  The generator modules read these tables; nothing here computes.
@@ -299,7 +299,7 @@ FAMILY_NAMES: dict[str, tuple[str, ...]] = {
     "Polydesmida": ("Pyrgodesmidae", "Paradoxosomatidae", "Chelodesmidae"),
 }
 
-#: The named taxa of the paper and of the spec's examples, with full-scale sizes.  Species sizes
+#: The named taxa of the paper and of docs/curation.md's examples, with full-scale sizes.  Species sizes
 #: are Table A8 / section 9.9; the large nodes reproduce Table A5's most populated categories
 #: (Cecidomyiidae: 938,928 labelled of which 925,520 end there; Metopininae, Megaselia,
 #: Psychoda sp. 11GMK).  Kinds: ``seen`` / ``placeholder`` species; genus kinds
@@ -874,3 +874,19 @@ OTHER_MARKERS: tuple[tuple[str, float], ...] = (
     ("ITS2", 0.07),
 )
 TARGET_MARKER = "COI-5P"
+
+#: Taxa outside BIOSCAN-5M's phylum that a raw BOLD data package also holds (a real 2024 package
+#: of 515 records had 88 mammals, 39 amphibians and a fish): phylum .. species, and a weight.
+OUT_OF_SCOPE_LINEAGES: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("Chordata", "Mammalia", "Chiroptera", "Vespertilionidae", "Myotinae", "Myotis",
+      "Myotis daubentonii"), 0.45),
+    (("Chordata", "Amphibia", "Anura", "Ranidae", "Raninae", "Rana", "Rana temporaria"), 0.25),
+    (("Chordata", "Actinopterygii", "Cypriniformes", "Leuciscidae", "Leuciscinae", "Rutilus",
+      "Rutilus rutilus"), 0.05),
+    (("Mollusca", "Gastropoda", "Stylommatophora", "Helicidae", "Helicinae", "Cepaea",
+      "Cepaea nemoralis"), 0.15),
+    (("Annelida", "Clitellata", "Crassiclitellata", "Lumbricidae", "Lumbricinae", "Lumbricus",
+      "Lumbricus terrestris"), 0.10),
+)  # fmt: skip
+#: Specimens outside the scope per released record.
+OUT_OF_SCOPE_SHARE = 0.001

@@ -22,14 +22,16 @@ import numpy as np
 import polars as pl
 
 from curation.synthetic import catalogue as cat
-from curation.synthetic import labels as labels_mod
+from curation.synthetic import label_columns
 from curation.synthetic import sequences as seqs
+from curation.synthetic import truth as truth_mod
 from curation.synthetic.geography import Projects, Sites
 from curation.synthetic.groups import Groups
 from curation.synthetic.labels import Labels
 from curation.synthetic.names import bin_codes
 from curation.synthetic.random import stream
-from curation.synthetic.taxonomy import GENUS, SPECIES, SUBFAMILY, Taxonomy
+from curation.synthetic.tags import noise_column
+from curation.synthetic.taxonomy import SUBFAMILY, Taxonomy
 from schemas.tables import RANKS
 
 #: The header of bcdm_2025_Chironominae_Norway.tsv (BOLD data packages since Sep-2024).
@@ -113,7 +115,7 @@ HEADER: tuple[str, ...] = (
 )
 MISSING = "None"
 
-RELEASED, NO_BARCODE, MARKER_ONLY = 0, 1, 2
+RELEASED, NO_BARCODE, MARKER_ONLY, OUT_OF_SCOPE = 0, 1, 2, 3
 _PER_FULL = 1.0 / cat.N_FULL
 #: Specimens (per released record) with other markers' rows / a duplicated row, and rejected
 #: specimens per released record.
@@ -212,8 +214,9 @@ class Plan:
     sites: Sites
     projects: Projects
     slot_specimen: np.ndarray  #: int64 specimen shown in each processid slot
-    kind: np.ndarray  #: int8 per specimen: RELEASED / NO_BARCODE / MARKER_ONLY
+    kind: np.ndarray  #: int8 per specimen: RELEASED / NO_BARCODE / MARKER_ONLY / OUT_OF_SCOPE
     label_record: np.ndarray  #: int64 per specimen: the record whose labels it shows
+    scope_lineage: np.ndarray  #: int8 per specimen: its OUT_OF_SCOPE_LINEAGES entry, -1 none
     other_rows: np.ndarray  #: int8 per specimen: rows of other markers
     duplicate: np.ndarray  #: bool per specimen: COI-5P row written twice
     record_bin: np.ndarray  #: int64 per released record: BIN shown, -1 none
@@ -228,9 +231,13 @@ class Plan:
         return len(self.slot_specimen)
 
 
-def rejected_specimens(records: int) -> tuple[int, int]:
-    """Specimens without a barcode and specimens with only other markers, for ``records``."""
-    return round(_NO_BARCODE_SHARE * records), round(_MARKER_ONLY_SHARE * records)
+def rejected_specimens(records: int) -> tuple[int, int, int]:
+    """Specimens without a barcode, with only other markers, and outside the scope."""
+    return (
+        round(_NO_BARCODE_SHARE * records),
+        round(_MARKER_ONLY_SHARE * records),
+        round(cat.OUT_OF_SCOPE_SHARE * records),
+    )
 
 
 def plan(
@@ -244,47 +251,10 @@ def plan(
 ) -> Plan:
     rng = stream(seed, "specimens")
     records = labels.records
-    n_no_barcode, n_marker_only = rejected_specimens(records)
-    total = records + n_no_barcode + n_marker_only
-    if int(projects.size.sum()) != total:
+    specimens = _specimens(rng, records)
+    if int(projects.size.sum()) != len(specimens["kind"]):
         raise ValueError("projects must hold every specimen")
-    kind = np.zeros(total, dtype=np.int8)
-    kind[records : records + n_no_barcode] = NO_BARCODE
-    kind[records + n_no_barcode :] = MARKER_ONLY
-    label_record = np.arange(total, dtype=np.int64)
-    label_record[records:] = rng.integers(0, max(records, 1), size=total - records)
-    other_rows = np.where(
-        rng.random(total) < _OTHER_MARKERS_SHARE, rng.integers(1, 4, size=total), 0
-    ).astype(np.int8)
-    other_rows[kind == MARKER_ONLY] = rng.integers(1, 3, size=n_marker_only)
-    other_rows[kind == NO_BARCODE] = 0
-    duplicate = (rng.random(total) < _DUPLICATE_SHARE) & (kind == RELEASED)
-    # BINs: a few barcodes have none; in a few multi-record groups some records carry a second.
-    n_bins = groups.bins
-    barcode = labels.barcode
-    no_bin_barcode = rng.random(groups.barcodes) < _NO_BIN_SHARE
-    two_bins = (rng.random(groups.barcodes) < _TWO_BIN_SHARE) & (groups.barcode_size >= 2)
-    two_bins &= ~no_bin_barcode
-    position = np.arange(records) - np.repeat(
-        np.cumsum(groups.barcode_size) - groups.barcode_size, groups.barcode_size
-    )
-    half = np.repeat((groups.barcode_size + 1) // 2, groups.barcode_size)
-    second = two_bins[barcode] & (position >= half)
-    record_bin = groups.barcode_bin[barcode].astype(np.int64)
-    record_bin = np.where(second, (record_bin + 1) % max(n_bins, 1), record_bin)
-    record_bin[no_bin_barcode[barcode]] = -1
-    bin_noise = np.where(no_bin_barcode[barcode], 1, np.where(second, 2, 0)).astype(np.int8)
-    dates = np.datetime64("2010-07-15") + rng.integers(0, 5000, size=n_bins)
-    codes = bin_codes(rng, n_bins)
-    lookup = {
-        "shown_name": text(np.append(np.where(taxonomy.filler, MISSING, taxonomy.name), MISSING)),
-        "open_name": text(np.append(taxonomy.open_name, None)),
-        "truth_name": text(np.append(taxonomy.name, None)),
-        "tribe": _tribes(taxonomy),
-        "species_reference": _species_references(taxonomy),
-        "bin_uri": codes.append(text([MISSING])),
-        "bin_created_date": text(np.append(dates.astype(str), MISSING)),
-    }
+    bins = _bins(rng, groups, labels)
     return Plan(
         taxonomy=taxonomy,
         groups=groups,
@@ -292,21 +262,83 @@ def plan(
         barcodes=barcodes,
         sites=sites,
         projects=projects,
-        slot_specimen=rng.permutation(total),
-        kind=kind,
-        label_record=label_record,
-        other_rows=other_rows,
-        duplicate=duplicate,
-        record_bin=record_bin,
-        bin_noise=bin_noise,
+        slot_specimen=rng.permutation(len(specimens["kind"])),
+        **specimens,
+        record_bin=bins["record_bin"],
+        bin_noise=bins["bin_noise"],
         sequence_noise=seqs.noise_kinds(rng, records),
         project_choice={
             c: rng.integers(0, len(v), size=len(projects.size))
             for c, v in _PROJECT_VOCABULARY.items()
         },
-        lookup=lookup,
+        lookup={**_lookup(taxonomy), **_bin_lookup(rng, groups.bins)},
         seed=seed,
     )
+
+
+def _specimens(rng: np.random.Generator, records: int) -> dict[str, np.ndarray]:
+    """Per specimen: its kind, the record whose labels it shows, its out-of-scope lineage,
+    its rows of other markers and whether its COI-5P row is written twice."""
+    n_no_barcode, n_marker_only, n_scope = rejected_specimens(records)
+    total = records + n_no_barcode + n_marker_only + n_scope
+    kind = np.zeros(total, dtype=np.int8)
+    kind[records : records + n_no_barcode] = NO_BARCODE
+    kind[records + n_no_barcode : records + n_no_barcode + n_marker_only] = MARKER_ONLY
+    kind[total - n_scope :] = OUT_OF_SCOPE
+    label_record = np.arange(total, dtype=np.int64)
+    label_record[records:] = rng.integers(0, max(records, 1), size=total - records)
+    weights = np.array([w for _, w in cat.OUT_OF_SCOPE_LINEAGES])
+    scope_lineage = np.full(total, -1, dtype=np.int8)
+    scope_lineage[kind == OUT_OF_SCOPE] = rng.choice(
+        len(weights), size=n_scope, p=weights / weights.sum()
+    )
+    other_rows = np.where(
+        rng.random(total) < _OTHER_MARKERS_SHARE, rng.integers(1, 4, size=total), 0
+    ).astype(np.int8)
+    other_rows[kind == MARKER_ONLY] = rng.integers(1, 3, size=n_marker_only)
+    other_rows[kind == NO_BARCODE] = 0
+    return {
+        "kind": kind,
+        "label_record": label_record,
+        "scope_lineage": scope_lineage,
+        "other_rows": other_rows,
+        "duplicate": (rng.random(total) < _DUPLICATE_SHARE) & (kind == RELEASED),
+    }
+
+
+def _bins(rng: np.random.Generator, groups: Groups, labels: Labels) -> dict[str, np.ndarray]:
+    """The BIN each released record shows: a few barcodes have none; in a few multi-record
+    groups some records carry a second BIN."""
+    barcode = labels.barcode
+    no_bin_barcode = rng.random(groups.barcodes) < _NO_BIN_SHARE
+    two_bins = (rng.random(groups.barcodes) < _TWO_BIN_SHARE) & (groups.barcode_size >= 2)
+    two_bins &= ~no_bin_barcode
+    first = np.cumsum(groups.barcode_size) - groups.barcode_size
+    position = np.arange(labels.records) - np.repeat(first, groups.barcode_size)
+    half = np.repeat((groups.barcode_size + 1) // 2, groups.barcode_size)
+    second = two_bins[barcode] & (position >= half)
+    record_bin = groups.barcode_bin[barcode].astype(np.int64)
+    record_bin = np.where(second, (record_bin + 1) % max(groups.bins, 1), record_bin)
+    record_bin[no_bin_barcode[barcode]] = -1
+    bin_noise = np.where(no_bin_barcode[barcode], 1, np.where(second, 2, 0)).astype(np.int8)
+    return {"record_bin": record_bin, "bin_noise": bin_noise}
+
+
+def _lookup(taxonomy: Taxonomy) -> dict[str, pl.Series]:
+    """Per-node texts, the last entry standing for "missing"."""
+    return {
+        "shown_name": text(np.append(np.where(taxonomy.filler, MISSING, taxonomy.name), MISSING)),
+        "tribe": _tribes(taxonomy),
+        "species_reference": _species_references(taxonomy),
+    }
+
+
+def _bin_lookup(rng: np.random.Generator, bins: int) -> dict[str, pl.Series]:
+    dates = np.datetime64("2010-07-15") + rng.integers(0, 5000, size=bins)
+    return {
+        "bin_uri": bin_codes(rng, bins).append(text([MISSING])),
+        "bin_created_date": text(np.append(dates.astype(str), MISSING)),
+    }
 
 
 # --- chunks of rows ---------------------------------------------------------------------------
@@ -342,29 +374,44 @@ def _processid(p: Plan, slots: np.ndarray) -> pl.Series:
     ).to_series()
 
 
-def _raw_ranks(p: Plan, record: np.ndarray, rejected: np.ndarray) -> dict[str, pl.Series]:
-    """The seven raw rank columns (with their noise) of the given records."""
-    tx, lab = p.taxonomy, p.labels
-    name = p.lookup["shown_name"]
-    raw = lab.raw_node[record]
-    columns: dict[str, pl.Series] = {}
-    spell_rank = np.where(rejected, -1, lab.spelling_rank[record])
-    spell_text = lab.spelling.gather(record)
-    for r, rank in enumerate(RANKS):
-        node = tx.ancestors[raw, r]
-        column = name.gather(np.where(node >= 0, node, tx.size))
-        if r == SPECIES:
-            open_value = p.lookup["open_name"].gather(
-                np.where(lab.open_species[record], tx.ancestors[raw, GENUS], tx.size)
-            )
-            column = pl.select(pl.coalesce(open_value, column)).to_series()
-        if r == GENUS:
-            column = column.scatter(np.flatnonzero(lab.genus_missing[record] & ~rejected), MISSING)
-        at = np.flatnonzero(spell_rank == r)
-        if len(at):
-            column = column.scatter(at, spell_text.gather(at))
-        columns[rank] = column.alias(rank)
-    return columns
+@dataclass(frozen=True)
+class Chunk:
+    """The rows of one chunk: each row's specimen and marker, and the specimen's facts."""
+
+    slots: np.ndarray  #: the chunk's processid slots (one per specimen)
+    specimen: np.ndarray  #: per slot: its specimen
+    row: np.ndarray  #: per row: its specimen's position in the chunk
+    is_coi: np.ndarray  #: per row: a COI-5P row (the specimen's, or its exact copy)
+    marker_code: pl.Series  #: per row
+
+    @property
+    def rows(self) -> int:
+        return len(self.row)
+
+
+def _layout(p: Plan, rng: np.random.Generator, slots: np.ndarray) -> Chunk:
+    """The chunk's rows: a specimen's COI-5P row (and its exact copy) among its other
+    markers' rows, at a random place; other markers distinct, commoner markers first."""
+    n = len(slots)
+    specimen = p.slot_specimen[slots]
+    kind = p.kind[specimen]
+    other = p.other_rows[specimen].astype(np.int64)
+    coi = (kind != MARKER_ONLY).astype(np.int64)
+    dup = p.duplicate[specimen].astype(np.int64)
+    count = coi + dup + other
+    coi_at = np.where(coi > 0, (rng.random(n) * (other + 1)).astype(np.int64), -9)
+    row = np.repeat(np.arange(n), count)
+    row_in = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    at = coi_at[row]
+    is_coi = (row_in == at) | ((dup[row] > 0) & (row_in == at + 1))
+    marker_names = [m for m, _ in cat.OTHER_MARKERS]
+    weights = np.array([w for _, w in cat.OTHER_MARKERS])
+    preference = np.argsort(-(rng.random((n, len(weights))) ** (1.0 / weights)), axis=1)
+    before = np.where(row_in > at, coi[row] + dup[row], 0)
+    nth = np.clip(row_in - before, 0, len(weights) - 1)
+    marker = np.where(is_coi, -1, preference[row, nth])
+    names = pl.Series([cat.TARGET_MARKER, *marker_names], dtype=pl.String)
+    return Chunk(slots, specimen, row, is_coi, names.gather(marker + 1))
 
 
 def rows(p: Plan, start: int, stop: int, chunk: int) -> pl.DataFrame:
@@ -375,128 +422,118 @@ def rows(p: Plan, start: int, stop: int, chunk: int) -> pl.DataFrame:
     marker's own columns (and an exact duplicate agrees on all).
     """
     rng = stream(p.seed, "rows", chunk)
-    tx, lab = p.taxonomy, p.labels
-    slots = np.arange(start, stop)
-    n = len(slots)
-    specimen = p.slot_specimen[slots]
-    kind = p.kind[specimen]
+    layout = _layout(p, rng, np.arange(start, stop))
+    identity = _identity_columns(p, rng, layout)
+    columns = {
+        **identity,
+        **label_columns.columns(p, layout.specimen[layout.row]),
+        **_specimen_columns(p, rng, layout),
+        **_collection_columns(p, layout),
+        **_sequence_columns(p, rng, layout),
+    }
+    return pl.DataFrame({name: columns[name].alias(name) for name in HEADER})
 
-    # Rows: COI-5P (+ its duplicate) among the other markers' rows, in a random position.
-    other = p.other_rows[specimen].astype(np.int64)
-    coi = (kind != MARKER_ONLY).astype(np.int64)
-    dup = p.duplicate[specimen].astype(np.int64)
-    count = coi + dup + other
-    coi_at = np.where(coi > 0, (rng.random(n) * (other + 1)).astype(np.int64), -9)
-    row = np.repeat(np.arange(n), count)  # the row's specimen (position in the chunk)
-    row_in = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
-    at = coi_at[row]
-    is_coi = (row_in == at) | ((dup[row] > 0) & (row_in == at + 1))
-    # Other markers: distinct per specimen, commoner markers first (a weighted random order).
-    marker_names = [m for m, _ in cat.OTHER_MARKERS]
-    weights = np.array([w for _, w in cat.OTHER_MARKERS])
-    preference = np.argsort(-(rng.random((n, len(weights))) ** (1.0 / weights)), axis=1)
-    before = np.where(row_in > at, coi[row] + dup[row], 0)
-    nth = np.clip(row_in - before, 0, len(weights) - 1)
-    marker = np.where(is_coi, -1, preference[row, nth])
-    marker_code = pl.Series([cat.TARGET_MARKER, *marker_names], dtype=pl.String).gather(marker + 1)
 
-    # Per-specimen facts, at row level.
-    slot = slots[row]
-    record = p.label_record[specimen][row]
-    released = (kind == RELEASED)[row]
-    project = (np.searchsorted(p.projects.first_slot, slots, side="right") - 1)[row]
-    raw = lab.raw_node[record]
-    ranks = _raw_ranks(p, record, ~released)
-    deepest = np.where(lab.open_species[record], SPECIES, tx.rank[raw]).astype(np.int64)
-    identification = pl.select(
-        pl.coalesce(
-            [
-                pl.when(pl.lit(pl.Series(deepest)) == r).then(ranks[rank])
-                for r, rank in enumerate(RANKS)
-            ]
-        ).alias("identification")
-    ).to_series()
+def _project(p: Plan, layout: Chunk) -> np.ndarray:
+    """Per row: the project of its processid slot."""
+    return (np.searchsorted(p.projects.first_slot, layout.slots, side="right") - 1)[layout.row]
+
+
+def _identity_columns(p: Plan, rng: np.random.Generator, layout: Chunk) -> dict[str, pl.Series]:
+    """Identifiers, dates and BIN of each row."""
+    slot = layout.slots[layout.row]
+    project = _project(p, layout)
+    specimen = layout.specimen[layout.row]
     processid = _processid(p, slot)
     sampleid = _sampleid(p, slot, project)
-    museumid = _pick(rng, "museumid", n, row)
+    museumid = _pick(rng, "museumid", len(layout.slots), layout.row)
     museumid = pl.select(
         pl.when(museumid == "sampleid").then(sampleid).otherwise(museumid)
     ).to_series()
+    record = p.label_record[specimen]
+    released = p.kind[specimen] == RELEASED
     rec_bin = np.where(released, p.record_bin[np.where(released, record, 0)], -1)
     rec_bin = np.where(rec_bin >= 0, rec_bin, p.groups.bins)
-    length = len(row)
-    nuc, basecount = _nucleotides(p, rng, p.label_record[specimen], kind, row, is_coi)
-    columns = {
+    record_id = pl.concat_str([pl.lit(processid), pl.lit("."), pl.lit(layout.marker_code)])
+    return {
         "processid": processid,
         "sampleid": sampleid,
         "fieldid": _fieldid(p, project, slot),
         "museumid": museumid,
-        "record_id": pl.select(
-            pl.concat_str([pl.lit(processid), pl.lit("."), pl.lit(marker_code)])
-        ).to_series(),
+        "record_id": pl.select(record_id).to_series(),
         "specimenid": pl.Series(10_000_000 + slot).cast(pl.String),
         "processid_minted_date": _project_date(p, project, 60),
         "bin_uri": p.lookup["bin_uri"].gather(rec_bin),
         "bin_created_date": p.lookup["bin_created_date"].gather(rec_bin),
-        "collection_code": _pick(rng, "collection_code", n, row),
-        "inst": _project_pick(p, "inst", project),
-        "sovereign_inst": pl.repeat("", length, eager=True),
-        "taxid": pl.Series(
-            np.where(lab.open_species[record], tx.ancestors[raw, GENUS], raw) + 100_000
-        ).cast(pl.String),
-        "kingdom": pl.repeat("Animalia", length, eager=True),
-        **ranks,
-        "tribe": _tribe(p, raw, record, ~released),
-        "subspecies": pl.repeat(MISSING, length, eager=True),
-        "species_reference": _species_reference(p, raw),
-        "identification": identification,
-        "identification_method": _project_pick(p, "identification_method", project),
-        "identification_rank": pl.Series(RANKS, dtype=pl.String).gather(deepest),
-        "identified_by": _project_pick(p, "identified_by", project),
-        "identifier_email": pl.repeat("", length, eager=True),
-        "taxonomy_notes": pl.repeat(MISSING, length, eager=True),
-        **{
-            c: _pick(rng, c, n, row)
-            for c in (
-                "sex",
-                "reproduction",
-                "life_stage",
-                "short_note",
-                "notes",
-                "voucher_type",
-                "tissue_type",
-            )
-        },
-        "specimen_linkout": pl.repeat(MISSING, length, eager=True),
-        "associated_specimens": pl.repeat(MISSING, length, eager=True),
-        "associated_taxa": pl.repeat(MISSING, length, eager=True),
-        "collectors": _project_pick(p, "collectors", project),
+    }
+
+
+def _specimen_columns(p: Plan, rng: np.random.Generator, layout: Chunk) -> dict[str, pl.Series]:
+    """Per-specimen metadata drawn from the vocabularies, and project-level metadata."""
+    n, row, length = len(layout.slots), layout.row, layout.rows
+    project = _project(p, layout)
+    drawn = (
+        "collection_code",
+        "sex",
+        "reproduction",
+        "life_stage",
+        "short_note",
+        "notes",
+        "voucher_type",
+        "tissue_type",
+        "coord_accuracy",
+        "coord_source",
+        "habitat",
+        "insdc_acs",
+    )
+    columns = {column: _pick(rng, column, n, row) for column in drawn}
+    columns |= {
+        column: _project_pick(p, column, project)
+        for column in ("inst", "identification_method", "identified_by", "collectors")
+    }
+    columns |= {
+        column: _project_pick(p, column, project)
+        for column in ("biome", "sampling_protocol", "funding_src")
+    }
+    blank = {"sovereign_inst": "", "identifier_email": "", "primers_forward": ""}
+    blank |= {"primers_reverse": "", "sequence_run_site": "Centre for Biodiversity Genomics"}
+    columns |= {column: pl.repeat(value, length, eager=True) for column, value in blank.items()}
+    missing = (
+        "subspecies",
+        "taxonomy_notes",
+        "specimen_linkout",
+        "associated_specimens",
+        "associated_taxa",
+        "collection_event_id",
+        "collection_time",
+        "elev_accuracy",
+        "depth",
+        "depth_accuracy",
+    )
+    columns |= {column: pl.repeat(MISSING, length, eager=True) for column in missing}
+    columns["kingdom"] = pl.repeat("Animalia", length, eager=True)
+    return columns
+
+
+def _collection_columns(p: Plan, layout: Chunk) -> dict[str, pl.Series]:
+    """When and where the specimen was collected (the project's site and dates)."""
+    project = _project(p, layout)
+    return {
         "collection_date_start": _project_date(p, project, 0),
         "collection_date_end": _project_date(p, project, 7, missing_every=3),
-        "collection_event_id": pl.repeat(MISSING, length, eager=True),
-        "collection_time": pl.repeat(MISSING, length, eager=True),
         "collection_notes": _project_notes(p, project),
         **_site_columns(p, p.projects.site[project]),
-        "coord_accuracy": _pick(rng, "coord_accuracy", n, row),
-        "coord_source": _pick(rng, "coord_source", n, row),
-        "elev_accuracy": pl.repeat(MISSING, length, eager=True),
-        "depth": pl.repeat(MISSING, length, eager=True),
-        "depth_accuracy": pl.repeat(MISSING, length, eager=True),
-        "habitat": _pick(rng, "habitat", n, row),
-        "biome": _project_pick(p, "biome", project),
-        "sampling_protocol": _project_pick(p, "sampling_protocol", project),
-        "nuc": nuc,
-        "nuc_basecount": basecount,
-        "insdc_acs": _pick(rng, "insdc_acs", n, row),
-        "funding_src": _project_pick(p, "funding_src", project),
-        "marker_code": marker_code,
-        "primers_forward": pl.repeat("", length, eager=True),
-        "primers_reverse": pl.repeat("", length, eager=True),
-        "sequence_run_site": pl.repeat("Centre for Biodiversity Genomics", length, eager=True),
         "sequence_upload_date": _project_date(p, project, 120),
         "bold_recordset_code_arr": _recordsets(p, project),
     }
-    return pl.DataFrame({name: columns[name].alias(name) for name in HEADER})
+
+
+def _sequence_columns(p: Plan, rng: np.random.Generator, layout: Chunk) -> dict[str, pl.Series]:
+    specimen = layout.specimen
+    nuc, basecount = _nucleotides(
+        p, rng, p.label_record[specimen], p.kind[specimen], layout.row, layout.is_coi
+    )
+    return {"nuc": nuc, "nuc_basecount": basecount, "marker_code": layout.marker_code}
 
 
 def _sampleid(p: Plan, slot: np.ndarray, project: np.ndarray) -> pl.Series:
@@ -547,6 +584,10 @@ def _nucleotides(
     basecount = basecount.scatter(
         coi_released, pl.Series(p.barcodes.basecount[barcode[source]]).cast(pl.String)
     )
+    outside = np.flatnonzero(is_coi & (kind[row_specimen] == OUT_OF_SCOPE))
+    lengths = rng.integers(600, 659, size=len(outside))
+    nuc = nuc.scatter(outside, seqs.random_sequences(rng, lengths))
+    basecount = basecount.scatter(outside, pl.Series(lengths).cast(pl.String))
     empty = np.flatnonzero(is_coi & (kind[row_specimen] == NO_BARCODE))
     token = rng.integers(0, len(_EMPTY_NUC), size=len(empty))
     nuc = nuc.scatter(empty, pl.Series(_EMPTY_NUC, dtype=pl.String).gather(token))
@@ -656,14 +697,6 @@ def _tribes(tx: Taxonomy) -> pl.Series:
     return text(names)
 
 
-def _tribe(p: Plan, raw: np.ndarray, record: np.ndarray, rejected: np.ndarray) -> pl.Series:
-    """The tribe column: shown with the genus only."""
-    tx = p.taxonomy
-    subfamily = tx.ancestors[raw, SUBFAMILY]
-    shown = (tx.ancestors[raw, GENUS] >= 0) & ~(p.labels.genus_missing[record] & ~rejected)
-    return p.lookup["tribe"].gather(np.where(shown & (subfamily >= 0), subfamily, tx.size))
-
-
 def _species_references(tx: Taxonomy) -> pl.Series:
     """Per species node: ``Author, Year`` for two in five scientific species."""
     ref = np.full(tx.size + 1, MISSING, dtype=object)
@@ -672,35 +705,28 @@ def _species_references(tx: Taxonomy) -> pl.Series:
     return text(ref)
 
 
-def _species_reference(p: Plan, raw: np.ndarray) -> pl.Series:
-    tx = p.taxonomy
-    return p.lookup["species_reference"].gather(np.where(tx.rank[raw] == SPECIES, raw, tx.size))
-
-
 # --- truth ------------------------------------------------------------------------------------
 
 
 def truth(p: Plan) -> pl.DataFrame:
-    """One row per processid: expected curated ranks, expected reject, injected noise."""
-    tx, lab = p.taxonomy, p.labels
+    """One row per processid: expected curated ranks and ``inferred_ranks``
+    (:mod:`curation.synthetic.truth`), expected reject, injected noise."""
     slots = np.arange(p.processids)
     specimen = p.slot_specimen[slots]
     kind = p.kind[specimen]
-    record = np.where(kind == RELEASED, p.label_record[specimen], 0)
     released = kind == RELEASED
-    name = p.lookup["truth_name"]
-    node = lab.truth_node[record]
+    record = np.where(released, p.label_record[specimen], 0)
+    curated = truth_mod.truth(p.taxonomy, p.labels)[record]
     columns = {"processid": _processid(p, slots)}
-    for r, rank in enumerate(RANKS):
-        at = tx.ancestors[node, r]
-        columns[rank] = name.gather(np.where(released & (at >= 0), at, tx.size))
+    for name in (*RANKS, "inferred_ranks"):
+        columns[name] = pl.select(pl.when(pl.lit(released)).then(curated[name])).to_series()
     columns["expected_reject"] = pl.Series(kind.astype(np.int64)).replace_strict(
-        [RELEASED, NO_BARCODE, MARKER_ONLY],
-        [None, "no_barcode", "non_target_marker"],
+        [RELEASED, NO_BARCODE, MARKER_ONLY, OUT_OF_SCOPE],
+        [None, "no_barcode", "non_target_marker", "out_of_scope"],
         return_dtype=pl.String,
     )
-    label_tags = pl.select(pl.when(pl.Series(released)).then(lab.tags.gather(record)))
-    export_tags = labels_mod.noise_column(
+    label_tags = pl.select(pl.when(pl.Series(released)).then(p.labels.tags.gather(record)))
+    export_tags = noise_column(
         [
             (seqs.NOISE_TAGS, np.where(released, p.sequence_noise[record], 0), "code"),
             ("no_bin", released & (p.bin_noise[record] == 1), "flag"),
@@ -709,6 +735,7 @@ def truth(p: Plan) -> pl.DataFrame:
             ("exact_duplicate", p.duplicate[specimen], "flag"),
             ("no_barcode", kind == NO_BARCODE, "flag"),
             ("marker_only", kind == MARKER_ONLY, "flag"),
+            ("out_of_scope", kind == OUT_OF_SCOPE, "flag"),
         ],
         len(slots),
     )

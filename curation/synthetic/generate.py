@@ -6,61 +6,67 @@ pair gives the same bytes (every random draw comes from a PCG64 stream derived f
 a fixed stream number, every order is explicit, rows are written in fixed chunks).
 
 ``records`` is the number of specimens a correct ingest releases (one COI-5P row each).  The file
-also holds rows the ingest must reject, so it has ~2 % more rows and ~0.03 % more processids.
+also holds rows the ingest must reject, so it has ~2 % more rows and ~0.13 % more processids.
 At 5,150,850 records the truth reproduces the paper's Table 2 (labelled share and categories per
 rank), Table A5's largest categories and Table 3's species sets; smaller exports are a uniform
 random subsample of that population, so labelled shares and records per barcode stay while
 category counts follow its rarefaction curve (:mod:`curation.synthetic.taxonomy`).
 
 Truth table (Parquet, sorted by processid, one row per distinct processid of the export):
-``processid``; ``phylum`` .. ``species``, the labels a correct curation gives the record (null
-for a rejected processid); ``expected_reject``, the fate of the *processid* -- null when it is
-released (surplus rows of a released processid are still rejected, see ``noise``),
-``no_barcode`` when its COI-5P row has no sequence (``None``, empty or only gaps), or
-``non_target_marker`` when it has only other markers' rows; ``noise``, the ';'-joined tags of
-what was injected (null when nothing was).
+``processid``; ``phylum`` .. ``species`` and ``inferred_ranks``, what a correct curation gives
+the record (null for a rejected processid); ``expected_reject``, the fate of the *processid*
+-- null when it is released (surplus rows of a released processid are still rejected, see
+``noise``), ``no_barcode`` when its COI-5P row has no sequence (``None``, empty or only gaps),
+``non_target_marker`` when it has only other markers' rows, ``out_of_scope`` when it is not an
+arthropod; ``noise``, the ';'-joined tags of what was injected (null when nothing was).
 
-Where the truth relies on the curation (spec section 3, DECISIONS.md "Label cleaning"); the
-barcode key is DECISIONS.md's: gaps removed, upper-cased, leading/trailing ``N`` stripped.
+The truth is not the undoing of the noise: :mod:`curation.synthetic.truth` applies the rules of
+docs/curation.md, in a second, independent implementation, to
+what the export writes.  The tags only describe what was injected (so accuracy can be reported
+per kind of noise):
 
-======================  ====================================================  =================
-tag                     raw labels (truth: the group's taxon unless said)     relies on
-======================  ====================================================  =================
-unassigned_subfamily    genus present, subfamily missing                      C4 fill
-partial_label:<rank>    record labelled only down to <rank>, another record   C6 inference
-                        of its barcode deeper
-curtailed:<rank>        the whole group split between two values at <rank>     C5 curtailment:
-                        (largest share <= 0.8), labelled no deeper            truth stops above
-filler_dropped          as curtailed:genus, the genera without subfamily      C5 filler rule:
-                                                                              truth ends at
-                                                                              family
-minority_label:<rank>   <= 5 % of a group of >= 11 carry a sibling value at   C5 vote (>= 0.9)
-                        the group's deepest rank
-open_nomenclature       species ``Aus sp.``, ``Aus cf. bus``, ``Aus nr. bus``   C7: species null
-genus_missing           species present, genus missing                        C1: genus = first
-                                                                              word of species
-case_variant:<rank>     lower/upper/title-cased name, a minority spelling     C3 majority
-whitespace_variant:<r>  leading, trailing or doubled space                    C0 trim/collapse
-unpadded_code           ``Aus Malaise749`` for ``Aus Malaise0749``              C2 padding (4)
-malaise_typo            ``Maliaise`` / ``Malaize`` / ``Mailaise``             C2 misspelling
-n_padded, gap_padded,   the barcode written with N runs, ``-`` padding, a     ingest barcode
-internal_gap,           ``---`` gap, or in lower case                         cleaning and key
+=========================  ==================================================================
+tag                        what the export writes
+=========================  ==================================================================
+vote_conflict:<rank>       the barcode's records disagree at <rank>; majority shares over
+                           (0.5, 1.0), exactly 0.90 and just under it among them
+outvoted_deeper            an outvoted record whose path runs deeper than the majority's
+misplaced_genus            the barcode files its genus under another family (homonym lineage)
+subfamily_blank_group      a placed genus's barcode without the subfamily
+subfamily_blank            some records of a barcode without the subfamily the others give
+filler_in_input            ``unassigned <Family>`` written out, as an earlier curation does (*)
+partial_label:<rank>       labelled only down to <rank>, another record of its barcode deeper
+open_nomenclature          a genus-level barcode writing ``Aus sp.``, ``Aus sp. nov.``, ...
+open_mixed                 one record of a named species' barcode writing ``Aus sp.``
+genus_missing              species present, genus blank
+genus_several_words        ``malaiseGraci01 Malaise4560`` in the genus column
+genus_wrong                the genus column names a sibling of the species' genus
+species_wrong              the species belongs to another genus than the record's
+case_variant:<rank>,       a minority spelling: case, stray whitespace, an unpadded or
+whitespace_variant:<rank>, misspelt ``Malaise`` code, a genus code without its zero padding
+unpadded_code,             (``gelBioLep1``), also as the species' first word
+malaise_typo,
+genus_code_padding
+n_padded, gap_padded,      the barcode written with N runs, ``-`` padding, a ``---`` gap, or in
+internal_gap,              lower case
 lowercase_sequence
-second_bin, no_bin      a record's BIN differs inside its group / is missing  (BIN not curated)
-other_markers:<n>       n rows of another marker for a released specimen      non_target_marker
-exact_duplicate         the COI-5P row written twice, byte for byte           exact_duplicate
-no_barcode, marker_only the rejected processids above                         expected_reject
-======================  ====================================================  =================
+second_bin, no_bin         a record's BIN differs inside its group / is missing
+other_markers:<n>          n rows of another marker for a released specimen
+exact_duplicate            the COI-5P row written twice, byte for byte
+no_barcode, marker_only,   the rejected processids above
+out_of_scope
+=========================  ==================================================================
 
-Genus-level placeholders keep their own 2-digit codes (``microMalaise01``): only species-level
-``Malaise`` codes are padded to 4 digits.  Vote shares keep margins, so the truth holds for any
-vote threshold in (0.8, 0.909] (the default is 0.9).
+(*) Without it, the subfamily of an unplaced genus is blank, as BOLD leaves it.
 
 Modules: :mod:`~curation.synthetic.taxonomy` (taxa and their records),
 :mod:`~curation.synthetic.groups` (BINs, barcode groups), :mod:`~curation.synthetic.labels`
-(raw labels, label noise, truth), :mod:`~curation.synthetic.sequences` (sequences),
-:mod:`~curation.synthetic.geography` (sites, projects, processids),
-:mod:`~curation.synthetic.export` (BCDM rows, rejected rows, truth table).
+(written labels) with :mod:`~curation.synthetic.group_noise`,
+:mod:`~curation.synthetic.record_noise` and :mod:`~curation.synthetic.spelling` (the noise),
+:mod:`~curation.synthetic.truth` (the rules' result), :mod:`~curation.synthetic.sequences`
+(sequences), :mod:`~curation.synthetic.geography` (sites, projects, processids),
+:mod:`~curation.synthetic.export` and :mod:`~curation.synthetic.label_columns` (BCDM rows,
+rejected rows, truth table).
 
 Command line::
 

@@ -63,16 +63,7 @@ def _sites(rng: np.random.Generator, population: int) -> tuple[Sites, np.ndarray
         records, per_country, lognormal_weights(rng, int(per_country.sum()), _SITE_SIGMA)
     )
     country_of = np.repeat(np.arange(len(cat.COUNTRIES)), per_country)
-    rank_in_country = np.arange(len(country_of)) - np.repeat(
-        np.cumsum(per_country) - per_country, per_country
-    )
-    province_ids, province_names = [], []
-    for c, k in zip(country_of, rank_in_country, strict=True):
-        provinces = cat.COUNTRIES[c].provinces
-        # The first sites cover every province once, the rest fall in random provinces.
-        p = k if k < len(provinces) else int(rng.integers(0, len(provinces)))
-        province_names.append(provinces[p])
-        province_ids.append(1000 + 17 * c + p)  # BCDM geoid: one per province
+    province_ids, province_names = _provinces(rng, country_of, per_country)
     countries = [cat.COUNTRIES[c] for c in country_of]
     lat = np.array([x.lat for x in countries]) + rng.normal(0, 1.0, len(countries))
     lon = np.array([x.lon for x in countries]) + rng.normal(0, 1.0, len(countries))
@@ -87,17 +78,10 @@ def _sites(rng: np.random.Generator, population: int) -> tuple[Sites, np.ndarray
     lon = np.append(np.round(lon, 4), np.nan)
     elevation = np.append(elevation, -1)
     # Sites without a province / without coordinates, until their records reach Table A4's.
-    for target, field in ((cat.NO_PROVINCE_FULL, "province"), (cat.NO_COORD_FULL, "coord")):
-        chosen, total = [], 0
-        for site in rng.permutation(len(mass) - 1):  # greedy: sites that still fit
-            if total + mass[site] <= target * scale:
-                chosen.append(site)
-                total += mass[site]
-        if field == "province":
-            province[chosen] = None
-        else:
-            lat[chosen] = np.nan
-            lon[chosen] = np.nan
+    province[_greedy(rng, mass, cat.NO_PROVINCE_FULL * scale)] = None
+    no_coord = _greedy(rng, mass, cat.NO_COORD_FULL * scale)
+    lat[no_coord] = np.nan
+    lon[no_coord] = np.nan
     sites = Sites(
         country=country,
         iso2=iso2,
@@ -114,6 +98,34 @@ def _sites(rng: np.random.Generator, population: int) -> tuple[Sites, np.ndarray
         ),
     )
     return sites, mass
+
+
+def _provinces(
+    rng: np.random.Generator, country_of: np.ndarray, per_country: np.ndarray
+) -> tuple[list[int], list[str]]:
+    """Each site's province (BCDM geoid and name): the first sites of a country cover every
+    province once, the rest fall in random provinces."""
+    rank_in_country = np.arange(len(country_of)) - np.repeat(
+        np.cumsum(per_country) - per_country, per_country
+    )
+    province_ids, province_names = [], []
+    for c, k in zip(country_of, rank_in_country, strict=True):
+        provinces = cat.COUNTRIES[c].provinces
+        p = k if k < len(provinces) else int(rng.integers(0, len(provinces)))
+        province_names.append(provinces[p])
+        province_ids.append(1000 + 17 * c + p)  # BCDM geoid: one per province
+    return province_ids, province_names
+
+
+def _greedy(rng: np.random.Generator, mass: np.ndarray, target: float) -> list[int]:
+    """Random sites (the last, "no country", excluded) whose records add up to at most
+    ``target``: each site that still fits, in a random order."""
+    chosen, total = [], 0
+    for site in rng.permutation(len(mass) - 1):
+        if total + mass[site] <= target:
+            chosen.append(site)
+            total += mass[site]
+    return chosen
 
 
 def build(processids: int, seed: int) -> tuple[Sites, Projects]:

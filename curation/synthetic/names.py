@@ -112,7 +112,7 @@ _RESERVED = frozenset(
     ]
 )
 _MALAISE = "malaise"
-#: The partitioner's fuzzy "malaise" (spec 5.1 S-mal), case-insensitive.
+#: The partitioner's fuzzy "malaise" (docs/curation.md#placeholder-species), case-insensitive.
 FUZZY_MALAISE = re.compile(r"m+a+[li]+a+[il]+[sz]+e+", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _KEY_DROP = re.compile(r"[\s.:_\-]+")
@@ -196,7 +196,7 @@ def stem_names(rng: np.random.Generator, count: int, suffix: str, taken: set[str
     return names
 
 
-# --- placeholder species (spec 3.2 and 5.1 examples) ------------------------------------------
+# --- placeholder species (docs/curation.md#variants, #placeholder-species) --------------------
 
 #: Placeholder formats per order; the paper's examples tie BioLep/DHJ to Lepidoptera,
 #: Whitfield to Braconidae's order, Janzen to Tachinidae and Lepidoptera.
@@ -268,21 +268,36 @@ def species_under_placeholder_genus(genus: str, serial: int, draw: int) -> str:
     return f"{genus} {word}{(serial * 101 + draw % 101) % 10_000:04d}"
 
 
-# --- open nomenclature (spec 3.8; truth: species null) ----------------------------------------
+# --- open nomenclature (docs/curation.md#open-nomenclature) -------------------------------------
 
-_OPEN_FORMS = ("sp.", "cf.", "nr.", "aff.", "spp.", "sp", "cf")
+#: Forms of a species written with a qualifier instead of a name: ``{g}`` the genus, ``{e}`` an
+#: epithet, ``{E}`` the epithet capitalised (as BOLD writes ``Coelioxys aff. Totonaca``).
+_OPEN_FORMS = (
+    "{g} sp.",
+    "{g} cf. {e}",
+    "{g} nr. {e}",
+    "{g} aff. {e}",
+    "{g} spp.",
+    "{g} sp",
+    "{g} cf {e}",
+    "{g} sp. nov.",
+    "{g} indet.",
+    "{g} gr. {e}",
+    "{g} ({E}) sp.",
+    "{g} aff. {E}",
+    "{g} n. sp.",
+)
 
 
 def open_nomenclature(genus: str, epithet: str, rng: np.random.Generator) -> str:
+    """A species written with a qualifier and no name of its own (``Aus sp. nov.``)."""
     form = _OPEN_FORMS[int(rng.integers(0, len(_OPEN_FORMS)))]
-    if form in ("sp.", "spp.", "sp"):
-        return f"{genus} {form}"
-    return f"{genus} {form} {epithet}"
+    return form.format(g=genus, e=epithet, E=epithet.capitalize())
 
 
 # --- spelling noise (truth: the canonical spelling) --------------------------------------------
 
-#: Misspellings of "Malaise" the spec names (section 3.2).
+#: Misspellings of "Malaise" (docs/curation.md#variants).
 MALAISE_TYPOS = ("Maliaise", "Malaize", "Mailaise")
 _MALAISE_CODE = re.compile(r" Malaise0+(\d)")
 

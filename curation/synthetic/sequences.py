@@ -9,7 +9,7 @@ are at least 500 and the substitution positions lie below 500, so two barcodes a
 they are the same barcode; ambiguity codes never sit at either end, so stripping leading and
 trailing ``N`` can not merge two barcodes either.
 
-Record-level noise changes how a barcode is *written*, never the barcode key of DECISIONS.md
+Record-level noise changes how a barcode is *written*, never the barcode key (docs/curation.md#barcode-key)
 (gaps removed, upper-cased, leading/trailing ``N`` stripped): leading/trailing ``N`` runs,
 alignment padding with ``-``, a ``---`` codon gap inside, or the whole sequence in lower case.
 """

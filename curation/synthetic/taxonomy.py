@@ -17,7 +17,7 @@ top-down at full scale (5,150,850 records, or ``records`` if larger):
   their rank;
 * some families get an ``unassigned <Family>`` subfamily: its genera have no subfamily in the
   export and C4 fills it; all of its mass continues to genus, so it never ends a label;
-* species are *seen* (``Genus epithet``) or *placeholders* (the formats of spec 3.2); a genus is
+* species are *seen* (``Genus epithet``) or *placeholders* (the formats of docs/curation.md#variants); a genus is
   scientific, ``placeholder_only`` (a scientific name without any scientific species: its
   placeholders are heldout) or a placeholder genus (``gelBioLep01``).  Counts are drawn so the
   full-scale tree has Table 3's 11,846 seen, ~914 unseen and ~9,862 heldout species.
@@ -57,7 +57,7 @@ _FILLER_PROBABILITY = 0.65
 #: Probabilities of a generated genus being a placeholder genus / scientific without species.
 _PLACEHOLDER_GENUS = 0.04
 _PLACEHOLDER_ONLY = 0.07
-#: Smallest number of records of an unseen species (spec 5.2 step 5).
+#: Smallest number of records of an unseen species (docs/curation.md#species-sets).
 UNSEEN_MIN_RECORDS = 8
 
 
@@ -367,9 +367,7 @@ def build(records: int, seed: int) -> Taxonomy:
     tree = _population(seed, population)
     rank = np.array(tree.rank, dtype=np.int8)
     parent = np.array(tree.parent, dtype=np.int64)
-    mass = np.array(tree.mass, dtype=np.int64)
-    cont = np.array(tree.cont, dtype=np.int64)
-    hanging_full = mass - cont
+    hanging_full = np.array(tree.mass, dtype=np.int64) - np.array(tree.cont, dtype=np.int64)
     if records < population:
         hanging = stream(seed, "thinning").multivariate_hypergeometric(
             hanging_full, records, method="marginals"
@@ -381,6 +379,43 @@ def build(records: int, seed: int) -> Taxonomy:
         at = np.flatnonzero(rank == r)
         np.add.at(new_mass, parent[at], new_mass[at])
     keep = np.flatnonzero(new_mass > 0)
+    kept = _kept_tree(tree, rank, parent, keep)
+    rng = stream(seed, "names")
+    name = _names(
+        rng,
+        kept["rank"],
+        kept["parent"],
+        [tree.path[i] for i in keep],
+        kept["filler"],
+        kept["genus_kind"],
+        kept["species_kind"],
+        new_mass[keep],
+        kept["ancestors"],
+    )
+    genus_share = (kept["rank"] == GENUS).sum() / max(1, (rank == GENUS).sum())
+    open_name, open_share = _open_nomenclature(
+        rng, kept["rank"], kept["genus_kind"], hanging_full[keep], name, genus_share
+    )
+    return Taxonomy(
+        rank=kept["rank"],
+        parent=kept["parent"].astype(np.int32),
+        hanging=hanging[keep].astype(np.int64),
+        mass=new_mass[keep],
+        name=name,
+        filler=kept["filler"],
+        species_kind=kept["species_kind"],
+        genus_kind=kept["genus_kind"],
+        ancestors=kept["ancestors"],
+        open_name=open_name,
+        open_share=open_share,
+    )
+
+
+def _kept_tree(
+    tree: _Node, rank: np.ndarray, parent: np.ndarray, keep: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The arrays of the nodes in ``keep`` (renumbered 0 ..): rank, parent, ancestors, filler
+    and the genus and species kinds."""
     remap = np.full(len(rank), -1, dtype=np.int64)
     remap[keep] = np.arange(len(keep))
     kind = np.array(tree.kind, dtype=object)[keep]
@@ -391,7 +426,6 @@ def build(records: int, seed: int) -> Taxonomy:
         if parent_kept[i] >= 0:
             ancestors[i] = ancestors[parent_kept[i]]
         ancestors[i, rank_kept[i]] = i
-    paths = [tree.path[i] for i in keep]
     genus_kind = np.full(len(keep), -1, dtype=np.int8)
     genus_kind[rank_kept == GENUS] = SCIENTIFIC
     genus_kind[kind == "placeholder_only"] = PLACEHOLDER_ONLY
@@ -399,37 +433,14 @@ def build(records: int, seed: int) -> Taxonomy:
     species_kind = np.full(len(keep), -1, dtype=np.int8)
     species_kind[kind == "seen"] = SEEN
     species_kind[kind == "placeholder"] = PLACEHOLDER
-    filler = kind == "filler"
-    hanging_kept = hanging[keep].astype(np.int64)
-    rng = stream(seed, "names")
-    name = _names(
-        rng,
-        rank_kept,
-        parent_kept,
-        paths,
-        filler,
-        genus_kind,
-        species_kind,
-        new_mass[keep],
-        ancestors,
-    )
-    genus_share = (rank_kept == GENUS).sum() / max(1, (rank == GENUS).sum())
-    open_name, open_share = _open_nomenclature(
-        rng, rank_kept, genus_kind, hanging_full[keep], name, genus_share
-    )
-    return Taxonomy(
-        rank=rank_kept,
-        parent=parent_kept.astype(np.int32),
-        hanging=hanging_kept,
-        mass=new_mass[keep],
-        name=name,
-        filler=filler,
-        species_kind=species_kind,
-        genus_kind=genus_kind,
-        ancestors=ancestors,
-        open_name=open_name,
-        open_share=open_share,
-    )
+    return {
+        "rank": rank_kept,
+        "parent": parent_kept,
+        "ancestors": ancestors,
+        "filler": kind == "filler",
+        "genus_kind": genus_kind,
+        "species_kind": species_kind,
+    }
 
 
 def _names(
@@ -443,85 +454,117 @@ def _names(
     mass: np.ndarray,
     ancestors: np.ndarray,
 ) -> np.ndarray:
-    """Curated names: catalogue names for pinned nodes, generated names for the others."""
-    name = np.empty(len(rank), dtype=object)
-    taken: dict[int, set[str]] = {r: set() for r in range(7)}
+    """Curated names: catalogue names for pinned nodes, generated names for the others, rank
+    by rank (families, subfamilies, genera, species; the draws in this order)."""
+    naming = _Naming(rank, parent, filler, genus_kind, species_kind, ancestors)
     for i, path in enumerate(paths):
         if path is not None:
-            name[i] = "Arthropoda" if rank[i] == PHYLUM else path[-1]
-            taken[int(rank[i])].add(names.collision_key(name[i]))
-    # Families: the order's real family names by descending mass, then generated ones.
-    todo = [
-        i
-        for i in np.lexsort((np.arange(len(rank)), -mass))
-        if name[i] is None and rank[i] == FAMILY
-    ]
-    real = {
-        o: [f for f in fams if names.collision_key(f) not in taken[FAMILY]]
-        for o, fams in cat.FAMILY_NAMES.items()
-    }
-    rest = []
-    for i in todo:
-        order = name[parent[i]]
-        if real.get(order):
-            name[i] = real[order].pop(0)
-            taken[FAMILY].add(names.collision_key(name[i]))
-        else:
-            rest.append(i)
-    for i, n in zip(rest, names.stem_names(rng, len(rest), "idae", taken[FAMILY]), strict=True):
-        name[i] = n
-    # Subfamilies: fillers are "unassigned <Family>", others generated.
-    for i in np.flatnonzero((rank == SUBFAMILY) & filler):
-        name[i] = f"unassigned {name[parent[i]]}"
-    rest = [i for i in np.flatnonzero(rank == SUBFAMILY) if name[i] is None]
-    for i, n in zip(rest, names.stem_names(rng, len(rest), "inae", taken[SUBFAMILY]), strict=True):
-        name[i] = n
-    # Genera.
-    rest = [i for i in np.flatnonzero(rank == GENUS) if name[i] is None]
-    placeholder = [i for i in rest if genus_kind[i] == PLACEHOLDER_GENUS]
-    scientific = [i for i in rest if genus_kind[i] != PLACEHOLDER_GENUS]
-    for i, n in zip(scientific, names.genus_names(rng, len(scientific), taken[GENUS]), strict=True):
-        name[i] = n
-    serial = 1
-    for i, draw in zip(
-        placeholder, rng.integers(0, 2**40, size=len(placeholder)).tolist(), strict=True
-    ):
-        family = name[ancestors[i, FAMILY]]
-        while True:
-            candidate = names.placeholder_genus(family, serial, draw)
-            serial += 1
-            if names.collision_key(candidate) not in taken[GENUS]:
-                break
-        taken[GENUS].add(names.collision_key(candidate))
-        name[i] = candidate
-    # Species: serials count a genus's species so placeholder codes differ within the genus.
-    rest = np.array([i for i in np.flatnonzero(rank == SPECIES) if name[i] is None], dtype=int)
-    words = names.epithets(rng, len(rest), set())
-    draws = rng.integers(0, 2**50, size=len(rest))
-    serial: dict[int, int] = {}
-    for i, word, draw in zip(rest, words, draws.tolist(), strict=True):
-        genus = int(parent[i])
-        attempt = 0
-        while True:
-            serial[genus] = serial.get(genus, 0) + 1
-            candidate = _species_name(
-                name[genus],
-                genus_kind[genus],
-                name[ancestors[i, ORDER]],
-                species_kind[i] == SEEN,
-                word,
-                serial[genus],
-                draw,
-            )
-            if attempt and species_kind[i] == SEEN:  # a rare clash with a catalogue name
-                candidate += "abcdefghijklmnopqrstuvwxyz"[attempt % 26]
-            key = names.collision_key(candidate)
-            attempt += 1
-            if key not in taken[SPECIES]:
-                break
-        taken[SPECIES].add(key)
-        name[i] = candidate
-    return name
+            naming.take(i, "Arthropoda" if rank[i] == PHYLUM else path[-1])
+    naming.families(rng, mass)
+    naming.subfamilies(rng)
+    naming.genera(rng)
+    naming.species(rng)
+    return naming.name
+
+
+@dataclass
+class _Naming:
+    """Names given so far (``name``) and their collision keys per rank (``taken``)."""
+
+    rank: np.ndarray
+    parent: np.ndarray
+    filler: np.ndarray
+    genus_kind: np.ndarray
+    species_kind: np.ndarray
+    ancestors: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.name = np.empty(len(self.rank), dtype=object)
+        self.taken: dict[int, set[str]] = {r: set() for r in range(7)}
+
+    def take(self, node: int, name: str) -> None:
+        self.name[node] = name
+        self.taken[int(self.rank[node])].add(names.collision_key(name))
+
+    def unnamed(self, rank: int) -> list[int]:
+        return [i for i in np.flatnonzero(self.rank == rank) if self.name[i] is None]
+
+    def families(self, rng: np.random.Generator, mass: np.ndarray) -> None:
+        """The order's real family names by descending mass, then generated ones."""
+        rank, name = self.rank, self.name
+        todo = [
+            i
+            for i in np.lexsort((np.arange(len(rank)), -mass))
+            if name[i] is None and rank[i] == FAMILY
+        ]
+        real = {
+            o: [f for f in fams if names.collision_key(f) not in self.taken[FAMILY]]
+            for o, fams in cat.FAMILY_NAMES.items()
+        }
+        rest = []
+        for i in todo:
+            order = name[self.parent[i]]
+            if real.get(order):
+                self.take(i, real[order].pop(0))
+            else:
+                rest.append(i)
+        generated = names.stem_names(rng, len(rest), "idae", self.taken[FAMILY])
+        for i, n in zip(rest, generated, strict=True):
+            name[i] = n
+
+    def subfamilies(self, rng: np.random.Generator) -> None:
+        """Fillers are "unassigned <Family>", others generated."""
+        for i in np.flatnonzero((self.rank == SUBFAMILY) & self.filler):
+            self.name[i] = f"unassigned {self.name[self.parent[i]]}"
+        rest = self.unnamed(SUBFAMILY)
+        generated = names.stem_names(rng, len(rest), "inae", self.taken[SUBFAMILY])
+        for i, n in zip(rest, generated, strict=True):
+            self.name[i] = n
+
+    def genera(self, rng: np.random.Generator) -> None:
+        rest = self.unnamed(GENUS)
+        placeholder = [i for i in rest if self.genus_kind[i] == PLACEHOLDER_GENUS]
+        scientific = [i for i in rest if self.genus_kind[i] != PLACEHOLDER_GENUS]
+        generated = names.genus_names(rng, len(scientific), self.taken[GENUS])
+        for i, n in zip(scientific, generated, strict=True):
+            self.name[i] = n
+        serial = 1
+        draws = rng.integers(0, 2**40, size=len(placeholder)).tolist()
+        for i, draw in zip(placeholder, draws, strict=True):
+            family = self.name[self.ancestors[i, FAMILY]]
+            while True:
+                candidate = names.placeholder_genus(family, serial, draw)
+                serial += 1
+                if names.collision_key(candidate) not in self.taken[GENUS]:
+                    break
+            self.take(i, candidate)
+
+    def species(self, rng: np.random.Generator) -> None:
+        """Serials count a genus's species so placeholder codes differ within the genus."""
+        rest = np.array(self.unnamed(SPECIES), dtype=int)
+        words = names.epithets(rng, len(rest), set())
+        draws = rng.integers(0, 2**50, size=len(rest))
+        serial: dict[int, int] = {}
+        for i, word, draw in zip(rest, words, draws.tolist(), strict=True):
+            genus = int(self.parent[i])
+            attempt = 0
+            while True:
+                serial[genus] = serial.get(genus, 0) + 1
+                candidate = _species_name(
+                    self.name[genus],
+                    self.genus_kind[genus],
+                    self.name[self.ancestors[i, ORDER]],
+                    self.species_kind[i] == SEEN,
+                    word,
+                    serial[genus],
+                    draw,
+                )
+                if attempt and self.species_kind[i] == SEEN:  # a rare clash with a catalogue name
+                    candidate += "abcdefghijklmnopqrstuvwxyz"[attempt % 26]
+                attempt += 1
+                if names.collision_key(candidate) not in self.taken[SPECIES]:
+                    break
+            self.take(i, candidate)
 
 
 def _species_name(

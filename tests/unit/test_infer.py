@@ -1,5 +1,5 @@
-"""C6 inference, inferred_ranks, C4 again, C7, C8 taxon, flags and BIN conflicts; and the
-properties of the whole chain (normalise -> resolve -> infer)."""
+"""C6 inference and inferred_ranks; and the properties of the whole chain (normalise -> resolve
+-> infer per shard, then the global steps) (docs/curation.md#inference)."""
 
 import random
 
@@ -11,6 +11,7 @@ from polars.testing import assert_frame_equal
 
 from curation import names
 from curation.labels.chain import curate, settings
+from curation.labels.complete import complete
 from curation.labels.infer import infer
 from curation.labels.vote import resolve
 from schemas.config import CurationConfig
@@ -25,7 +26,9 @@ FULL = path(
 
 
 def infer_only(labels: pl.DataFrame, cfg: CurationConfig = CFG):
-    return infer(labels, empty(CHANGES_SCHEMA), **settings(cfg, "infer"))
+    """C6, then the global steps (which derive inferred_ranks and the flags)."""
+    inferred, changes = infer(labels, empty(CHANGES_SCHEMA), **settings(cfg, "infer"))
+    return complete(inferred, changes, **settings(cfg, "gather_curation"))
 
 
 @pytest.mark.parametrize(
@@ -43,103 +46,47 @@ def test_inferred_ranks_table(depth, code):
     assert changes.filter(pl.col("rule") == "C6_inferred").height == 6 - depth
 
 
-def test_a_copied_filler_does_not_count_as_inferred():
+def test_a_filler_is_never_copied_and_is_replaced_by_the_groups_subfamily():
     sciarid = path("Arthropoda", "Insecta", "Diptera", "Sciaridae")
     labels = labels_frame(
         [
-            {
-                **sciarid,
-                "barcode_key": 1,
-                "subfamily": "unassigned Sciaridae",
-                "genus": "Alpinosciara",
-            },
+            {**sciarid, "barcode_key": 1, "subfamily": "unassigned Sciaridae", "genus": "Bradysia"},
             {**sciarid, "barcode_key": 1},
+            {**sciarid, "barcode_key": 2, "subfamily": "Sciarinae", "genus": "Pseudosciara"},
+            {**sciarid, "barcode_key": 2, "subfamily": "unassigned Sciaridae"},
         ]
     )
-    curated, changes = infer_only(labels)
-    assert curated["subfamily"].to_list() == ["unassigned Sciaridae"] * 2
-    assert curated["genus"].to_list() == ["Alpinosciara"] * 2
-    assert curated["inferred_ranks"].to_list() == [0, 2]  # genus copied: the filler is no label
-    assert changes.select("processid", "column", "rule").rows() == [
-        ("P0002", "subfamily", "C6_inferred"),
-        ("P0002", "genus", "C6_inferred"),
+    inferred, changes = infer(labels, empty(CHANGES_SCHEMA))
+    assert inferred.select("subfamily", "genus").rows() == [
+        ("unassigned Sciaridae", "Bradysia"),
+        (None, "Bradysia"),  # the filler is not copied; completion decides later
+        ("Sciarinae", "Pseudosciara"),
+        ("Sciarinae", "Pseudosciara"),  # the filler was no annotation: the group's subfamily
     ]
+    assert changes.select("processid", "column", "before", "rule").rows() == [
+        ("P0002", "genus", None, "C6_inferred"),
+        ("P0004", "subfamily", "unassigned Sciaridae", "C6_inferred"),
+        ("P0004", "genus", None, "C6_inferred"),
+    ]
+    curated, _ = infer_only(labels)
+    assert curated["inferred_ranks"].to_list() == [0, 2, 0, 3]
+    assert curated["subfamily"].to_list()[:2] == ["unassigned Sciaridae"] * 2
 
 
-def test_c4_again_fills_the_holes_that_inference_opens():
+def test_given_inferred_ranks_are_kept():
+    """A release read back states its codes; re-curating it keeps them (the larger wins)."""
     labels = labels_frame(
         [
-            {"barcode_key": 1, "family": None, "genus": "Alpinosciara"},
-            {"barcode_key": 1, "family": "Sciaridae"},
-        ]
-    )
-    curated, changes = infer_only(labels)
-    assert curated["subfamily"].to_list() == ["unassigned Sciaridae"] * 2
-    filled = changes.filter(pl.col("rule") == "C4_unassigned_subfamily_after_inference")
-    assert filled["processid"].to_list() == ["P0001", "P0002"]
-    assert curated["inferred_ranks"].to_list() == [4, 2]
-
-
-def test_c7_removes_open_nomenclature_and_inference_does_not_copy_it():
-    def record(key: int, family: str, species: str | None, genus: str | None = None) -> dict:
-        genus = genus or species.split()[0]
-        return {"barcode_key": key, "family": family, "genus": genus, "species": species}
-
-    labels = labels_frame(
-        [
-            record(1, "Sciaridae", "Pseudosciara sp."),
-            record(1, "Sciaridae", None, genus="Pseudosciara"),
-            record(2, "Braconidae", "Olixon cf. testaceum"),
-            record(3, "Braconidae", "Dacnusa nr. faeroeensis"),
-            record(4, "Encyrtidae", "Anastatus sp. GG28"),
-            record(5, "Cryptophagidae", "Cryptophilus sp. SAEVG Morph0281"),
-        ]
-    )
-    curated, changes = infer_only(labels)
-    assert curated["species"].to_list() == [
-        None, None, None, None, "Anastatus sp. GG28", "Cryptophilus sp. SAEVG Morph0281"
-    ]  # fmt: skip
-    assert curated["taxon"].to_list()[:4] == ["Pseudosciara", "Pseudosciara", "Olixon", "Dacnusa"]
-    removed = changes.filter(pl.col("rule") == "C7_open_nomenclature")
-    assert removed["processid"].to_list() == ["P0001", "P0003", "P0004"]
-    untouched = changes.filter((pl.col("processid") == "P0002") & (pl.col("column") == "species"))
-    assert untouched.is_empty()  # not inferred only to be dropped again
-    assert curated["label_was_dropped"].to_list() == [True, False, True, True, False, False]
-    kept = infer_only(labels, CurationConfig(remove_open_nomenclature=False))[0]
-    assert kept["species"].null_count() == 0
-
-
-def test_taxon_is_the_deepest_label_never_a_filler():
-    labels = labels_frame(
-        [
-            FULL,
-            {"family": "Sciaridae", "subfamily": "unassigned Sciaridae", "genus": "Alpinosciara"},
-            {"family": "Cecidomyiidae"},
-            {"order": "Diptera", "family": None},
-            {"phylum": None, "class": None, "order": None},
+            {**FULL, "barcode_key": 1, "given_inferred_ranks": 3},
+            {**FULL, "barcode_key": 2, "given_inferred_ranks": 0},
+            {**FULL, "barcode_key": 2, "species": None, "given_inferred_ranks": 0},
+            {**FULL, "barcode_key": 3, "species": None, "given_inferred_ranks": 4},
+            {**FULL, "barcode_key": 3},
         ]
     )
     curated, _ = infer_only(labels)
-    assert curated["taxon"].to_list() == [
-        "Megaselia lucifrons", "Alpinosciara", "Cecidomyiidae", "Diptera", None
-    ]  # fmt: skip
-
-
-def test_bin_conflict_flags_every_record_of_the_key():
-    labels = labels_frame(
-        [
-            {"barcode_key": 1, "dna_bin": "BOLD:AAA0001"},
-            {"barcode_key": 1, "dna_bin": "BOLD:AAA0002"},
-            {"barcode_key": 1, "dna_bin": None},
-            {"barcode_key": 2, "dna_bin": "BOLD:AAA0003"},
-            {"barcode_key": 2, "dna_bin": "BOLD:AAA0003"},
-            {"barcode_key": 3, "dna_bin": None},
-        ]
-    )
-    curated, changes = infer_only(labels)
-    assert curated["bin_conflict"].to_list() == [True, True, True, False, False, False]
-    assert curated["dna_bin"].to_list() == labels["dna_bin"].to_list()  # BINs are kept as given
-    assert changes.is_empty()
+    assert curated["inferred_ranks"].to_list() == [3, 0, 1, 4, 0]
+    assert curated["label_was_inferred"].to_list() == [True, False, True, True, False]
 
 
 def test_infer_refuses_unresolved_labels():
@@ -150,34 +97,53 @@ def test_infer_refuses_unresolved_labels():
         infer_only(labels)
 
 
-def test_flags_come_from_all_changes():
-    prior = pl.DataFrame(
-        [
-            ("P0001", "species", "Aus  bus", "Aus bus", "C0_whitespace"),
-            ("P0002", "family", "no_data", None, "C0_whitespace"),
-            ("P0003", "species", "Aus Malaise386", "Aus Malaise0386", "C2_placeholder"),
-            ("P0004", "genus", "Bus", None, "C5_curtail"),
-        ],
-        schema=CHANGES_SCHEMA,
-        orient="row",
-    )
-    labels = labels_frame([{"barcode_key": key} for key in range(4)])
-    curated, changes = infer(labels, prior, **settings(CFG, "infer"))
-    assert curated["label_was_reworded"].to_list() == [True, False, True, False]
-    assert curated["label_was_dropped"].to_list() == [False, False, False, True]
-    assert_frame_equal(changes, prior)
+def test_resolve_output_feeds_infer_on_the_spec_example():
+    """Nine of ten species annotations say lucifrons; an eleventh record stops at family."""
+    rows = [{**FULL, "barcode_key": 1}] * 9 + [
+        {**FULL, "barcode_key": 1, "species": "Megaselia scalaris"},
+        {**path("Arthropoda", "Insecta", "Diptera", "Phoridae"), "barcode_key": 1},
+    ]
+    resolved, vote_changes = resolve(labels_frame(rows), **settings(CFG, "resolve"))
+    inferred, changes = infer(resolved, vote_changes)
+    curated, changes = complete(inferred, changes, **settings(CFG, "gather_curation"))
+    assert curated["species"].to_list() == ["Megaselia lucifrons"] * 11
+    assert curated["inferred_ranks"].to_list() == [0] * 10 + [3]
+    assert changes["rule"].to_list() == ["C5_vote", "C6_inferred", "C6_inferred", "C6_inferred"]
 
 
 # --- properties of the whole chain --------------------------------------------------------
 
 
 def expected_inferred_ranks(changes: pl.DataFrame) -> dict[str, int]:
-    """inferred_ranks recomputed from the changes table by hand."""
-    shallowest: dict[str, int] = {}
-    for processid, column, _before, after, rule in changes.rows():
-        if rule == "C6_inferred" and not after.startswith("unassigned "):
-            shallowest[processid] = min(shallowest.get(processid, 7), RANKS.index(column))
-    return {processid: 7 - index for processid, index in shallowest.items()}
+    """inferred_ranks recomputed from the changes table by hand: the shallowest rank C6
+    filled and the homonym rule did not remove afterwards."""
+    filled: dict[str, set[str]] = {}
+    for processid, column, _before, _after, rule in changes.rows():
+        if rule == "C6_inferred":
+            filled.setdefault(processid, set()).add(column)
+        elif rule == "homonym_curtail":
+            filled.get(processid, set()).discard(column)
+    return {
+        processid: 7 - min(RANKS.index(column) for column in columns)
+        for processid, columns in filled.items()
+        if columns
+    }
+
+
+def lineages(curated: pl.DataFrame, rank: str) -> dict[str, set[tuple]]:
+    """Per name at ``rank``, its distinct ancestor tuples (fillers as no subfamily)."""
+    found: dict[str, set[tuple]] = {}
+    for row in curated.iter_rows(named=True):
+        if row[rank] is not None:
+            above = [row[r] for r in RANKS[: RANKS.index(rank)]]
+            above = [None if v and v.startswith("unassigned ") else v for v in above]
+            found.setdefault(row[rank], set()).add(tuple(above))
+    return found
+
+
+def conflicting(paths: set[tuple]) -> bool:
+    """Whether two of the lineages name different taxa at some rank."""
+    return any(len({p[i] for p in paths} - {None}) > 1 for i in range(len(next(iter(paths)))))
 
 
 @given(noisy_labels(), st.sampled_from([0.6, 0.9, 1.0]))
@@ -188,23 +154,84 @@ def test_chain_invariants(labels, threshold):
     # every record sharing a barcode key carries the same labels
     per_key = curated.group_by("barcode_key").agg(pl.struct(RANKS).n_unique().alias("paths"))
     assert per_key["paths"].max() == 1
-    # a filler subfamily never ends a record, and taxon is its deepest real label
+    # no released species disagrees with its genus
+    assert (
+        names.first_word(curated["species"].drop_nulls()) == curated.drop_nulls("species")["genus"]
+    ).all()
+    # no open-nomenclature species survives
+    assert curated.filter(names.is_open_nomenclature(pl.col("species"))).is_empty()
+    # a filler never ends a record, always names the record's family, and genus -> subfamily
+    # is a function
     filler = names.is_filler(pl.col("subfamily"))
     assert curated.filter(filler & pl.col("genus").is_null()).is_empty()
+    assert (
+        curated.filter(filler)["subfamily"] == "unassigned " + curated.filter(filler)["family"]
+    ).all()
+    placed = (
+        curated.drop_nulls(["genus", "subfamily"])
+        .group_by("genus")
+        .agg(pl.col("subfamily").n_unique())
+    )
+    assert placed["subfamily"].max() in (None, 1)
+    # no genus or species name sits under two conflicting lineages
+    for rank in ("genus", "species"):
+        assert not any(conflicting(paths) for paths in lineages(curated, rank).values())
+    # taxon is the deepest real label
     for row in curated.iter_rows(named=True):
         real = [row[r] for r in RANKS if row[r] and not row[r].startswith("unassigned ")]
         assert row["taxon"] == (real[-1] if real else None)
-    # no open-nomenclature species survives
-    assert curated.filter(names.is_open_nomenclature(pl.col("species"))).is_empty()
     # inferred_ranks agrees with the changes table
     expected = expected_inferred_ranks(changes)
     actual = dict(zip(curated["processid"], curated["inferred_ranks"], strict=True))
     assert actual == {pid: expected.get(pid, 0) for pid in actual}
     assert (curated["label_was_inferred"] == (curated["inferred_ranks"] > 0)).all()
-    # infer is idempotent: run again on its own output, it changes nothing
-    again, again_changes = infer(conform(curated, LABELS_SCHEMA), changes, **settings(CFG, "infer"))
-    assert_frame_equal(again, curated)
-    assert_frame_equal(again_changes, changes)
+
+
+@given(noisy_labels(), st.sampled_from([0.6, 0.9]))
+def test_an_outvoted_record_never_contributes_a_deeper_label(labels, threshold):
+    """Where C5 relabelled a record at some rank, every deeper label its barcode ends with was
+    annotated by a record that was not outvoted (the outvoted one's own are void)."""
+    cfg = CurationConfig(vote_threshold=threshold)
+    curated, changes = curate(labels, cfg)
+    relabelled = changes.filter(pl.col("rule") == "C5_vote")
+    if relabelled.is_empty():
+        return
+    # What each record said after normalisation: the changes up to (not including) the vote.
+    values = {(row["processid"], r): row[r] for row in labels.iter_rows(named=True) for r in RANKS}
+    for processid, column, _before, after, rule in changes.rows():
+        if rule.startswith(("C5", "C6", "homonym", "C4")):
+            continue
+        values[processid, column] = after
+    key_of = dict(zip(curated["processid"], curated["barcode_key"], strict=True))
+    outvoted = dict(relabelled.select("processid", "column").rows())
+    final = {row["processid"]: row for row in curated.iter_rows(named=True)}
+    for processid, column in outvoted.items():
+        key = key_of[processid]
+        voters = [p for p, k in key_of.items() if k == key and p not in outvoted]
+        for rank in RANKS[RANKS.index(column) + 1 :]:
+            label = final[processid][rank]
+            if label is not None and not label.startswith("unassigned "):
+                assert label in {values[p, rank] for p in voters} or rank == "subfamily", (
+                    processid,
+                    rank,
+                )
+
+
+@given(noisy_labels())
+def test_a_curated_table_curated_again_is_unchanged(labels):
+    """Round trip: the curated labels (with their inferred_ranks) fed back as input come out
+    identical, and no rule finds anything to change but the filler bookkeeping."""
+    curated, _ = curate(labels)
+    again_input = conform(
+        curated.with_columns(pl.col("inferred_ranks").alias("given_inferred_ranks")),
+        LABELS_SCHEMA,
+    )
+    again, changes = curate(again_input)
+    assert_frame_equal(
+        again.drop("label_was_reworded", "label_was_dropped"),
+        curated.drop("label_was_reworded", "label_was_dropped"),
+    )
+    assert changes.is_empty()
 
 
 @given(noisy_labels(), st.integers(1, 3), st.randoms(use_true_random=False))
@@ -218,19 +245,6 @@ def test_chain_does_not_depend_on_sharding_or_row_order(labels, count, rng: rand
     actual = curate(shuffled, key_shards=shards)
     assert_frame_equal(actual[0], expected[0])
     assert_frame_equal(actual[1], expected[1])
-
-
-def test_resolve_output_feeds_infer_on_the_spec_example():
-    """Nine of ten species annotations say lucifrons; an eleventh record stops at family."""
-    rows = [{**FULL, "barcode_key": 1}] * 9 + [
-        {**FULL, "barcode_key": 1, "species": "Megaselia scalaris"},
-        {**path("Arthropoda", "Insecta", "Diptera", "Phoridae"), "barcode_key": 1},
-    ]
-    resolved, vote_changes = resolve(labels_frame(rows), **settings(CFG, "resolve"))
-    curated, changes = infer(resolved, vote_changes, **settings(CFG, "infer"))
-    assert curated["species"].to_list() == ["Megaselia lucifrons"] * 11
-    assert curated["inferred_ranks"].to_list() == [0] * 10 + [3]
-    assert changes["rule"].to_list() == ["C5_vote", "C6_inferred", "C6_inferred", "C6_inferred"]
 
 
 def test_an_empty_shard_gives_empty_outputs():

@@ -315,6 +315,7 @@ def test_bioscan5m_csv_numbers_and_quoted_cells(tmp_path):
         "image_measurement_value",
         "area_fraction",
         "scale_factor",
+        "inferred_ranks",
         "index_bioscan_1M_insect",
     ]
     base = {name: "" for name in header} | {"processid": "P1", "dna_barcode": BARCODE}
@@ -324,6 +325,7 @@ def test_bioscan5m_csv_numbers_and_quoted_cells(tmp_path):
             "image_measurement_value": "8605",
             "index_bioscan_1M_insect": "150502.0",
             "province_state": '"Bocas del Toro, Panama"',
+            "inferred_ranks": "2",
         },
         base
         | {
@@ -331,6 +333,7 @@ def test_bioscan5m_csv_numbers_and_quoted_cells(tmp_path):
             "dna_barcode": BARCODE + "A",
             "area_fraction": "big",
             "index_bioscan_1M_insect": "12.5",
+            "inferred_ranks": "7",  # codes are 0-6
         },
     ]
     result = run(tmp_path, rows, name="m.csv", header=header, separator=",")
@@ -338,9 +341,11 @@ def test_bioscan5m_csv_numbers_and_quoted_cells(tmp_path):
     assert (first["image_measurement_value"], first["index_bioscan_1M_insect"]) == (8605.0, 150502)
     assert first["province_state"] == "Bocas del Toro, Panama"
     assert (second["area_fraction"], second["index_bioscan_1M_insect"]) == (None, None)
+    assert result.labels.sort("processid")["given_inferred_ranks"].to_list() == [2, None]
     assert result.issues.select("field", "issue", "detail").rows() == [
         ("area_fraction", "number_unparsable", "area_fraction=big"),
         ("index_bioscan_1M_insect", "number_unparsable", "index_bioscan_1M_insect=12.5"),
+        ("inferred_ranks", "number_unparsable", "inferred_ranks=7"),
     ]
 
 

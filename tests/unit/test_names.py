@@ -1,4 +1,5 @@
-"""Single-name rules: C0 cleaning, C2 standard spellings, C3 keys, C7 open nomenclature."""
+"""Single-name rules: C0 cleaning, C2 standard spellings, C3 keys, C7 open nomenclature
+(docs/curation.md#whitespace, #variants, #open-nomenclature)."""
 
 import polars as pl
 import pytest
@@ -87,40 +88,84 @@ def test_c2_is_idempotent(values):
     assert all(again[value] == value for value in first.values())
 
 
-def test_c3_key_ignores_case_and_whitespace_only():
+def test_c3_key_ignores_case_whitespace_and_the_zero_padding_of_codes():
     keys = evaluate(
         names.name_key,
         ["Oxysarcodexia Malaise4749", "oxysarcodexia malaise4749", "Oxysarcodexia Malaise 4749"],
     )
     assert len(set(keys)) == 1
     assert evaluate(names.name_key, ["Aus bus"]) != evaluate(names.name_key, ["Aus cus"])
+    padded = evaluate(names.name_key, ["gelBioLep1", "gelBioLep01", "gelBioLep001", "GELBIOLEP1"])
+    assert set(padded) == {"gelbiolep1"}
+    # Only leading zeros go: other numbers stay distinct.
+    distinct = ["gelBioLep10", "gelBioLep1", "gelBioLep100", "Aus sp. 0", "Aus sp. 10"]
+    assert len(set(evaluate(names.name_key, distinct))) == 5
+
+
+OPEN = [
+    "Pseudosciara sp.",
+    "Olixon cf. testaceum",
+    "Dacnusa nr. faeroeensis",
+    "Aus sp",
+    "Aus spp.",
+    "Aus aff. bus",
+    "Aus n. sp.",
+    "Aus n.sp.",
+    "Aus sp. n.",
+    "Aus sp. nov.",
+    "Aus sp.nov.",
+    "Aus nov. sp.",
+    "Aus indet.",
+    "Aus indet",
+    "Aus gr. bus",
+    "Aus grp bus",
+    "Aus bus grp.",
+    "Aus sp. aff. bus",
+    "Aus (Bus) sp.",
+    "Aus (Bus) cf. cus",
+    "Coelioxys aff. Totonaca",
+    "Megaselia sp.",
+]
+NAMED = [
+    "Anastatus sp. GG28",
+    "Cryptophilus sp. SAEVG Morph0281",
+    "Megaselia BOLD:ACN5814",
+    "Aus cf. bus-mic",
+    "Aus sp. 1",
+    "Megaselia lucifrons",
+    "Aus (Bus) bus",
+    "Aus Sp.",
+    "Aus sp. bus",  # an epithet only after cf, aff, nr, gr, grp
+    "Aus aff. TotoNaca",  # a capital inside a word is a code
+    "Psychoda sp. 11GMK",
+    "gelBioLep01 BioLep743",
+]
 
 
 @pytest.mark.parametrize(
     ("species", "removed"),
-    [
-        ("Pseudosciara sp.", True),
-        ("Olixon cf. testaceum", True),
-        ("Dacnusa nr. faeroeensis", True),
-        ("Aus sp", True),
-        ("Aus spp.", True),
-        ("Aus aff. bus", True),
-        ("Aus n. sp.", True),
-        ("Aus sp. n.", True),
-        ("Aus sp. aff. bus", True),
-        ("Aus bus grp.", True),
-        ("Anastatus sp. GG28", False),
-        ("Cryptophilus sp. SAEVG Morph0281", False),
-        ("Megaselia BOLD:ACN5814", False),
-        ("Aus cf. bus-mic", False),
-        ("Aus sp. 1", False),
-        ("Megaselia lucifrons", False),
-        ("Aus Sp.", False),
-        (None, False),
-    ],
+    [(s, True) for s in OPEN] + [(s, False) for s in NAMED] + [(None, False)],
 )
 def test_c7_open_nomenclature(species, removed):
     assert evaluate(names.is_open_nomenclature, [species]) == [removed]
+
+
+def test_c7_qualifier_list_is_configurable():
+    only_sp = names.open_nomenclature_pattern(["sp"], [])
+    found = evaluate(lambda c: names.is_open_nomenclature(c, only_sp), OPEN[:3])
+    assert found == [True, False, False]
+    with_var = names.open_nomenclature_pattern(["sp", "var"], ["var"])
+    assert evaluate(lambda c: names.is_open_nomenclature(c, with_var), ["Aus var. bus"]) == [True]
+
+
+@given(
+    st.sampled_from(OPEN),
+    st.text(alphabet="0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-:", min_size=1, max_size=6),
+)
+def test_c7_a_code_always_survives(name, code):
+    """Anything carrying a unique code (digits, capitals, BOLD:, a -CODE) is a name."""
+    coded = [f"{name} {code}", f"{name}-{code}", f"{name}{code}"]
+    assert evaluate(names.is_open_nomenclature, coded) == [False, False, False]
 
 
 def test_first_word_and_filler():

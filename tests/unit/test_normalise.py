@@ -1,5 +1,6 @@
-"""Normalisation: the global variant map, C0, C2/C3, C1 (corrections, genus from species,
-barcode-majority mismatch fix) and C4."""
+"""Normalisation: the global variant map, C0, C2/C3, C1 (corrections, a genus of several words,
+genus from species, barcode-majority mismatch fix, contradicting species dropped) and C7
+(docs/curation.md#variants, #genus-and-species, #open-nomenclature)."""
 
 import polars as pl
 import pytest
@@ -8,7 +9,7 @@ from polars.testing import assert_frame_equal
 
 from curation import names
 from curation.labels.chain import settings
-from curation.labels.normalise import build_variant_map, normalise, unresolved_genus_mismatches
+from curation.labels.normalise import build_variant_map, normalise
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA, CorrectionsError, parse_corrections
 from schemas.tables import CHANGES_SCHEMA, LABELS_SCHEMA, RANKS, VARIANT_MAP_SCHEMA, empty
@@ -26,6 +27,11 @@ def run(labels, corrections=NO_CORRECTIONS, cfg=CFG):
         corrections,
         **settings(cfg, "normalise"),
     )
+
+
+def mismatched(labels: pl.DataFrame) -> pl.DataFrame:
+    """Records whose species does not start with their genus."""
+    return labels.filter(names.first_word(pl.col("species")) != pl.col("genus"))
 
 
 def changes_of(changes: pl.DataFrame, processid: str) -> list[tuple]:
@@ -87,8 +93,29 @@ def test_species_genus_words_vote_for_the_genus_spelling_and_follow_it():
         ("genus", "megaselia", "Megaselia", 3),
         ("species", "megaselia lucifrons", "Megaselia lucifrons", 3),
     ]
-    normalised, _ = normalise(labels, variant_map, NO_CORRECTIONS, **settings(CFG, "normalise"))
-    assert unresolved_genus_mismatches(normalised).is_empty()
+    normalised, changes = normalise(
+        labels, variant_map, NO_CORRECTIONS, **settings(CFG, "normalise")
+    )
+    assert mismatched(normalised).is_empty()
+    assert changes.filter(pl.col("rule") == "C1_species_genus_mismatch").is_empty()
+
+
+def test_genus_codes_differing_by_zero_padding_are_one_genus_and_species_follow():
+    """gelBioLep1 and gelBioLep01: one genus, written as most records write it; the species'
+    first word follows the genus (docs/curation.md#variants)."""
+    gelechiid = {"order": "Lepidoptera", "family": "Gelechiidae", "barcode_key": 1}
+    rows = [{**gelechiid, "genus": "gelBioLep01", "species": "gelBioLep01 BioLep1838"}] * 2
+    rows += [{**gelechiid, "genus": "gelBioLep1", "species": "gelBioLep1 BioLep743"}]
+    labels, changes = run(labels_frame(rows))
+    assert labels.select("genus", "species").rows() == [
+        ("gelBioLep01", "gelBioLep01 BioLep1838"),
+        ("gelBioLep01", "gelBioLep01 BioLep1838"),
+        ("gelBioLep01", "gelBioLep01 BioLep743"),
+    ]
+    assert changes_of(changes, "P0003") == [
+        ("genus", "gelBioLep1", "gelBioLep01", "C3_variant"),
+        ("species", "gelBioLep1 BioLep743", "gelBioLep01 BioLep743", "C3_variant"),
+    ]
 
 
 def test_normalise_records_each_rewrite_with_its_rule():
@@ -152,16 +179,50 @@ def test_c1_mismatch_fixed_by_the_barcode_majority():
     ]
 
 
-def test_c1_mismatch_without_a_majority_is_left_for_the_report():
+def test_c1_mismatch_without_a_majority_drops_the_species():
+    """A species whose first word contradicts its genus, with no barcode majority for the
+    species' genus, is dropped: it never votes and is never copied (docs/curation.md)."""
     rows = [
         {"barcode_key": 7, "genus": "Phora", "species": "Megaselia lucifrons"},
         {"barcode_key": 7, "genus": "Phora"},  # votes for Phora: the species is the odd one
         {"barcode_key": 8, "genus": "Phora", "species": "Megaselia scalaris"},  # alone
     ]
     labels, changes = run(labels_frame(rows))
-    assert labels["genus"].to_list() == ["Phora"] * 3
+    assert labels.select("genus", "species").rows() == [("Phora", None)] * 3
     assert changes.filter(pl.col("rule") == "C1_genus_species_majority").is_empty()
-    assert unresolved_genus_mismatches(labels)["processid"].to_list() == ["P0001", "P0003"]
+    assert changes_of(changes, "P0001") == [
+        ("species", "Megaselia lucifrons", None, "C1_species_genus_mismatch")
+    ]
+    assert mismatched(labels).is_empty()
+
+
+@pytest.mark.parametrize(
+    ("genus", "species", "expected", "rules"),
+    [
+        # The species confirms the first word: an annotator typed a species into the genus column.
+        (
+            "malaiseGraci01 Malaise4560",
+            "malaiseGraci01 Malaise7973",
+            ("malaiseGraci01", "malaiseGraci01 Malaise7973"),
+            ["C1_genus_first_word"],
+        ),
+        # Nothing confirms it: nulled.
+        ("malaiseGraci01 Malaise4560", None, (None, None), ["C1_genus_not_a_name"]),
+        # The species names another genus: nulled, then the species gives the genus.
+        (
+            "Aus bus",
+            "Cus dus",
+            ("Cus", "Cus dus"),
+            ["C1_genus_not_a_name", "C1_genus_from_species"],
+        ),
+    ],
+)
+def test_c1_a_genus_of_several_words(genus, species, expected, rules):
+    labels, changes = run(
+        labels_frame([{"family": "Gracillariidae", "genus": genus, "species": species}])
+    )
+    assert labels.select("genus", "species").row(0) == expected
+    assert changes["rule"].to_list() == rules
 
 
 def test_c1_corrections_table():
@@ -182,7 +243,6 @@ def test_c1_corrections_table():
         ("species", "dasyhela bus", "Dasyhela bus", "C3_variant"),
         ("species", "Dasyhela bus", "Dasyhelea bus", "C1_correction"),
         ("genus", None, "Dasyhelea", "C1_genus_from_species"),
-        ("subfamily", None, "unassigned Ceratopogonidae", "C4_unassigned_subfamily"),
     ]
 
 
@@ -193,24 +253,32 @@ def test_a_correction_must_write_the_canonical_spelling():
         run(labels, table)
 
 
-def test_c4_unassigned_family_where_a_genus_has_no_subfamily():
-    labels, changes = run(
-        labels_frame(
-            [
-                {"family": "Sciaridae", "genus": "Alpinosciara"},
-                {"family": "Sciaridae"},  # identified to family only: not a hole
-                {"genus": "Alpinosciara"},  # no family to name the filler after
-            ]
-        )
+def test_c7_removes_open_nomenclature_before_the_vote():
+    labels = labels_frame(
+        [
+            {"family": "Sciaridae", "species": "Pseudosciara sp."},
+            {"family": "Braconidae", "genus": "Olixon", "species": "Olixon cf. testaceum"},
+            {"family": "Apidae", "genus": "Coelioxys", "species": "Coelioxys aff. Totonaca"},
+            {"family": "Encyrtidae", "species": "Anastatus sp. GG28"},
+            {"family": "Cryptophagidae", "species": "Cryptophilus sp. SAEVG Morph0281"},
+        ]
     )
-    assert labels["subfamily"].to_list() == ["unassigned Sciaridae", None, None]
-    assert changes_of(changes, "P0001") == [
-        ("subfamily", None, "unassigned Sciaridae", "C4_unassigned_subfamily")
+    normalised, changes = run(labels)
+    assert normalised.select("genus", "species").rows() == [
+        ("Pseudosciara", None),  # a genus-level annotation: its genus came from the species
+        ("Olixon", None),
+        ("Coelioxys", None),
+        ("Anastatus", "Anastatus sp. GG28"),
+        ("Cryptophilus", "Cryptophilus sp. SAEVG Morph0281"),
     ]
-    off = CurationConfig(fill_unassigned_subfamily=False)
-    assert run(labels_frame([{"family": "Sciaridae", "genus": "Alpinosciara"}]), cfg=off)[0][
-        "subfamily"
-    ].to_list() == [None]
+    removed = changes.filter(pl.col("rule") == "C7_open_nomenclature")
+    assert removed["processid"].to_list() == ["P0001", "P0002", "P0003"]
+    kept, _ = run(labels, cfg=CurationConfig(remove_open_nomenclature=False))
+    assert kept["species"].null_count() == 0
+    narrow = CurationConfig(
+        open_nomenclature_qualifiers=["sp"], open_nomenclature_epithet_qualifiers=[]
+    )
+    assert run(labels, cfg=narrow)[0]["species"].null_count() == 1
 
 
 @given(noisy_labels())

@@ -1,5 +1,6 @@
 """Provenance: change rows, their order, the flags derived from them, the run summary and
-the hierarchy report; and that the changes table accounts for every label the chain changed."""
+the hierarchy report; and that the changes table accounts for every label the chain changed
+(docs/curation.md#provenance)."""
 
 import json
 from collections import defaultdict
@@ -52,29 +53,35 @@ def test_changes_are_sorted_by_processid_rule_order_then_rank_order():
 
 
 def test_flags():
-    frame = pl.DataFrame({"processid": ["a", "b", "c", "d", "e"]})
+    frame = pl.DataFrame(
+        {"processid": ["a", "b", "c", "d", "e", "f"], "given_inferred_ranks": [0, 0, 0, 0, 0, 5]},
+        schema_overrides={"given_inferred_ranks": pl.UInt8},
+    )
     flagged = provenance.with_flags(
         frame,
         changes(
             ("a", "species", "Aus  bus", "Aus bus", "C0_whitespace"),
             ("b", "family", "no_data", None, "C0_whitespace"),
-            ("c", "subfamily", None, "unassigned F", "C6_inferred"),
+            ("c", "subfamily", "unassigned F", None, "C5_outvoted"),  # a filler is no label
             ("d", "genus", None, "Aus", "C6_inferred"),
             ("d", "species", None, "Aus bus", "C6_inferred"),
-            ("d", "species", "Aus bus", None, "C7_open_nomenclature"),
+            ("d", "species", "Aus bus", None, "homonym_curtail"),  # no longer inferred
             ("e", "species", "Aus sp.", None, "C7_open_nomenclature"),
             ("e", "genus", "Bus", "Aus", "C5_vote"),
+            ("f", "species", None, "Aus bus", "C6_inferred"),  # 1, but the input said 5
         ),
     )
-    assert flagged.rows() == [
+    assert flagged.drop("given_inferred_ranks").rows() == [
         ("a", 0, False, True, False),
         ("b", 0, False, False, False),
         ("c", 0, False, False, False),
         ("d", 2, True, False, True),
         ("e", 0, False, False, True),
+        ("f", 5, True, False, False),
     ]
     assert flagged.columns == [
         "processid",
+        "given_inferred_ranks",
         "inferred_ranks",
         "label_was_inferred",
         "label_was_reworded",
@@ -104,8 +111,9 @@ def test_summary_counts_the_paper_figures():
     assert figures["records_reworded"] == 0
     assert figures["genus_from_species_records"] == 1
     assert figures["genus_from_species_species"] == 1
-    assert figures["genus_species_mismatch_unresolved_records"] == 1
-    assert figures["genera_unassigned_subfamily"] == 3
+    assert figures["genus_species_mismatch_dropped_records"] == 1
+    assert figures["genera_unassigned_subfamily"] == 2  # Bradysia, Phora; Pseudosciara is placed
+    assert figures["records_subfamily_completed"] == 2  # the two Pseudosciara records
     assert figures["open_nomenclature_species_removed"] == 1
     assert figures["open_nomenclature_records"] == 1
     assert figures["records_label_inferred"] == 1
@@ -114,13 +122,16 @@ def test_summary_counts_the_paper_figures():
     whitespace = summary["rules"]["C0_whitespace"]
     assert whitespace == {"labels": 1, "records": 1, "by_column": {"species": 1}}
     assert set(summary["rules"]) == set(RULES)
-    assert summary["genus_species_mismatches"] == [
-        {"species": "Bradysia cus", "genus": "Phora", "records": 1}
+    assert summary["genus_species_mismatches"]["examples"] == [
+        {"column": "species", "value": "Bradysia cus", "genus": "Phora", "records": 1}
     ]
     genus = summary["hierarchy"]["genus"]
-    assert genus["names_with_several_parents"] == 1 and genus["records"] == 3
-    assert genus["examples"][0]["name"] == "Pseudosciara"
-    assert [lineage["records"] for lineage in genus["examples"][0]["lineages"]] == [2, 1]
+    assert genus["names_with_several_parents"] == 0
+    assert genus["check"] == {
+        "name": "every genus has one parent lineage",
+        "passed": True,
+        "names_with_several_parents": 0,
+    }
     assert summary["paper"]["records_label_dropped_by_vote"] == 3478
 
 
@@ -152,15 +163,23 @@ def test_the_changes_table_accounts_for_every_label(labels):
 
 
 def several_parents(curated: pl.DataFrame) -> dict[str, set[str]]:
-    """The hierarchy check done by hand: names whose ancestry differs between records."""
+    """The hierarchy check done by hand: names two of whose lineages name different taxa at
+    some rank (a missing ancestor, or a filler, conflicts with nothing)."""
     ancestry: dict[str, dict[str, set]] = {rank: defaultdict(set) for rank in RANKS[1:]}
     for row in curated.iter_rows(named=True):
+        values = {r: row[r] for r in RANKS}
+        if values["subfamily"] and values["subfamily"].startswith("unassigned "):
+            values["subfamily"] = None
         for depth, rank in enumerate(RANKS[1:], start=1):
-            if row[rank] is not None:
-                ancestry[rank][row[rank]].add(tuple(row[r] for r in RANKS[:depth]))
+            if values[rank] is not None:
+                ancestry[rank][values[rank]].add(tuple(values[r] for r in RANKS[:depth]))
     return {
-        rank: {name for name, lineages in named.items() if len(lineages) > 1}
-        for rank, named in ancestry.items()
+        rank: {
+            name
+            for name, lineages in named.items()
+            if any(len({lineage[i] for lineage in lineages} - {None}) > 1 for i in range(depth))
+        }
+        for depth, (rank, named) in enumerate(ancestry.items(), start=1)
     }
 
 
@@ -171,20 +190,25 @@ def test_hierarchy_report_lists_exactly_the_names_with_several_parents(labels):
     expected = several_parents(curated)
     for rank in RANKS[1:]:
         assert report[rank]["names_with_several_parents"] == len(expected[rank])
+        assert report[rank]["check"]["passed"] == (not expected[rank])
         listed = {example["name"] for example in report[rank]["examples"]}
         assert listed <= expected[rank]
+    # The homonym rule leaves no genus or species under two parents.
+    assert not expected["genus"] and not expected["species"]
 
 
 @given(noisy_labels(inconsistent=False))
 def test_each_rank_partitions_its_parent_without_inconsistent_records(labels):
-    """Spelling noise, missing values, partial labelling and missing genera are all repaired
-    consistently across barcodes; only inconsistent records (a misidentification, a genus
-    contradicting its species, a hole above a genus) can put a name under two parents."""
+    """Spelling noise, missing values, fillers, open nomenclature, partial labelling, missing
+    genera and species typed into the genus column are all repaired consistently across
+    barcodes: without inconsistent records no name sits under two parents, and no rule that
+    removes a label on evidence of a contradiction fires."""
     curated, all_changes = curate(labels)
     assert all(not names for names in several_parents(curated).values())
     summary = provenance.summarise(curated, all_changes)
-    assert all(entry["names_with_several_parents"] == 0 for entry in summary["hierarchy"].values())
-    assert summary["figures"]["genus_species_mismatch_unresolved_records"] == 0
+    assert all(entry["check"]["passed"] for entry in summary["hierarchy"].values())
+    assert summary["figures"]["genus_species_mismatch_dropped_records"] == 0
+    assert summary["figures"]["records_homonym_curtailed"] == 0
 
 
 def test_stage_outputs_roundtrip_through_sort_changes():

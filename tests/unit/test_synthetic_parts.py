@@ -1,4 +1,5 @@
-"""Building blocks of the synthetic export: integer splits, names, spelling noise, sequences."""
+"""Building blocks of the synthetic export: integer splits, names, spelling noise, sequences, and
+the truth's own implementation of the rules (curation/synthetic/truth.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.synthetic import names
+from curation.synthetic import names, truth
 from curation.synthetic import sequences as seqs
 from curation.synthetic.random import allocate, compose, sample, stream
 
-# Spec 5.1: the partitioner's placeholder detector (species rules), written out independently.
+# docs/curation.md#placeholder-species: the partitioner's placeholder detector (species rules), written out independently.
 _PLACEHOLDER = [
     re.compile(r"[Mm]+[Aa]+[LlIi]+[Aa]+[IiLl]+[SsZz]+[Ee]+"),  # S-mal
     re.compile(r"^[a-z]"),  # S-lower
@@ -23,8 +24,11 @@ _PLACEHOLDER = [
     re.compile(r"\."),  # S-dot
     re.compile(r"\baff\b|\bn[.\s]+sp\b|\bsp\s+ex\b|\bgen\b|\bsp\b\.?[\s\w]"),  # W-* rules
 ]
-# DECISIONS.md C7: a qualifier, optionally a plain lowercase epithet, and nothing else.
-_OPEN_NOMENCLATURE = re.compile(r"^\S+ (sp|spp|cf|nr|aff|n\. ?sp|sp\. ?n|grp)\.?( [a-z]+)?$")
+# docs/curation.md#open-nomenclature: a genus, optionally a (Subgenus), then qualifiers and
+# at most one epithet after a comparative qualifier.
+_OPEN_NOMENCLATURE = re.compile(
+    r"^\S+ (\([A-Za-z]+\) )?(sp|spp|cf|nr|aff|gr|grp|indet|n\. ?sp|sp\. ?n|sp\. nov)\.?( [A-Za-z][a-z]+)?$"
+)
 
 
 def is_placeholder(species: str) -> bool:
@@ -115,7 +119,7 @@ def test_scientific_names_pass_and_placeholders_trip_the_partitioners_detector()
         for fmt in formats:
             name = names.placeholder_species("Aus", fmt, word, serial, serial * 7919)
             assert is_placeholder(name), name
-            # DECISIONS C7 keeps every placeholder that carries a unique code.
+            # C7 keeps every placeholder that carries a unique code (docs/curation.md).
             assert not _OPEN_NOMENCLATURE.match(name), name
         genus = names.placeholder_genus("Gelechiidae", serial, serial * 31)
         assert is_placeholder(genus) and genus[0].islower()
@@ -212,3 +216,74 @@ def test_barcodes_of_a_bin_differ_and_noise_keeps_the_key():
     key = written.str.replace_all("-", "").str.to_uppercase().str.strip_chars("N")
     assert (key == core.gather(barcode)).all()
     assert (written != core.gather(barcode)).sum() == (kinds != seqs.CLEAN).sum()
+
+
+# --- the truth's rules ------------------------------------------------------------------------
+
+
+_WORDS = st.sampled_from(
+    ["Aus", "bus", "Bus", "(Bus)", "sp", "sp.", "spp.", "cf.", "cf", "nr.", "aff.", "gr.", "grp",
+     "indet.", "n.", "nov.", "sp.nov.", "GG28", "BOLD:AAA0001", "Malaise0386", "bus-mic", "1"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS, min_size=1, max_size=5))
+def test_the_truths_open_nomenclature_test_agrees_with_the_pipelines(words):
+    """Two implementations of docs/curation.md#open-nomenclature, one token-based (truth.py),
+    one a regex (curation.names), agree on every name made of the rule's vocabulary."""
+    import polars as pl
+
+    from curation import names as rules
+
+    species = " ".join(["Aus", *words])
+    pipeline = pl.select(rules.is_open_nomenclature(pl.lit(species))).item()
+    assert truth.is_open(species) == pipeline, species
+
+
+def test_the_truths_key_and_standard_spelling():
+    assert truth.key("gelBioLep01") == truth.key("GELBIOLEP1") == truth.key(" gelBioLep001 ")
+    assert truth.key("gelBioLep10") != truth.key("gelBioLep1")
+    assert truth.standard("  Aus   Maliaise386 ") == "Aus Malaise0386"
+    assert truth.standard("phyMalaize01") == "phyMalaise01"  # a genus code is not padded
+    assert truth.standard("Tenthredo malaisei") == "Tenthredo malaisei"
+
+
+def test_the_truths_vote():
+    """Ten records of one barcode: 9 of 10 wins (the outvoted record's deeper rank voided);
+    a second barcode 8 of 10 at rank 1 is curtailed from rank 1 down."""
+    ann = np.array(
+        [[0, 1, 5]] * 9 + [[0, 2, 7]] + [[0, 1, 5]] * 8 + [[0, 2, 5]] * 2, dtype=np.int64
+    )
+    ann = np.hstack([ann, np.full((20, 4), -1)])
+    barcode = np.repeat([0, 1], 10)
+    truth.vote(ann, barcode, size=10)
+    assert ann[:10, :3].tolist() == [[0, 1, 5]] * 9 + [[0, 1, -1]]
+    assert ann[10:, :3].tolist() == [[0, -1, -1]] * 10
+    paths, received = truth.infer(ann, barcode)
+    assert paths[0, :3].tolist() == [0, 1, 5] and received[9].tolist()[:3] == [False, False, True]
+
+
+def test_the_truths_homonym_rule_and_completion():
+    def path(family, subfamily, genus, species=None):
+        return ("Arthropoda", "Insecta", "Diptera", family, subfamily, genus, species)
+
+    paths = {
+        path("Psychodidae", None, "Lutzomyia", "Lutzomyia longipalpis"): 5,
+        path("Phlebotomidae", None, "Lutzomyia", "Lutzomyia longipalpis"): 1,
+        path("Phoridae", "Metopininae", "Megaselia"): 3,
+        path("Phoridae", None, "Megaselia"): 1,
+        path("Aidae", None, "Tied"): 2,
+        path("Bidae", None, "Tied"): 2,
+    }
+    cut = truth.homonyms(paths)
+    assert cut[path("Phlebotomidae", None, "Lutzomyia", "Lutzomyia longipalpis")] == path(
+        None, None, None
+    )
+    assert cut[path("Phoridae", None, "Megaselia")] == path("Phoridae", None, "Megaselia")
+    assert cut[path("Aidae", None, "Tied")] == path(None, None, None)  # no majority
+    completed = truth.complete(set(cut.values()))
+    assert completed[path("Phoridae", None, "Megaselia")][4] == "Metopininae"
+    assert completed[path("Psychodidae", None, "Lutzomyia", "Lutzomyia longipalpis")][4] == (
+        "unassigned Psychodidae"
+    )

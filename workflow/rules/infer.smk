@@ -1,5 +1,6 @@
-# Stage 4: inference from the barcode group (C6, C4 again, C7, C8, inferred_ranks), one job per
-# shard, then the shards are gathered into one curated table, one changes table and a summary.
+# Stage 4: inference from the barcode group (C6), one job per shard; then the shards are gathered
+# and the global steps (homonyms, subfamily completion, taxon, flags) give one curated table, one
+# changes table and a summary (docs/curation.md#order).
 
 
 rule infer:
@@ -9,7 +10,7 @@ rule infer:
         resolve_changes=L.shard_file("resolve_changes"),
         code=code("infer"),
     output:
-        curated=L.shard_file("curated"),
+        inferred=L.shard_file("inferred"),
         changes=L.shard_file("changes"),
     params:
         **rule_params(CFG, "infer"),
@@ -28,13 +29,15 @@ rule infer:
 
 rule gather_curation:
     input:
-        curated=gather.shard(L.shard_file("curated")),
+        inferred=gather.shard(L.shard_file("inferred")),
         changes=gather.shard(L.shard_file("changes")),
         code=code("gather_curation"),
     output:
         curated=L.work_file("curated"),
         changes=L.work_file("changes"),
         summary=L.work_file("curation_summary"),
+    params:
+        **rule_params(CFG, "gather_curation"),
     log:
         L.log("gather_curation"),
     benchmark:

@@ -1,4 +1,4 @@
-# Stage 2: label normalisation (C0, C2/C3, C1, C4), one job per barcode shard.
+# Stage 2: label normalisation (C0, C2/C3, C1, C7), one job per barcode shard.
 # The variant spelling map is global (most frequent spelling in the whole input), so it is built
 # once from the distinct names and every shard applies it.
 

@@ -1,4 +1,4 @@
-"""Rule infer: C6 inference, C4 again, C7, C8 and the per-record flags on one barcode shard."""
+"""Rule infer: C6 inference on one barcode shard (docs/curation.md#inference)."""
 
 import polars as pl
 
@@ -12,12 +12,14 @@ with io.rule_log(smk.log[0]) as log:
         [io.read_parquet(smk.input.normalise_changes), io.read_parquet(smk.input.resolve_changes)],
         how="vertical",
     )
-    curated, changes = infer(io.read_parquet(smk.input.labels), prior, **smk.params)
-    io.write_parquet(curated, smk.output.curated)
+    inferred, changes = infer(io.read_parquet(smk.input.labels), prior, **smk.params)
+    io.write_parquet(inferred, smk.output.inferred)
     io.write_parquet(changes, smk.output.changes)
+    filled = changes.filter(pl.col("rule") == "C6_inferred")
     log.info(
-        "%d records, %d label changes in all; %d with inferred labels",
-        curated.height,
+        "%d records, %d label changes in all; %d labels of %d records inferred",
+        inferred.height,
         changes.height,
-        curated["label_was_inferred"].sum(),
+        filled.height,
+        filled["processid"].n_unique(),
     )

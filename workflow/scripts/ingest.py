@@ -26,7 +26,7 @@ with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
         print(f"ingest: {err}", file=sys.stderr)
         sys.exit(1)
     checksums = pool.submit(lambda: [manifest.measure(path) for path in paths])
-    result = assemble(exports, marker)
+    result = assemble(exports, marker, scope=smk.params.scope)
     if result.summary["released"] == 0:
         # An empty release helps no one: stop here, saying why, rather than write one.
         message = f"ingest: no record was released: {nothing_released(result.summary)}"

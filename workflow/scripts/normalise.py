@@ -1,9 +1,9 @@
-"""Rule normalise: C0, C2/C3, C1 and C4 on one barcode shard."""
+"""Rule normalise: C0, C2/C3, C1 and C7 on one barcode shard (docs/curation.md#order)."""
 
 import sys
 
 from curation import io
-from curation.labels.normalise import normalise, unresolved_genus_mismatches
+from curation.labels.normalise import normalise
 from schemas.corrections import CORRECTIONS_SCHEMA, CorrectionsError, read_corrections
 from schemas.tables import empty
 
@@ -26,5 +26,3 @@ with io.rule_log(smk.log[0]) as log:
     log.info("%d records, %d label changes", labels.height, changes.height)
     for rule, count in sorted(changes["rule"].value_counts().iter_rows()):
         log.info("  %s: %d labels", rule, count)
-    mismatches = unresolved_genus_mismatches(labels)
-    log.info("%d records whose species does not start with their genus", mismatches.height)

@@ -1,0 +1,123 @@
+"""Homonyms: a genus or species name under two lineages after curation (docs/curation.md#homonyms).
+
+The vote leaves one label path per barcode, but across barcodes a name can still sit under two
+parents: ``Lutzomyia longipalpis`` under Psychodidae on most barcodes and under another family
+on a few, or a placeholder genus code reused in two families.  Left as it is, one species would
+be two classes, and a placeholder species would count as "seen" through a homonym genus of
+another family.
+
+The rule runs on all records at once, after inference.  A *lineage* of a name is the tuple of
+its ancestors (phylum ... the rank above; a subfamily filler counts as no subfamily).  Two
+lineages *conflict* when they hold different taxa at some rank (a missing ancestor conflicts
+with nothing).  For each genus, then each species, name:
+
+* the *reference* lineage is the one with most records; each lineage that conflicts with it is
+  curtailed at the first rank where they differ: that rank and every deeper one are nulled for
+  its records (the records keep what is not in dispute);
+* if a conflicting lineage has as many records as the reference, there is no majority: every
+  record of the name is curtailed at the shallowest rank where its lineages hold two taxa.
+
+Lineages that differ only by missing ancestors are not curtailed; they are reported by
+:func:`curation.labels.provenance.hierarchy_report`.  The work is done on the distinct label
+paths, and only the records of the names concerned are touched.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from curation.labels.groups import annotated
+from curation.labels.provenance import apply_rule
+from schemas.tables import RANKS
+
+#: The ranks whose names are made single-parented, in this order (a genus curtailed removes
+#: its species too, so the species pass sees the result).
+RANKS_CHECKED = ("genus", "species")
+RULE = "homonym_curtail"
+_CUT = "_cut"
+
+
+def curtail(labels: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """The homonym rule on all curated labels: (labels, change frames)."""
+    changes: list[pl.DataFrame] = []
+    for rank in RANKS_CHECKED:
+        cuts = lineage_cuts(label_paths(labels), rank)
+        if cuts.is_empty():
+            continue
+        labels, curtailed = _apply(labels, rank, cuts)
+        changes += curtailed
+    return labels, changes
+
+
+def label_paths(labels: pl.DataFrame) -> pl.DataFrame:
+    """The distinct label paths (fillers as null) with their record counts (``records``)."""
+    return (
+        labels.lazy()
+        .select(annotated(rank) for rank in RANKS)
+        .group_by(RANKS)
+        .agg(pl.len().alias("records"))
+        .collect()
+    )
+
+
+def lineage_cuts(paths: pl.DataFrame, rank: str) -> pl.DataFrame:
+    """The lineages of ``rank``'s names to curtail: the name, its ancestors, ``records`` and
+    ``_cut``, the index of the shallowest rank to null (see the module docstring)."""
+    ancestors = list(RANKS[: RANKS.index(rank)])
+    lineages = (
+        paths.filter(pl.col(rank).is_not_null())
+        .group_by(rank, *ancestors)
+        .agg(pl.col("records").sum())
+        .filter(pl.len().over(rank) > 1)
+    )
+    if lineages.is_empty():
+        return lineages.with_columns(pl.lit(None, pl.UInt8).alias(_CUT))
+    ordered = lineages.sort(
+        [rank, "records", *ancestors],
+        descending=[False, True, *[False] * len(ancestors)],
+        nulls_last=True,
+    )
+    reference = ordered.group_by(rank, maintain_order=True).first()
+    reference = reference.rename({name: f"_ref_{name}" for name in [*ancestors, "records"]})
+    joined = lineages.join(reference, on=rank, how="left")
+    conflict = pl.min_horizontal(
+        pl.when(
+            pl.col(a).is_not_null()
+            & pl.col(f"_ref_{a}").is_not_null()
+            & (pl.col(a) != pl.col(f"_ref_{a}"))
+        ).then(pl.lit(index, pl.UInt8))
+        for index, a in enumerate(ancestors)
+    )
+    tied = ((pl.col("records") == pl.col("_ref_records")) & conflict.is_not_null()).any()
+    disputed = pl.min_horizontal(
+        pl.when(pl.col(a).drop_nulls().n_unique().over(rank) > 1).then(pl.lit(index, pl.UInt8))
+        for index, a in enumerate(ancestors)
+    )
+    cut = pl.when(tied.over(rank)).then(disputed).otherwise(conflict)
+    return (
+        joined.with_columns(cut.alias(_CUT))
+        .filter(pl.col(_CUT).is_not_null())
+        .select(rank, *ancestors, "records", _CUT)
+        .sort(rank, *ancestors, nulls_last=True)
+    )
+
+
+def _apply(
+    labels: pl.DataFrame, rank: str, cuts: pl.DataFrame
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Null, for the records on a lineage of ``cuts``, the rank ``_cut`` and every deeper one."""
+    keys = [name for name in RANKS[: RANKS.index(rank) + 1]]
+    named = labels.with_row_index("_row").filter(pl.col(rank).is_in(cuts[rank].unique().implode()))
+    matched = named.with_columns(annotated("subfamily")).join(
+        cuts.select(*keys, _CUT), on=keys, how="inner", nulls_equal=True
+    )
+    cut = pl.repeat(None, labels.height, dtype=pl.UInt8, eager=True).scatter(
+        matched["_row"], matched[_CUT]
+    )
+    labels = labels.with_columns(cut.alias(_CUT))
+    changes = []
+    for index, column in enumerate(RANKS):
+        kept = pl.when(pl.col(_CUT).fill_null(len(RANKS)) > index).then(pl.col(column))
+        labels, curtailed = apply_rule(labels, column, kept, RULE)
+        changes.append(curtailed)
+    return labels.drop(_CUT), changes

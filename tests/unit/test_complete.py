@@ -1,0 +1,166 @@
+"""The global label steps: the homonym rule, subfamily completion at genus level, taxon
+(docs/curation.md#homonyms, #subfamily-completion, #taxon)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from curation.labels import homonyms, subfamily
+from curation.labels.complete import complete
+from schemas.tables import CHANGES_SCHEMA, RANKS, empty
+from tests.label_frames import labels_frame, path
+
+COLUMNS = ("family", "subfamily", "genus", "species")
+
+
+def completed(rows: list[dict], fill: bool = True) -> pl.DataFrame:
+    curated, _ = complete(labels_frame(rows), empty(CHANGES_SCHEMA), fill_unassigned_subfamily=fill)
+    return curated
+
+
+# --- homonyms ---------------------------------------------------------------------------------
+
+
+def lineage(family: str | None, genus: str, species: str | None = None, **extra) -> dict:
+    return {"family": family, "genus": genus, "species": species, **extra}
+
+
+def test_the_minority_lineage_is_curtailed_at_the_first_rank_that_differs():
+    rows = [lineage("Psychodidae", "Lutzomyia")] * 3 + [lineage("Phlebotomidae", "Lutzomyia")]
+    labels, changes = homonyms.curtail(labels_frame(rows))
+    assert labels.select("order", "family", "genus").rows() == [
+        ("Diptera", "Psychodidae", "Lutzomyia")
+    ] * 3 + [("Diptera", None, None)]
+    assert pl.concat(changes)["rule"].unique().to_list() == ["homonym_curtail"]
+
+
+def test_a_missing_ancestor_conflicts_with_nothing():
+    rows = [lineage("Psychodidae", "Lutzomyia")] * 3 + [lineage(None, "Lutzomyia")]
+    labels, changes = homonyms.curtail(labels_frame(rows))
+    assert labels["genus"].to_list() == ["Lutzomyia"] * 4
+    assert changes == []
+
+
+def test_a_tie_curtails_every_lineage_of_the_name():
+    """No lineage has a majority: the name is ambiguous everywhere, so all its records lose
+    it, and the records with a missing ancestor too (they could be either)."""
+    rows = [lineage("Psychodidae", "Aus"), lineage("Phoridae", "Aus"), lineage(None, "Aus")]
+    rows += [lineage("Phoridae", "Bus")]
+    labels, _ = homonyms.curtail(labels_frame(rows))
+    assert labels.select("family", "genus").rows() == [
+        (None, None),
+        (None, None),
+        (None, None),
+        ("Phoridae", "Bus"),
+    ]
+
+
+def test_a_genus_in_two_subfamilies_keeps_the_majority_subfamily():
+    rows = [lineage("Phoridae", "Megaselia", subfamily="Metopininae")] * 4
+    rows += [lineage("Phoridae", "Megaselia", subfamily="Phorinae", species="Megaselia bus")]
+    rows += [lineage("Phoridae", "Megaselia", subfamily="unassigned Phoridae")]
+    labels, _ = homonyms.curtail(labels_frame(rows))
+    assert labels.select("family", "subfamily", "genus", "species").rows() == [
+        ("Phoridae", "Metopininae", "Megaselia", None)
+    ] * 4 + [("Phoridae", None, None, None), ("Phoridae", "unassigned Phoridae", "Megaselia", None)]
+
+
+def test_species_are_checked_after_genera():
+    """A species lineage conflict with one genus lineage: the species pass sees what the genus
+    pass left (here nothing conflicts any more)."""
+    rows = [lineage("Psychodidae", "Lutzomyia", "Lutzomyia longipalpis")] * 2
+    rows += [lineage("Phlebotomidae", "Lutzomyia", "Lutzomyia longipalpis")]
+    rows += [lineage("Psychodidae", "Lutzomyia")] * 3
+    cuts = homonyms.lineage_cuts(homonyms.label_paths(labels_frame(rows)), "genus")
+    assert cuts.select("family", "genus", "records", "_cut").rows() == [
+        ("Phlebotomidae", "Lutzomyia", 1, 3)
+    ]
+    labels, _ = homonyms.curtail(labels_frame(rows))
+    assert labels.filter(pl.col("family").is_null())["species"].to_list() == [None]
+
+
+# --- subfamily completion ---------------------------------------------------------------------
+
+
+def test_completion_at_genus_level():
+    rows = [
+        {"family": "Plutellidae", "subfamily": "Plutellinae", "genus": "Plutella"},
+        {"family": "Plutellidae", "genus": "Plutella"},  # the genus is placed
+        {"family": "Plutellidae", "subfamily": "unassigned Plutellidae", "genus": "Plutella"},
+        {"family": "Sciaridae", "genus": "Bradysia"},  # placed nowhere
+        {"family": "Sciaridae", "subfamily": "unassigned Phoridae", "genus": "Bradysia"},
+        {"family": "Sciaridae", "subfamily": "unassigned Sciaridae"},  # a filler ending a record
+        {"family": "Sciaridae"},  # identified to family only: not a hole
+        {"genus": "Cus"},  # no family to name the filler after
+    ]
+    labels, changes = subfamily.complete(labels_frame(rows), fill_unassigned_subfamily=True)
+    assert labels["subfamily"].to_list() == [
+        "Plutellinae",
+        "Plutellinae",
+        "Plutellinae",
+        "unassigned Sciaridae",
+        "unassigned Sciaridae",
+        None,
+        None,
+        None,
+    ]
+    assert changes["rule"].unique().to_list() == ["C4_subfamily_completion"]
+    assert changes["processid"].to_list() == ["P0002", "P0003", "P0004", "P0005", "P0006"]
+
+
+def test_a_genus_in_several_subfamilies_is_left_and_reported():
+    rows = [
+        {"family": "Phoridae", "subfamily": "Metopininae", "genus": "Aus"},
+        {"family": "Phoridae", "subfamily": "Phorinae", "genus": "Aus"},
+        {"family": "Phoridae", "genus": "Aus"},
+    ]
+    placed = subfamily.placements(labels_frame(rows))
+    assert placed.rows() == [("Aus", 2, None)]
+    labels, changes = subfamily.complete(labels_frame(rows), fill_unassigned_subfamily=True)
+    assert labels["subfamily"].to_list() == ["Metopininae", "Phorinae", None]
+    assert changes.is_empty()
+
+
+def test_without_fillers_only_placed_genera_are_completed():
+    rows = [
+        {"family": "Plutellidae", "subfamily": "Plutellinae", "genus": "Plutella"},
+        {"family": "Plutellidae", "genus": "Plutella"},
+        {"family": "Sciaridae", "subfamily": "unassigned Sciaridae", "genus": "Bradysia"},
+    ]
+    curated = completed(rows, fill=False)
+    assert curated["subfamily"].to_list() == ["Plutellinae", "Plutellinae", None]
+
+
+# --- taxon ------------------------------------------------------------------------------------
+
+
+def test_taxon_is_the_deepest_label_never_a_filler():
+    full = path(
+        *("Arthropoda", "Insecta", "Diptera"),
+        *("Phoridae", "Metopininae", "Megaselia", "Megaselia lucifrons"),
+    )
+    rows = [
+        full,
+        {"family": "Sciaridae", "subfamily": "unassigned Sciaridae", "genus": "Alpinosciara"},
+        {"family": "Cecidomyiidae"},
+        {"order": "Diptera", "family": None},
+        {"phylum": None, "class": None, "order": None},
+    ]
+    assert completed(rows)["taxon"].to_list() == [
+        "Megaselia lucifrons",
+        "Alpinosciara",
+        "Cecidomyiidae",
+        "Diptera",
+        None,
+    ]
+
+
+@pytest.mark.parametrize("bins", [["BOLD:A1", "BOLD:A2", None], ["BOLD:A1", "BOLD:A1", None]])
+def test_bin_conflict_flags_every_record_of_the_key_and_bins_are_kept(bins):
+    rows = [{"barcode_key": 1, "dna_bin": b} for b in bins] + [{"barcode_key": 2, "dna_bin": "X"}]
+    curated = completed(rows)
+    conflict = len(set(bins) - {None}) > 1
+    assert curated["bin_conflict"].to_list() == [conflict] * 3 + [False]
+    assert curated["dna_bin"].to_list() == [*bins, "X"]
+    assert set(curated.columns) >= set(RANKS)
