@@ -17,10 +17,11 @@ import polars as pl
 from markdown_it import MarkdownIt
 
 from curation.ingest.assemble import IngestResult
+from curation.ingest.codes import nothing_released
 from curation.labels.chain import curate
 from curation.partition.splits import partition
 from curation.release import assemble as emit
-from curation.release import report, stats, stats_format, writers
+from curation.release import report, stats, writers
 from schemas.config import PipelineConfig
 from tests.ingest_files import ingest
 from tests.support import staged_in
@@ -41,9 +42,15 @@ class Built:
     html: str
 
 
+class NothingReleased(Exception):
+    """Every row was rejected: the ingest rule stops with this message, and so does build."""
+
+
 def build(paths: Sequence[str], folder: Path, name: str = "test") -> Built:
     """The release of the export files ``paths``, named ``name``; its files go to ``folder``."""
-    ingested = ingest(list(paths))
+    ingested = ingest(list(paths), CFG.input.target_marker, CFG.input.scope)
+    if ingested.summary["released"] == 0:
+        raise NothingReleased(nothing_released(ingested.summary), ingested.summary)
     curated, changes = curate(ingested.labels, CFG.curation)
     splits, checks = partition(curated, CFG.partition)
     release = emit.assemble(ingested.records, curated, splits, ingested.barcodes)

@@ -291,12 +291,16 @@ def _clean_text(
     pairs = pl.DataFrame({"text": text, "value": repaired})
     table = clean_labels(repaired.drop_nulls().unique(), field)
     pairs = pairs.join(table, on="value", how="left", maintain_order="left")
-    affected = rows.select("source_line", "processid", pl.col(field).cast(pl.String).alias("text"))
     issues = []
     for code in TEXT_ISSUES:
         hit = pairs.filter(pl.col(code)).select("text", "detail")
         if hit.height:
-            found = affected.join(hit, on="text", how="inner", maintain_order="left")
+            # only the few rows concerned are turned back into text
+            wanted = hit.get_column("text").cast(pl.Categorical).implode()
+            found = rows.filter(pl.col(field).is_in(wanted)).select(
+                "source_line", "processid", pl.col(field).cast(pl.String).alias("text")
+            )
+            found = found.join(hit, on="text", how="inner", maintain_order="left")
             issues.append(_issues(found, name, pl.lit(code), pl.col("detail")))
     return pairs.get_column("cleaned"), issues
 

@@ -17,7 +17,7 @@ from typing import TypeVar
 import polars as pl
 
 from curation.ingest.barcodes import dna_barcodes
-from curation.ingest.text import FORMULA_START, starts_formula
+from curation.ingest.text import starts_formula
 from curation.release import derive
 from schemas.tables import (
     CURATED_SCHEMA,
@@ -297,43 +297,38 @@ def _na_token_problems(release: pl.DataFrame) -> list[str]:
     return problems
 
 
+#: The released label columns, which the label rules write.
+_LABEL_COLUMNS = (*RANKS, "taxon", "dna_bin", "country", "province_state")
+#: What a released label must not hold: meaning -> test.
+_TEXT_RULES: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "a tab or line break": lambda text: text.str.contains_any(["\t", "\n", "\r"]),
+    "the start of a spreadsheet formula": starts_formula,
+}
+
+
 def _text_problems(release: pl.DataFrame) -> list[str]:
-    """Text columns holding a tab or line break (a multi-line CSV cell) or starting a spreadsheet
-    formula (docs/curation.md#text).  Each rule is a cheap test run on every column at once, then
-    the exact test on the columns it flags.  ``dna_barcode``, most of the release's bytes, is left
-    out: ingest lets only IUPAC letters into it."""
-    columns = [
-        column
-        for column, dtype in release.schema.items()
-        if dtype == pl.String and column != "dna_barcode"
-    ]
+    """Label columns holding a tab or line break (a multi-line CSV cell) or the start of a
+    spreadsheet formula (docs/curation.md#text), checked on their distinct values.
+
+    Ingest cleans every label, and the label rules only write spellings they found or build from
+    them, so this catches what a corrections table or a future rule could bring in.  The other
+    text columns need no check: ``processid`` and ``sampleid`` match their patterns (ingest rejects
+    the rows that do not), ``dna_barcode`` holds IUPAC letters only, ``chunk`` and ``image_path``
+    are derived from them.
+    """
     problems = []
-    for meaning, (suspect, exact) in _TEXT_RULES.items():
-        flagged = release.select(suspect(pl.col(c)).any() for c in columns).row(0)
-        for column in (c for c, flag in zip(columns, flagged, strict=True) if flag):
-            hits = release.select(*dict.fromkeys(("processid", column)))
-            hits = hits.filter(exact(pl.col(column))).head(_EXAMPLES)
-            if hits.height:
+    for column in _LABEL_COLUMNS:
+        values = release.select(pl.col(column).unique().drop_nulls())
+        for meaning, rule in _TEXT_RULES.items():
+            bad = values.filter(rule(pl.col(column))).get_column(column)
+            if bad.len():
+                hits = release.filter(pl.col(column).is_in(bad.implode()))
                 problems.append(
-                    f"column {column!r} holds {meaning} ({_quoted(hits)}); "
+                    f"column {column!r} holds {meaning} "
+                    f"({_quoted(hits.select('processid', column).head(_EXAMPLES))}); "
                     "null it upstream or correct it"
                 )
     return problems
-
-
-def _breaks(text: pl.Expr) -> pl.Expr:
-    return text.str.contains_any(["\t", "\n", "\r"])
-
-
-def _formula_character_first(text: pl.Expr) -> pl.Expr:
-    return text.str.slice(0, 1).is_in(list(FORMULA_START))
-
-
-#: What a release cell must not hold: meaning -> (cheap test, exact test).
-_TEXT_RULES: dict[str, tuple[Callable[[pl.Expr], pl.Expr], Callable[[pl.Expr], pl.Expr]]] = {
-    "a tab or line break": (_breaks, _breaks),
-    "the start of a spreadsheet formula": (_formula_character_first, starts_formula),
-}
 
 
 def _quoted(hits: pl.DataFrame) -> str:

@@ -21,6 +21,7 @@ from curation.release import report, stats, stats_format
 from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, empty
 from tests.hostile import (
     CFG,
+    NothingReleased,
     build,
     csv_problems,
     html_problems,
@@ -56,15 +57,15 @@ def statistics(rows) -> dict[str, pl.DataFrame]:
     )
 
 
-def render(tables, title: str = "Quality report: test") -> str:
-    return report.render(
-        title=title, tables=tables, titles=stats.TABLES, checks=[], config={}, summaries={}
-    )
+def harmless_report() -> str:
+    """The report of a harmless export, built as the property builds one: the elements and
+    attributes a report is made of."""
+    with tempfile.TemporaryDirectory() as folder:
+        rows = rows_of(["Aus bus", "Aus bus", "Aus cus"], "species")
+        return build([write_export(Path(folder) / "export.tsv", rows)], Path(folder)).html
 
 
-HARMLESS = statistics([{"processid": "P1-24", "split": "train", "country": "Norway"}])
-#: The report of harmless data: the elements and attributes a report is made of.
-REFERENCE = render(HARMLESS)
+REFERENCE = harmless_report()
 
 
 # --- plots ------------------------------------------------------------------------------------
@@ -93,7 +94,14 @@ def test_markup_in_labels_and_in_the_release_name_is_escaped_in_markdown_and_htm
     tables = statistics(rows)
     text = stats_format.markdown(tables, stats.TABLES, f"Statistics of {IMAGE} $x$")
     assert markdown_problems(text) == []
-    page = render(tables, title=f"Quality report: {IMAGE}")
+    page = report.render(
+        title=f"Quality report: {IMAGE}",
+        tables=tables,
+        titles=stats.TABLES,
+        checks=[report.Check(SCRIPT, False, IMAGE)],
+        config={"release": {"name": IMAGE}},
+        summaries={"ingest": {SCRIPT: IMAGE}},
+    )
     assert html_problems(page, REFERENCE) == []
     assert SCRIPT not in page and IMAGE not in page
 
@@ -162,7 +170,7 @@ def test_identifier_patterns_are_the_documented_ones():
 
 def test_a_label_that_starts_a_formula_is_nulled_and_a_number_is_not(tmp_path):
     hostile = {
-        "country_ocean": "=HYPERLINK(\"http://x\",\"y\")",
+        "country_ocean": '=HYPERLINK("http://x","y")',
         "province_state": "@SUM(1+1)*cmd|' /C calc'!A0",
         "bin_uri": "-BOLD:AAA0001",
         "species": "-Aus bus",
@@ -322,8 +330,9 @@ PREFABRICATED = [
 hostile_text = st.one_of(
     st.sampled_from(PREFABRICATED),
     st.text(alphabet=HOSTILE + "Aab cZ19", max_size=10),
-    st.tuples(st.sampled_from(["Aus bus", "Norway", "BOLD:AAA0001"]), st.text(HOSTILE, max_size=3))
-    .map("".join),
+    st.tuples(
+        st.sampled_from(["Aus bus", "Norway", "BOLD:AAA0001"]), st.text(HOSTILE, max_size=3)
+    ).map("".join),
 ).map(lambda text: text.replace("\r\n", "\n"))  # CRLF would end the row, not be in it
 #: Fields that carry submitters' text (the header also has unread columns, as real ones do).
 TEXT_FIELDS = ["processid", "sampleid", "bin_uri", "class", "family", "genus", "species"]
@@ -348,7 +357,14 @@ def hostile_exports(draw) -> list[dict[str, str]]:
 def test_hostile_text_never_crashes_breaks_a_row_runs_or_renders_as_markup(rows, name):
     with tempfile.TemporaryDirectory() as folder:
         path = write_export(Path(folder) / "export.tsv", rows, header=WIDE, eol="\r\n")
-        built = build([path], Path(folder), name=name or "unnamed")
+        try:
+            built = build([path], Path(folder), name=name or "unnamed")
+        except NothingReleased as stopped:
+            # every row rejected: the build stops with the reject counts, as the ingest rule does
+            message, summary = stopped.args
+            assert summary["rows_read"] == len(rows) == summary["rejected"]
+            assert message.startswith(f"all {len(rows)} rows were rejected")
+            return
     summary = built.ingested.summary
     assert summary["rows_read"] == len(rows) == summary["released"] + summary["rejected"]
     assert built.release.height == summary["released"]
