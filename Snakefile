@@ -11,6 +11,10 @@ min_version("9.0")
 configfile: "config.yaml"
 
 
+# The description heading Snakemake's own report (snakemake --report report.zip).
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 
 
@@ -30,3 +34,12 @@ include: "workflow/rules/emit.smk"
 rule all:
     input:
         release_files(),
+
+
+# The build's closing lines: what was released and where, or what stopped it (curation/console.py).
+onsuccess:
+    print(build_summary(), file=sys.stderr)
+
+
+onerror:
+    print(build_failure(log), file=sys.stderr)

@@ -126,6 +126,12 @@ def write_text(text: str, path: str | os.PathLike[str]) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_bytes(data: bytes, path: str | os.PathLike[str]) -> None:
+    """Write a binary file atomically."""
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+
+
 def write_json(data: Any, path: str | os.PathLike[str]) -> None:
     """Write JSON deterministically: sorted keys, fixed indentation, trailing newline."""
     with atomic_output(path) as tmp:
@@ -151,8 +157,10 @@ def rule_log(path: str | os.PathLike[str] | None) -> Iterator[logging.Logger]:
     logging.captureWarnings(True)
     try:
         yield log
-    except Exception:
-        log.exception("rule failed")
+    except Exception as err:
+        # The ERROR line names the exception: the build's closing lines show it.
+        reason = f"{type(err).__name__}: {err}"
+        log.exception("failed: %s", reason)
         raise
     finally:
         log.removeHandler(handler)

@@ -1,14 +1,17 @@
 """The source files a rule runs, so that editing any of them re-runs the rule.
 
-Snakemake tracks a ``script:`` by its own file only, not the modules it imports.  Rules therefore
-list their code as inputs; listing it by hand misses transitive imports, so this module follows
-the ``import`` statements of a rule script into the project's own packages and returns every
-file reached.
+Snakemake tracks a ``script:`` by its own file only, not the modules it imports.  This module
+follows the ``import`` statements of a rule script into the project's own packages and returns
+every file reached (:func:`closure`), and one sha256 of their contents (:func:`digest`).  Each rule
+passes that digest as a param: an edit changes it and Snakemake re-runs the rule, while the
+console and the job records stay one line long however many modules a rule imports
+(docs/decisions.md "Rule code is tracked by a digest").
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -54,3 +57,14 @@ def closure(root: Path, files: Iterable[Path]) -> list[str]:
             if found is not None and found not in seen:
                 pending.append(found)
     return sorted(str(path) for path in seen)
+
+
+def digest(root: Path, files: Iterable[Path]) -> str:
+    """sha256 of the :func:`closure` of ``files``: each file's path relative to ``root`` and its
+    bytes.  Content, not mtime, so touching a file or moving the checkout re-runs nothing."""
+    hasher = hashlib.sha256()
+    for name in closure(root, files):
+        path = Path(name)
+        hasher.update(path.relative_to(root).as_posix().encode() + b"\0")
+        hasher.update(hashlib.sha256(path.read_bytes()).digest())
+    return hasher.hexdigest()

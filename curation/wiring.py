@@ -16,6 +16,7 @@ from typing import Any
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release.croissant import RELEASE_SETTINGS as CROISSANT_SETTINGS
+from curation.release.report import PLOTS
 from curation.release.stats import TABLES as STATS_TABLES
 from schemas.config import PipelineConfig
 
@@ -38,6 +39,8 @@ WORK_FILES: dict[str, str] = {
     "partition_checks": "partition/checks.json",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
+    # the report's plots as files too, for Snakemake's own report (snakemake --report)
+    **{f"plot_{plot.key}": f"emit/plots/{plot.key}.png" for plot in PLOTS},
 }
 
 #: Per-shard intermediates of the label stages; ``{scatteritem}`` is Snakemake's shard name.
@@ -68,6 +71,8 @@ RELEASE_FILES: dict[str, str] = {
 TABLE_FILES: tuple[str, ...] = ("csv", "parquet", "changes", "rejects", "issues")
 #: The statistics of the release and its quality report (emit_metadata writes them too).
 STATISTICS_FILES: tuple[str, ...] = ("stats", *(f"stats_{name}" for name in STATS_TABLES), "report")
+#: The quality report's plots, as work files beside it (emit_metadata writes them too).
+PLOT_FILES: tuple[str, ...] = tuple(f"plot_{plot.key}" for plot in PLOTS)
 #: The stage summaries the quality report checks the release against.
 SUMMARY_FILES: tuple[str, ...] = ("ingest_summary", "curation_summary", "partition_checks")
 
@@ -107,7 +112,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
     """The params of ``rule``: the settings its script reads."""
     release = cfg.release
     if rule in STEP_SETTINGS:
-        return step_settings(cfg.curation, rule)
+        return {"settings": step_settings(cfg.curation, rule)}
     params: dict[str, dict[str, Any]] = {
         "generate_input": {
             "records": cfg.input.generator.records,

@@ -14,7 +14,7 @@ import polars as pl
 
 from curation import io
 from curation.release import manifest
-from curation.wiring import STATISTICS_FILES, SUMMARY_FILES, TABLE_FILES, Layout
+from curation.wiring import PLOT_FILES, STATISTICS_FILES, SUMMARY_FILES, TABLE_FILES, Layout
 from schemas.config import load_config
 from tests.scripts import run_rule_script
 from tests.support import ROOT, staged_in
@@ -85,6 +85,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
             {
                 **tables,
                 **{key: RELEASE_FILES[key] for key in STATISTICS_FILES},
+                **{key: L.work_file(key) for key in PLOT_FILES},
                 "checksums": checksums,
             },
         )

@@ -77,6 +77,10 @@ class IngestError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        line = "-" if self.line is None else str(self.line)
-        field = "-" if self.field is None else repr(self.field)
-        return f"{self.file}: line {line}: field {field}: {self.message}"
+        """``file: line N: field 'f': message``, leaving out the parts that do not apply."""
+        where = [self.file]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        return ": ".join([*where, self.message])

@@ -1,9 +1,10 @@
 """The quality report: one self-contained, deterministic HTML page about a release.
 
-It shows the invariant checks with pass/fail, plots of the release's shape, every statistics
-table and the configuration that produced it.  Plots are PNG images embedded as base64, drawn by
-matplotlib's Agg renderer on a figure that never touches pyplot's global state, with the PNG
-``Software`` tag and every date left out: the same release gives the same bytes.
+It shows the invariant checks with pass/fail, plots of the release's shape (:data:`PLOTS`, each
+with a caption saying how to read it), every statistics table and the configuration that produced
+it.  Plots are PNG images embedded as base64, drawn by matplotlib's Agg renderer on a figure that
+never touches pyplot's global state, with the PNG ``Software`` tag and every date left out: the
+same release gives the same bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import matplotlib
 import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from curation.release.stats_format import rows_as_text
 from schemas.tables import RANKS
@@ -41,11 +43,45 @@ class Check:
     detail: str
 
 
+#: Examples of a failed check shown in its detail.
+SHOWN_EXAMPLES = 5
+
+
+def detail_text(fields: Mapping[str, Any]) -> str:
+    """A check's recorded fields in words: ``violations``/``unit``/``examples`` as "2 violations
+    (keys), e.g. a, b"; any other field as "name: value"."""
+    rest = dict(fields)
+    parts = []
+    if "violations" in rest:
+        count, unit = rest.pop("violations"), rest.pop("unit", None)
+        examples = rest.pop("examples", None) or []
+        text = f"{_value(count)} violation{'' if count == 1 else 's'}"
+        parts.append(text + (f" ({unit})" if unit else ""))
+        if examples:
+            shown = ", ".join(_value(e) for e in examples[:SHOWN_EXAMPLES])
+            parts.append(f"e.g. {shown}" + (", …" if len(examples) > SHOWN_EXAMPLES else ""))
+    parts += [f"{key.replace('_', ' ')}: {_value(rest[key])}" for key in sorted(rest, key=str)]
+    return "; ".join(parts)
+
+
+def _value(value: Any) -> str:
+    """A JSON value as text: numbers with thousands separators, lists and objects flattened."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return f"{value:,}"
+    if isinstance(value, list):
+        return ", ".join(_value(item) for item in value) or "none"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_value(v)}" for k, v in sorted(value.items(), key=str))
+    return str(value)
+
+
 def checks_from_json(document: Any, source: str) -> list[Check]:
     """Every check recorded in a stage's JSON: each object with a boolean ``passed``, anywhere.
 
     The check is named by its ``name`` key, or else by its path in the document, prefixed with
-    ``source``; the other keys of the object become its detail.
+    ``source``; the other keys of the object become its detail (:func:`detail_text`).
     """
     found: list[Check] = []
 
@@ -54,8 +90,7 @@ def checks_from_json(document: Any, source: str) -> list[Check]:
             if isinstance(node.get("passed"), bool):
                 name = str(node.get("name") or path)
                 rest = {k: v for k, v in node.items() if k not in ("passed", "name")}
-                detail = json.dumps(rest, sort_keys=True, ensure_ascii=False) if rest else ""
-                found.append(Check(f"{source}: {name}", node["passed"], detail))
+                found.append(Check(f"{source}: {name}", node["passed"], detail_text(rest)))
                 return
             for key in sorted(node, key=str):
                 walk(node[key], f"{path}.{key}" if path else str(key))
@@ -134,20 +169,20 @@ def _count_text(count: int | None, path: tuple[str, ...]) -> str:
     return f"{count:,}" if count is not None else f"(no count at {'.'.join(path)})"
 
 
-def plots(tables: Mapping[str, pl.DataFrame]) -> dict[str, str]:
-    """Title -> base64 PNG of each plot, drawn from the statistics tables."""
-    drawers: dict[str, Callable[[Axes], None]] = {
-        "Records per split": lambda ax: _records_per_split(ax, tables["table3"]),
-        "Species by number of records (log-log)": lambda ax: _species_sizes(
-            ax, tables["species_sizes"]
-        ),
-        "Labelled fraction per rank": lambda ax: _labelled_fraction(ax, tables["table2"]),
-        f"Top {TOP_COUNTRIES} countries": lambda ax: _top_countries(ax, tables["countries"]),
-        "Label changes per curation rule": lambda ax: _changes_per_rule(
-            ax, tables["curation_rules"]
-        ),
-    }
-    return {title: _png(title, draw) for title, draw in drawers.items()}
+@dataclass(frozen=True)
+class Plot:
+    """One plot of the report: its file name, the title drawn on it, the caption under it (how to
+    read it) and the function that draws it from the statistics tables."""
+
+    key: str
+    title: str
+    caption: str
+    draw: Callable[[Axes, Mapping[str, pl.DataFrame]], None]
+
+
+def plots(tables: Mapping[str, pl.DataFrame]) -> dict[str, bytes]:
+    """PNG bytes of each plot of :data:`PLOTS`, by key."""
+    return {plot.key: _png(plot.title, lambda ax, p=plot: p.draw(ax, tables)) for plot in PLOTS}
 
 
 def render(
@@ -158,8 +193,10 @@ def render(
     checks: list[Check],
     config: Mapping[str, Any],
     summaries: Mapping[str, Any],
+    images: Mapping[str, bytes] | None = None,
 ) -> str:
-    """The report page.  ``summaries`` are the stages' JSON summaries, shown verbatim."""
+    """The report page.  ``summaries`` are the stages' JSON summaries, shown verbatim; ``images``
+    the PNGs of :func:`plots` if the caller has drawn them already."""
     failed = sum(not c.passed for c in checks)
     verdict = (
         f"all {len(checks)} checks passed"
@@ -173,18 +210,14 @@ def render(
         "<h2 id='checks'>Invariant checks</h2>",
         _checks_table(checks),
         "<h2 id='plots'>Plots</h2>",
-        *(
-            f"<figure><img alt='{_e(name)}' src='data:image/png;base64,{png}'>"
-            f"<figcaption>{_e(name)}</figcaption></figure>"
-            for name, png in plots(tables).items()
-        ),
+        _figures(plots(tables) if images is None else images),
         "<h2 id='tables'>Statistics</h2>",
     ]
     for name, table in tables.items():
         sections += [
             f"<h3 id='{_e(name)}'>{_e(titles[name])}</h3>",
             f"<p><code>stats/{_e(name)}.csv</code></p>",
-            _table(table),
+            _table(_explained(name, table)),
         ]
     sections.append("<h2 id='summaries'>Stage summaries</h2>")
     for name, summary in summaries.items():
@@ -204,7 +237,10 @@ _CSS = (
     "table{border-collapse:collapse;margin:0.5rem 0 1.5rem;font-size:0.9rem}"
     "th,td{border:1px solid #ccc;padding:0.2rem 0.5rem}td.n{text-align:right}"
     "th{background:#f2f2f2}.pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}"
-    "figure{display:inline-block;margin:0.5rem}pre{background:#f7f7f7;padding:0.5rem;overflow-x:auto}"
+    "figure{display:inline-block;vertical-align:top;width:calc(50% - 1.5rem);margin:0 1rem 1.5rem 0}"
+    "figure img{width:100%}figcaption{font-size:0.9rem;color:#444;line-height:1.35}"
+    "pre{background:#f7f7f7;padding:0.5rem;white-space:pre-wrap;overflow-wrap:anywhere}"
+    "details.rows>summary{cursor:pointer;color:#1a4d8f;margin:0.3rem 0}p.none{color:#666}"
 )
 
 
@@ -230,7 +266,42 @@ def _checks_table(checks: list[Check]) -> str:
     return f"<table><tr><th>check</th><th>result</th><th>detail</th></tr>{rows}</table>"
 
 
+def _figures(images: Mapping[str, bytes]) -> str:
+    """Each plot with its caption, in :data:`PLOTS` order."""
+    shown = [plot for plot in PLOTS if plot.key in images]
+    return "\n".join(
+        f"<figure><img alt='{_e(plot.title)}' "
+        f"src='data:image/png;base64,{base64.b64encode(images[plot.key]).decode('ascii')}'>"
+        f"<figcaption>{_e(plot.caption)}</figcaption></figure>"
+        for plot in shown
+    )
+
+
+#: Tables longer than this are folded: a summary line, the rows one click away.
+FOLD_ROWS = 20
+
+
+def inferred_ranks_meaning(code: int) -> str:
+    """What an ``inferred_ranks`` code says: the ranks C6 filled, from the shallowest down to
+    species (docs/curation.md#inference)."""
+    if code == 0:
+        return "nothing inferred"
+    shallowest = RANKS[len(RANKS) - code]
+    return "species inferred" if code == 1 else f"{shallowest} to species inferred"
+
+
+def _explained(name: str, table: pl.DataFrame) -> pl.DataFrame:
+    """The table as shown: the inferred_ranks codes get a column saying what they mean."""
+    if name != "inferred_ranks" or "inferred_ranks" not in table.columns:
+        return table
+    meanings = [inferred_ranks_meaning(int(code)) for code in table["inferred_ranks"]]
+    return table.with_columns(pl.Series("meaning", meanings, dtype=pl.String))
+
+
 def _table(table: pl.DataFrame) -> str:
+    """A table as HTML: "none" when it has no rows, folded when it has more than FOLD_ROWS."""
+    if table.is_empty():
+        return "<p class='none'>none</p>"
     numeric = [dtype.is_numeric() for dtype in table.dtypes]
     head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
     body = "".join(
@@ -241,10 +312,16 @@ def _table(table: pl.DataFrame) -> str:
         + "</tr>"
         for row in rows_as_text(table)
     )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    html_table = f"<table><tr>{head}</tr>{body}</table>"
+    if table.height <= FOLD_ROWS:
+        return html_table
+    return (
+        f"<details class='rows'><summary>{table.height:,} rows: show the table</summary>"
+        f"{html_table}</details>"
+    )
 
 
-def _png(title: str, draw: Callable[[Axes], None]) -> str:
+def _png(title: str, draw: Callable[[Axes], None]) -> bytes:
     with matplotlib.rc_context(_STYLE):
         figure = Figure(figsize=(6.4, 4.0))
         ax = figure.subplots()
@@ -253,7 +330,7 @@ def _png(title: str, draw: Callable[[Axes], None]) -> str:
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
 
 
 def _no_data(ax: Axes) -> None:
@@ -261,7 +338,8 @@ def _no_data(ax: Axes) -> None:
     ax.set_axis_off()
 
 
-def _records_per_split(ax: Axes, table3: pl.DataFrame) -> None:
+def _records_per_split(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
+    table3 = tables["table3"]
     if table3["rows"].sum() == 0:
         return _no_data(ax)
     bars = ax.bar(table3["split"].to_list(), table3["rows"].to_list(), color="#4a7ab5")
@@ -271,38 +349,93 @@ def _records_per_split(ax: Axes, table3: pl.DataFrame) -> None:
     ax.tick_params(axis="x", labelrotation=45)
 
 
-def _species_sizes(ax: Axes, sizes: pl.DataFrame) -> None:
+def _species_sizes(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
+    sizes = tables["species_sizes"]
     if sizes.is_empty():
         return _no_data(ax)
     ax.loglog(
         sizes["records"].to_list(), sizes["species"].to_list(), "o", markersize=3, color="#4a7ab5"
     )
-    ax.set_xlabel("records of the species")
-    ax.set_ylabel("species")
+    ax.set_xlabel("records per species (log scale)")
+    ax.set_ylabel("number of species (log scale)")
 
 
-def _labelled_fraction(ax: Axes, table2: pl.DataFrame) -> None:
-    ranks = table2.filter(pl.col("column").is_in(list(RANKS)))
+def _labelled_fraction(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
+    ranks = tables["table2"].filter(pl.col("column").is_in(list(RANKS)))
     ax.bar(ranks["column"].to_list(), ranks["labelled_pct"].fill_null(0).to_list(), color="#4a7ab5")
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of records labelled")
     ax.tick_params(axis="x", labelrotation=45)
 
 
-def _top_countries(ax: Axes, countries: pl.DataFrame) -> None:
-    top = countries.head(TOP_COUNTRIES)
+def _top_countries(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
+    top = tables["countries"].head(TOP_COUNTRIES)
     if top.is_empty():
         return _no_data(ax)
     counts = top["records"].to_list()[::-1]
-    bars = ax.barh(top["country"].to_list()[::-1], counts, color="#4a7ab5")
-    ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=7, padding=2)
+    _labelled_barh(ax, top["country"].to_list()[::-1], counts)
     ax.set_xlabel("records")
 
 
-def _changes_per_rule(ax: Axes, rules: pl.DataFrame) -> None:
-    if rules["labels"].sum() == 0:
+def _changes_per_rule(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
+    """Rules that changed labels, the largest at the top; rules that changed none are left out."""
+    rules = (
+        tables["curation_rules"]
+        .filter(pl.col("labels") > 0)
+        .sort(["labels", "rule"], descending=[True, False])
+    )
+    if rules.is_empty():
         return _no_data(ax)
     counts = rules["labels"].to_list()[::-1]
-    bars = ax.barh(rules["rule"].to_list()[::-1], counts, color="#4a7ab5")
-    ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=7, padding=2)
+    _labelled_barh(ax, rules["rule"].to_list()[::-1], counts)
     ax.set_xlabel("labels changed")
+
+
+def _labelled_barh(ax: Axes, names: list[str], counts: list[int]) -> None:
+    """Horizontal bars with their exact counts at their ends, inside the axes."""
+    bars = ax.barh(names, counts, color="#4a7ab5")
+    ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=7, padding=2)
+    ax.set_xlim(0, max(counts) * 1.18)
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+#: The report's plots, in page order.
+PLOTS: tuple[Plot, ...] = (
+    Plot(
+        "records_per_split",
+        "Records per split",
+        "Records in each of the eight splits, in release order. The scale is logarithmic so that "
+        "the small evaluation splits show beside pretrain; the number on each bar is exact.",
+        _records_per_split,
+    ),
+    Plot(
+        "species_sizes",
+        "Species by number of records",
+        "How many species have a given number of records, both axes logarithmic: the points at "
+        "the top left are the many species with one or two records, those at the bottom right the "
+        "few largest species (table species_sizes).",
+        _species_sizes,
+    ),
+    Plot(
+        "labelled_fraction",
+        "Labelled fraction per rank",
+        "Share of the released records with a label at each rank, from phylum down to species "
+        "(Table 2): deeper ranks are labelled less often.",
+        _labelled_fraction,
+    ),
+    Plot(
+        "top_countries",
+        f"Top {TOP_COUNTRIES} countries",
+        f"Records collected in the {TOP_COUNTRIES} most frequent countries or oceans; every "
+        "country is in the table countries.",
+        _top_countries,
+    ),
+    Plot(
+        "changes_per_rule",
+        "Label changes per curation rule",
+        "Labels each curation rule changed, the largest count at the top; rules that changed no "
+        "label are left out. What each rule does is in the table curation_rules and in "
+        "docs/curation.md; every change is a row of changes.parquet.",
+        _changes_per_rule,
+    ),
+)

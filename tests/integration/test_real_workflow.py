@@ -66,3 +66,23 @@ def test_an_unreadable_input_stops_the_build_before_the_release(tmp_path):
     assert str(truncated) in done.stdout + done.stderr
     release = run_dir / "results" / "release"
     assert not release.exists() or not any(p.is_file() for p in release.rglob("*"))
+
+
+def test_an_unsupported_file_is_the_last_thing_a_build_says(tmp_path):
+    unsupported = tmp_path / "specimens.tsv"
+    unsupported.write_text("foo\tbar\n1\t2\n")
+    run_dir = tmp_path / "run"
+    write_config(run_dir, {"input": {"files": [str(unsupported)]}})
+    done = snakemake(run_dir, "--cores", "2", check=False)
+    assert done.returncode != 0
+    lines = (done.stdout + done.stderr).splitlines()
+    assert lines[-3:] == [
+        "Build failed:",
+        (
+            f"  ingest: {unsupported}: line 1: unknown layout: header starts 'foo', 'bar'; "
+            "supported: BOLD v4 combined/specimen TSV, BCDM data-package TSV (2023-2025 layouts), "
+            "BIOSCAN-5M metadata CSV, BIOSCAN-1M metadata TSV; plain or gzip"
+        ),
+        "    (log: results/work/logs/ingest.log)",
+    ]
+    assert len(lines) <= 6 and "Traceback" not in done.stderr and "field -" not in done.stderr

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -24,8 +25,42 @@ CONFIG = {"input": {"generator": {"records": 4000, "seed": 7}}}
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory) -> Path:
-    return build(tmp_path_factory.mktemp("shards1"), {**CONFIG, "shards": 1})
+def built(tmp_path_factory) -> tuple[Path, str]:
+    """A release from a small generated export, and what the build printed."""
+    run_dir = tmp_path_factory.mktemp("shards1")
+    write_config(run_dir, {**CONFIG, "shards": 1})
+    done = snakemake(run_dir, "--cores", "2")
+    return run_dir / "results" / "release", done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def release(built) -> Path:
+    return built[0]
+
+
+def test_a_build_prints_one_line_per_stage_and_a_summary(built):
+    release, printed = built
+    lines = printed.splitlines()
+    starts = [line.split()[0] for line in lines if line[:1].strip()]
+    # Snakemake's notes before it reads the workflow (the profile, the config files), then the
+    # stages in order, then the summary.
+    assert starts[-6:] == ["generate", "ingest", "labels", "partition", "release", "Released"]
+    assert set(starts[:-6]) <= {"Using", "Config"}
+    assert len(lines) <= 25 and "input:" not in printed and "jobid" not in printed
+    assert all(len(line) <= 100 for line in lines if "duckdb" not in line)
+    rejected = pl.read_parquet(release / "metadata" / "parquet" / "rejects.parquet").height
+    assert f"4,000 released, {rejected:,} rejected (" in printed
+    assert "records: pretrain " in printed and "all " in printed and " checks passed" in printed
+    summary = lines[next(i for i, line in enumerate(lines) if line.startswith("Released")) :]
+    assert summary[1:3] == ["  release  results/release/", "  report   results/release/report.html"]
+    assert summary[3].startswith('  query    python -c "import duckdb; duckdb.sql(')
+
+
+def test_snakemakes_report_carries_the_quality_report_and_its_plots(release, tmp_path):
+    archive = tmp_path / "report.zip"
+    snakemake(release.parent.parent, "--report", str(archive))
+    names = {Path(name).name for name in zipfile.ZipFile(archive).namelist()}
+    assert {"report.html", "records_per_split.png", "changes_per_rule.png"} <= names
 
 
 def test_release_has_every_file_and_conserves_rows(release):

@@ -1,5 +1,7 @@
 """Config validation: defaults are the original's, and every mistake names its key."""
 
+import re
+
 import pytest
 import yaml
 
@@ -104,3 +106,12 @@ def test_content_settings_leave_out_how_and_where_the_build_runs():
         load_config({"partition": {"seeds": {"test": 2}}}).content_settings()
         != one.content_settings()
     )
+
+
+def test_config_yaml_points_only_at_documents_inside_the_repository():
+    text = (ROOT / "config.yaml").read_text()
+    assert "../" not in text and "/shared/" not in text
+    references = re.findall(r"\b((?:docs|schemas|curation|resources)/[\w./-]*\w)", text)
+    assert "docs/curation.md" in references
+    for reference in references:
+        assert (ROOT / reference).exists(), reference

@@ -479,6 +479,11 @@ def test_ingest_error_names_file_line_and_field():
     assert text == "data/x.tsv: line 7: field 'nuc': bad"
 
 
+def test_ingest_error_leaves_out_the_line_and_field_it_does_not_have():
+    assert str(IngestError("x.tsv", 1, None, "unknown layout")) == "x.tsv: line 1: unknown layout"
+    assert str(IngestError("x.gz", None, None, "truncated gzip")) == "x.gz: truncated gzip"
+
+
 def test_empty_file_is_an_error_header_only_is_zero_rows(tmp_path):
     (tmp_path / "empty.tsv").write_bytes(b"")
     with pytest.raises(IngestError, match="empty.tsv: .*empty file"):

@@ -22,6 +22,6 @@ def test_slurm_profile_sizes_existing_rules():
     )
 
 
-def test_default_profile_reruns_incomplete_jobs():
+def test_default_profile_reruns_incomplete_jobs_and_leaves_the_console_to_the_stages():
     profile = yaml.safe_load((ROOT / "profiles" / "default" / "config.yaml").read_text())
-    assert profile == {"rerun-incomplete": True}
+    assert profile == {"rerun-incomplete": True, "quiet": ["rules", "progress", "host"]}

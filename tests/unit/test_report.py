@@ -3,6 +3,9 @@
 import base64
 import re
 
+import polars as pl
+from matplotlib.figure import Figure
+
 from curation.release import assemble as emit
 from curation.release import report, stats
 from tests.release_frames import synthetic_inputs
@@ -56,7 +59,8 @@ def test_checks_are_found_wherever_the_json_records_them():
         ("partition: one_split_per_row", True),
         ("partition: key_in_one_split", False),
     ]
-    assert '"examples": ["key 7"]' in checks[1].detail
+    assert checks[0].detail == "0 violations (records)"
+    assert checks[1].detail == "1 violation (keys); e.g. key 7"
     nested = report.checks_from_json({"a": {"b": {"passed": True}}}, "ingest")
     assert [(c.name, c.passed) for c in nested] == [("ingest: a.b", True)]
 
@@ -143,3 +147,87 @@ def test_text_is_escaped(monkeypatch):
     monkeypatch.setattr(report, "plots", lambda tables: {})
     html = page(config={"note": "<script>alert(1)</script>"})
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+# --- presentation -------------------------------------------------------------------------------
+
+
+def test_check_details_are_words_not_json():
+    assert report.detail_text({"names_with_several_parents": 0}) == "names with several parents: 0"
+    many = {"violations": 1234, "unit": "records", "examples": [f"P{i}" for i in range(7)]}
+    assert report.detail_text(many) == "1,234 violations (records); e.g. P0, P1, P2, P3, P4, …"
+    assert "{" not in PAGE.split("id='plots'")[0].split("id='checks'")[1]
+
+
+def test_each_plot_has_a_caption_that_is_not_its_title():
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", PAGE)
+    assert captions == [report._e(plot.caption) for plot in report.PLOTS]
+    assert all(len(plot.caption) > len(plot.title) + 20 for plot in report.PLOTS)
+
+
+def drawn(key: str, tables) -> object:
+    """The axes a plot of report.PLOTS draws on."""
+    ax = Figure().subplots()
+    next(plot for plot in report.PLOTS if plot.key == key).draw(ax, tables)
+    return ax
+
+
+def test_the_species_size_plot_counts_species_on_its_y_axis():
+    ax = drawn("species_sizes", TABLES)
+    assert ax.get_ylabel().startswith("number of species")
+    assert ax.get_xlabel().startswith("records per species")
+
+
+def test_the_changes_plot_is_sorted_and_leaves_out_rules_that_changed_nothing():
+    rules = pl.DataFrame(
+        {
+            "rule": ["C0_whitespace", "C1_correction", "C5_vote", "C6_inferred"],
+            "labels": [5, 0, 9, 7],
+        }
+    )
+    ax = drawn("changes_per_rule", {**TABLES, "curation_rules": rules})
+    # barh draws bottom-up: the largest count is the top bar.
+    top_down = [tick.get_text() for tick in ax.get_yticklabels()][::-1]
+    assert top_down == ["C5_vote", "C6_inferred", "C0_whitespace"]
+    assert [bar.get_width() for bar in ax.patches][::-1] == [9, 7, 5]
+
+
+def test_an_empty_table_says_none():
+    empty = {**TABLES, "issues": TABLES["issues"].clear()}
+    html = page(tables=empty)
+    after = html.split("<code>stats/issues.csv</code></p>", 1)[1]
+    assert after.lstrip().startswith("<p class='none'>none</p>")
+
+
+def test_inferred_ranks_codes_are_explained():
+    meanings = [report.inferred_ranks_meaning(code) for code in range(7)]
+    assert meanings == [
+        "nothing inferred",
+        "species inferred",
+        "genus to species inferred",
+        "subfamily to species inferred",
+        "family to species inferred",
+        "order to species inferred",
+        "class to species inferred",
+    ]
+    codes = pl.DataFrame({"inferred_ranks": [0, 3], "records": [10, 2]})
+    html = page(tables={**TABLES, "inferred_ranks": codes})
+    section = html.split("<code>stats/inferred_ranks.csv</code></p>", 1)[1].split("</table>")[0]
+    assert "<th>meaning</th>" in section and "subfamily to species inferred" in section
+
+
+def test_long_tables_fold_and_short_ones_do_not():
+    long = pl.DataFrame({"records": range(1, 67), "species": range(66, 0, -1)})
+    html = page(tables={**TABLES, "species_sizes": long})
+    section = html.split("<code>stats/species_sizes.csv</code></p>", 1)[1]
+    assert section.lstrip().startswith(
+        "<details class='rows'><summary>66 rows: show the table</summary>"
+    )
+    short = html.split("<code>stats/table3.csv</code></p>", 1)[1]
+    assert short.lstrip().startswith("<table>")
+
+
+def test_long_configuration_lines_wrap_instead_of_being_cut():
+    style = re.search(r"<style>(.*?)</style>", PAGE, re.DOTALL).group(1)
+    pre = re.search(r"(?:^|})pre\{([^}]*)\}", style).group(1)
+    assert "white-space:pre-wrap" in pre and "overflow-x" not in pre

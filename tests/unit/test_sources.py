@@ -1,8 +1,9 @@
-"""Rule code inputs: a script's transitive project imports, and nothing from outside."""
+"""Rule code: a script's transitive project imports (and nothing from outside), and their digest."""
 
+import os
 from pathlib import Path
 
-from curation.sources import closure
+from curation.sources import closure, digest
 from tests.support import ROOT
 
 
@@ -34,3 +35,23 @@ def test_closure_ignores_third_party_and_unrelated_modules(tmp_path):
     found = {Path(f).relative_to(tmp_path).as_posix() for f in closure(tmp_path, [script])}
     # Relative imports are not followed: the project's modules use absolute imports only.
     assert found == {"rule.py", "curation/__init__.py", "curation/a.py", "curation/b.py"}
+
+
+def small_project(root: Path) -> Path:
+    (root / "curation").mkdir(parents=True)
+    (root / "curation" / "__init__.py").write_text("")
+    (root / "curation" / "a.py").write_text("X = 1\n")
+    script = root / "rule.py"
+    script.write_text("from curation.a import X\n")
+    return script
+
+
+def test_the_code_digest_follows_content_not_place_or_mtime(tmp_path):
+    here, there = tmp_path / "here", tmp_path / "there"
+    first = digest(here, [small_project(here)])
+    assert digest(there, [small_project(there)]) == first  # another checkout, same code
+    module = here / "curation" / "a.py"
+    os.utime(module, (1, 1))
+    assert digest(here, [here / "rule.py"]) == first  # touched, not edited
+    module.write_text("X = 2\n")
+    assert digest(here, [here / "rule.py"]) != first  # an imported module edited

@@ -90,18 +90,33 @@ def released_records(export: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# --- a 200 k export shared by the calibration and semantics tests ------------------------------
+# --- generated exports shared by the tests ------------------------------------------------------
+
+#: Records of the export the semantics tests read: every kind of noise they look at occurs in it.
+SAMPLE_RECORDS = 50_000
+#: The default generated input's size (config.yaml), at which the calibration tests compare the
+#: export with the paper's tables and find even the rarest kinds of noise.
+CALIBRATION_RECORDS = 200_000
+
+
+def generated(tmp_path_factory, records: int) -> dict[str, pl.DataFrame]:
+    tmp = tmp_path_factory.mktemp(f"synthetic{records}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CURATION_STAGING_DIR", str(tmp))
+        tsv, truth_path = write(tmp, records, 2024)
+    export = read_export(tsv)
+    truth = pl.read_parquet(truth_path)
+    return {"export": export, "truth": truth, "released": released_records(export, truth)}
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> dict[str, pl.DataFrame]:
+    return generated(tmp_path_factory, SAMPLE_RECORDS)
 
 
 @pytest.fixture(scope="module")
 def big(tmp_path_factory) -> dict[str, pl.DataFrame]:
-    tmp = tmp_path_factory.mktemp("synthetic200k")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CURATION_STAGING_DIR", str(tmp))
-        tsv, truth_path = write(tmp, 200_000, 2024)
-    export = read_export(tsv)
-    truth = pl.read_parquet(truth_path)
-    return {"export": export, "truth": truth, "released": released_records(export, truth)}
+    return generated(tmp_path_factory, CALIBRATION_RECORDS)
 
 
 # --- format and determinism -------------------------------------------------------------------
@@ -163,16 +178,16 @@ def test_rows_are_bcdm_rows(tmp_path):
 # --- truth covers the export ------------------------------------------------------------------
 
 
-def test_truth_has_one_row_per_processid_of_the_export(big):
-    truth, export = big["truth"], big["export"]
+def test_truth_has_one_row_per_processid_of_the_export(sample):
+    truth, export = sample["truth"], sample["export"]
     assert truth["processid"].is_unique().all()
     assert truth["processid"].to_list() == sorted(truth["processid"].to_list())
     assert set(truth["processid"]) == set(export["processid"])
-    assert truth.filter(pl.col("expected_reject").is_null()).height == 200_000
+    assert truth.filter(pl.col("expected_reject").is_null()).height == SAMPLE_RECORDS
 
 
-def test_expected_rejects_match_the_rows(big):
-    export, truth = big["export"], big["truth"]
+def test_expected_rejects_match_the_rows(sample):
+    export, truth = sample["export"], sample["truth"]
     rows = (
         export.group_by("processid")
         .agg(
@@ -210,6 +225,7 @@ def test_expected_rejects_match_the_rows(big):
 # --- calibration (the paper's Tables 2, 3, A4 and A5 at 200 k records) --------------------------
 
 
+@pytest.mark.slow
 def test_labelled_fraction_per_rank_follows_the_paper(big):
     truth = big["truth"].filter(pl.col("expected_reject").is_null())
     for rank, paper in zip(RANKS, PAPER_LABELLED, strict=True):
@@ -219,6 +235,7 @@ def test_labelled_fraction_per_rank_follows_the_paper(big):
     assert family_only.height / truth.height == pytest.approx(0.67, abs=0.02)
 
 
+@pytest.mark.slow
 def test_records_per_barcode_and_bins(big):
     released = big["released"]
     per_barcode = released.height / released["key"].n_unique()
@@ -233,6 +250,7 @@ def test_records_per_barcode_and_bins(big):
     assert two.filter(pl.col("bin_uri") == 2).height > 0
 
 
+@pytest.mark.slow
 def test_category_sizes_are_heavy_tailed_with_the_papers_skew(big):
     truth = big["truth"].filter(pl.col("expected_reject").is_null())
     order = truth["order"].value_counts(sort=True)
@@ -256,6 +274,7 @@ def test_category_sizes_are_heavy_tailed_with_the_papers_skew(big):
     assert np.median(sizes) <= 3 and sizes.max() > 300
 
 
+@pytest.mark.slow
 def test_categories_shrink_with_the_sample_and_species_sets_exist(big):
     truth = big["truth"].filter(pl.col("expected_reject").is_null())
     species = truth.filter(pl.col("species").is_not_null())
@@ -275,6 +294,7 @@ def test_categories_shrink_with_the_sample_and_species_sets_exist(big):
     assert species.filter(placeholder)["species"].n_unique() > unseen.height
 
 
+@pytest.mark.slow
 def test_geography_follows_table_a4(big):
     released = big["released"]
     country = released["country/ocean"].value_counts(sort=True)
@@ -318,8 +338,8 @@ def tagged(released: pl.DataFrame, tag: str) -> pl.DataFrame:
     return rows
 
 
-def test_every_noise_type_is_present(big):
-    tags = big["truth"]["noise"].drop_nulls().str.split(";").explode().str.replace(":.*", "")
+def test_every_noise_type_is_present(sample):
+    tags = sample["truth"]["noise"].drop_nulls().str.split(";").explode().str.replace(":.*", "")
     expected = {
         "vote_conflict",
         "outvoted_deeper",
@@ -354,10 +374,12 @@ def test_every_noise_type_is_present(big):
     assert expected <= set(tags.unique())
 
 
-def test_records_of_one_barcode_share_their_truth(big):
+def test_records_of_one_barcode_share_their_truth(sample):
     truth_columns = [f"truth_{rank}" for rank in RANKS]
     per_key = (
-        big["released"].group_by("key").agg(pl.struct(truth_columns).n_unique().alias("variants"))
+        sample["released"]
+        .group_by("key")
+        .agg(pl.struct(truth_columns).n_unique().alias("variants"))
     )
     assert (per_key["variants"] == 1).all()
 
@@ -391,6 +413,7 @@ def conflict_shares(released: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(found)
 
 
+@pytest.mark.slow
 def test_vote_shares_spread_over_the_range_with_exactly_and_just_under_ninety(big):
     shares = conflict_shares(big["released"])["share"]
     assert (shares > 0.5).all() and (shares < 1.0).all()
@@ -399,17 +422,17 @@ def test_vote_shares_spread_over_the_range_with_exactly_and_just_under_ninety(bi
     assert (shares > 0.9).sum() >= 3 and (shares < 0.85).sum() >= 3
 
 
-def test_a_majority_of_ninety_percent_wins_and_less_curtails(big):
-    shares = conflict_shares(big["released"])
+def test_a_majority_of_ninety_percent_wins_and_less_curtails(sample):
+    shares = conflict_shares(sample["released"])
     wins = shares.filter(pl.col("share") >= 0.9)
     assert (wins["truth"] == wins["majority"]).all()
     lost = shares.filter(pl.col("share") < 0.9)
     assert lost["truth"].is_null().all()
 
 
-def test_an_outvoted_record_contributes_no_deeper_label(big):
+def test_an_outvoted_record_contributes_no_deeper_label(sample):
     """A winning majority's barcode ends with no label that only its outvoted records gave."""
-    released = big["released"]
+    released = sample["released"]
     deeper = tagged(released, "outvoted_deeper")
     groups = released.filter(pl.col("key").is_in(deeper["key"].implode()))
     outvoted = pl.col("noise").str.contains("outvoted_deeper", literal=True).fill_null(False)
@@ -420,12 +443,12 @@ def test_an_outvoted_record_contributes_no_deeper_label(big):
         assert joined.select(pl.col("said").list.contains(pl.col("end")).all()).item(), rank
 
 
-def test_a_genus_under_two_families_keeps_the_majority_lineage(big):
+def test_a_genus_under_two_families_keeps_the_majority_lineage(sample):
     """misplaced_genus: a barcode filing its genus under another family.  After curation no
     genus has two families, and the misplaced barcodes that lost keep only the order."""
-    released = big["released"]
+    released = sample["released"]
     rows = tagged(released, "misplaced_genus")
-    truth = big["truth"].filter(pl.col("expected_reject").is_null())
+    truth = sample["truth"].filter(pl.col("expected_reject").is_null())
     families = (
         truth.drop_nulls("genus").group_by("genus").agg(pl.col("family").drop_nulls().n_unique())
     )
@@ -437,13 +460,13 @@ def test_a_genus_under_two_families_keeps_the_majority_lineage(big):
     ).item()
 
 
-def test_a_placed_genus_gives_its_subfamily_to_records_without_one(big):
-    released = big["released"]
+def test_a_placed_genus_gives_its_subfamily_to_records_without_one(sample):
+    released = sample["released"]
     for tag in ("subfamily_blank_group", "subfamily_blank"):
         rows = tagged(released, tag).filter(pl.col("truth_genus").is_not_null())
         assert rows.select(raw("subfamily").is_null().all()).item()
         assert rows["truth_subfamily"].is_not_null().all()
-    truth = big["truth"].filter(pl.col("expected_reject").is_null())
+    truth = sample["truth"].filter(pl.col("expected_reject").is_null())
     placed = (
         truth.drop_nulls(["genus", "subfamily"])
         .group_by("genus")
@@ -452,8 +475,8 @@ def test_a_placed_genus_gives_its_subfamily_to_records_without_one(big):
     assert (placed["subfamily"] == 1).all()  # genus -> subfamily is a function
 
 
-def test_open_nomenclature_never_reaches_the_truth_and_a_named_species_is_inferred(big):
-    released = big["released"]
+def test_open_nomenclature_never_reaches_the_truth_and_a_named_species_is_inferred(sample):
+    released = sample["released"]
     whole = tagged(released, "open_nomenclature")
     assert whole["truth_species"].is_null().all()
     assert (whole["truth_genus"] == whole["species"].str.extract(r"^(\S+)")).all()
@@ -470,12 +493,12 @@ def test_open_nomenclature_never_reaches_the_truth_and_a_named_species_is_inferr
     assert (joined["truth_species"] == joined["named"]).mean() > 0.9  # unless the vote curtailed
     forms = r"^\S+ (\(\w+\) )?(sp|spp|cf|nr|aff|gr|indet|n\. sp|sp\. nov)\.?( [A-Za-z]+)?$"
     assert pl.concat([whole["species"], mixed["species"]]).str.contains(forms).all()
-    truth = big["truth"]["species"].drop_nulls()
+    truth = sample["truth"]["species"].drop_nulls()
     assert not truth.str.contains(r" (sp|spp|cf|nr|aff|gr|indet)\.?( [A-Za-z]+)?$").any()
 
 
-def test_genus_and_species_agree_in_the_truth(big):
-    released = big["released"]
+def test_genus_and_species_agree_in_the_truth(sample):
+    released = sample["released"]
     missing = tagged(released, "genus_missing")
     assert (missing["genus"] == "None").all()
     assert (missing["truth_genus"] == missing["species"].str.extract(r"^(\S+)")).all()
@@ -489,18 +512,18 @@ def test_genus_and_species_agree_in_the_truth(big):
     assert not several["truth_genus"].drop_nulls().str.contains(" ").any()
     confirmed = several.filter(raw("species").is_not_null())
     assert (confirmed["truth_genus"] == confirmed["genus"].str.extract(r"^(\S+)")).all()
-    truth = big["truth"].drop_nulls("species")
+    truth = sample["truth"].drop_nulls("species")
     assert (truth["species"].str.extract(r"^(\S+)") == truth["genus"]).all()
 
 
-def test_a_filler_written_in_the_input_is_kept_for_an_unplaced_genus(big):
-    rows = tagged(big["released"], "filler_in_input")
+def test_a_filler_written_in_the_input_is_kept_for_an_unplaced_genus(sample):
+    rows = tagged(sample["released"], "filler_in_input")
     assert rows["subfamily"].str.starts_with("unassigned ").all()
     assert (rows["truth_subfamily"] == "unassigned " + rows["truth_family"]).all()
 
 
-def test_partial_labels_are_inferred_from_the_group(big):
-    released = big["released"]
+def test_partial_labels_are_inferred_from_the_group(sample):
+    released = sample["released"]
     rows = tagged(released, "partial_label:")
     rows = rows.with_columns(rank=pl.col("noise").str.extract(r"partial_label:(\w+)"))
     for (rank,), part in rows.group_by("rank"):
@@ -511,15 +534,15 @@ def test_partial_labels_are_inferred_from_the_group(big):
         # completion instead, which is no inference).
         inferred = part.filter(pl.col(f"truth_{deeper[-1]}").is_not_null())
         assert inferred["inferred_ranks"].is_between(1, 6 - level).all()
-    assert big["truth"]["inferred_ranks"].drop_nulls().is_between(0, 6).all()
+    assert sample["truth"]["inferred_ranks"].drop_nulls().is_between(0, 6).all()
 
 
 @pytest.mark.parametrize(
     "tag",
     ["case_variant", "whitespace_variant", "unpadded_code", "malaise_typo", "genus_code_padding"],
 )
-def test_spelling_variants_normalise_to_the_truth(big, tag):
-    rows = tagged(big["released"], tag)
+def test_spelling_variants_normalise_to_the_truth(sample, tag):
+    rows = tagged(sample["released"], tag)
     default = "genus" if tag == "genus_code_padding" else "species"
     rows = rows.with_columns(rank=pl.col("noise").str.extract(rf"{tag}:(\w+)").fill_null(default))
     for (rank,), part in rows.group_by("rank"):
@@ -535,8 +558,8 @@ def test_spelling_variants_normalise_to_the_truth(big, tag):
         assert (rows["truth_genus"].str.replace(r"0+(\d+)$", "$1") == rows["genus"]).all()
 
 
-def test_the_canonical_spelling_is_the_most_frequent(big):
-    released = big["released"]
+def test_the_canonical_spelling_is_the_most_frequent(sample):
+    released = sample["released"]
     for rank in RANKS[1:]:
         spellings = (
             released.select(raw(rank).alias("name"))
@@ -567,8 +590,8 @@ def test_the_canonical_spelling_is_the_most_frequent(big):
         assert (joined["name"] == joined["truth"]).all(), rank
 
 
-def test_rank_values_partition_their_parent(big):
-    truth = big["truth"].filter(pl.col("expected_reject").is_null())
+def test_rank_values_partition_their_parent(sample):
+    truth = sample["truth"].filter(pl.col("expected_reject").is_null())
     for parent, child in itertools.pairwise(RANKS):
         parents = (
             truth.filter(pl.col(child).is_not_null()).group_by(child).agg(pl.col(parent).n_unique())

@@ -4,6 +4,7 @@
 
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
@@ -22,34 +23,54 @@ from curation.wiring import (
     missing_inputs,
     rule_params,
 )
-from curation.sources import closure
+from curation import console
+from curation.release.report import PLOTS
+from curation.sources import digest
 from schemas.config import ConfigError, load_config, typed_command_line
+from snakemake.logging import logger as snakemake_logger
+from snakemake.settings.enums import Quietness
 from snakemake.utils import update_config
+
+#: When this invocation started: job logs older than this are an earlier build's.
+STARTED = time.time()
+
+# When Snakemake's job output is quiet (profiles/default), the console shows the stages' lines
+# and the closing summary (curation/console.py) and Snakemake's routine messages go only to its
+# log file.  Dry runs print Snakemake's plan as usual.
+if Quietness.RULES in (workflow.output_settings.quiet or ()):
+    console.quiet_console(snakemake_logger, active=lambda: not workflow.dryrun)
 
 # --config values win over the config files; their nested numbers come typed (typed_command_line).
 _command_line = typed_command_line(workflow.config_settings.overwrite_config)
 update_config(config, _command_line)
-_sources = ", ".join([*map(str, workflow.configfiles), *(["--config"] if _command_line else [])])
+# The config files read, each once (the Snakefile's config.yaml may also be given by --configfile).
+_files = {}
+for _path in workflow.configfiles:
+    _files.setdefault(os.path.realpath(_path), str(_path))
+_sources = ", ".join([*_files.values(), *(["--config"] if _command_line else [])])
 try:
     CFG = load_config(config, _sources or "defaults", _command_line)
 except ConfigError as err:
-    raise WorkflowError(str(err)) from None
+    # A configuration error stops the run with its message alone: a WorkflowError would add
+    # where in common.smk it was raised, which tells the user nothing.
+    sys.exit(str(err))
 
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
 if _missing := missing_inputs(CFG):
-    raise WorkflowError("input file missing:\n  " + "\n  ".join(_missing))
+    sys.exit("input file missing:\n  " + "\n  ".join(_missing))
 if _foreign := foreign_files(L):
-    raise WorkflowError(
+    sys.exit(
         f"release.output_dir {L.release} holds {len(_foreign)} files this release does not "
         f"write (e.g. {', '.join(_foreign[:3])}); name an empty or new directory"
     )
 
 
 def code(script):
-    """A rule script and every project module it imports, directly or not, listed as inputs so
-    that editing any of them re-runs the rule (Snakemake does not follow imports)."""
+    """One digest of a script and every project module it imports, directly or not.  A param of
+    the rule that runs the script, so that editing any of them re-runs it (Snakemake does not
+    follow imports)."""
     root = Path(workflow.basedir)
-    return closure(root, [root / "workflow" / "scripts" / f"{script}.py"])
+    return digest(root, [root / "workflow" / "scripts" / f"{script}.py"])
 
 
 def labels_of_shard(wildcards):
@@ -74,3 +95,40 @@ def release_files():
 def corrections_table():
     """The C1 corrections table: the configured one, or the (empty) table shipped with the pipeline."""
     return CFG.curation.corrections_table or os.path.join(workflow.basedir, "resources", "corrections.tsv")
+
+
+def reported_outputs():
+    """emit_metadata's outputs that Snakemake's own report carries (snakemake --report
+    report.zip): the quality report, and its plots with their captions."""
+    plots = {
+        f"plot_{plot.key}": report(
+            L.work_file(f"plot_{plot.key}"),
+            category="Quality report",
+            subcategory="Plots",
+            labels={"plot": plot.title, "caption": plot.caption},
+        )
+        for plot in PLOTS
+    }
+    page = report(
+        L.release_file("report"),
+        caption=os.path.join(workflow.basedir, "workflow", "report", "quality_report.rst"),
+        category="Quality report",
+        labels={"file": "report.html"},
+    )
+    return {"report": page, **plots}
+
+
+def build_summary():
+    """The closing lines of a successful build (printed by onsuccess in the Snakefile)."""
+    return console.summary(
+        records=console.row_count(L.release_file("parquet")),
+        rejected=console.row_count(L.release_file("rejects")),
+        release=L.release,
+        report_html=L.release_file("report"),
+        parquet=L.release_file("parquet"),
+    )
+
+
+def build_failure(snakemake_logs):
+    """The closing lines of a failed build (printed by onerror in the Snakefile)."""
+    return console.failure(Path(CFG.release.work_dir) / "logs", STARTED, snakemake_logs or [])

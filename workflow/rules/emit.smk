@@ -10,10 +10,10 @@ rule digest:
         corrections=[corrections_table()],
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
-        code=code("digest"),
     output:
         digest=L.work_file("digest"),
     params:
+        code=code("digest"),
         **rule_params(CFG, "digest"),
     log:
         L.log("digest"),
@@ -41,11 +41,12 @@ rule emit_metadata:
         **{key: L.work_file(key) for key in SUMMARY_FILES},
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
-        code=code("emit_metadata"),
     output:
-        **{key: L.release_file(key) for key in TABLE_FILES + STATISTICS_FILES},
+        **{key: L.release_file(key) for key in TABLE_FILES + STATISTICS_FILES if key != "report"},
+        **reported_outputs(),
         checksums=L.work_file("metadata_checksums"),
     params:
+        code=code("emit_metadata"),
         **rule_params(CFG, "emit_metadata"),
     log:
         L.log("emit_metadata"),
@@ -64,10 +65,10 @@ rule emit_croissant:
     input:
         **{key: L.release_file(key) for key in TABLE_FILES},
         checksums=L.work_file("metadata_checksums"),
-        code=code("emit_croissant"),
     output:
         croissant=L.release_file("croissant"),
     params:
+        code=code("emit_croissant"),
         **rule_params(CFG, "emit_croissant"),
     log:
         L.log("emit_croissant"),
@@ -88,10 +89,10 @@ rule emit_manifest:
         digest=L.work_file("digest"),
         # checksums of the large files, taken by the jobs that wrote (or read) them
         measured=[L.work_file("metadata_checksums"), L.work_file("input_checksums")],
-        code=code("emit_manifest"),
     output:
         manifest=L.release_file("manifest"),
     params:
+        code=code("emit_manifest"),
         **rule_params(CFG, "emit_manifest"),
     log:
         L.log("emit_manifest"),

@@ -8,11 +8,11 @@ rule infer:
         labels=L.shard_file("resolved"),
         normalise_changes=L.shard_file("normalise_changes"),
         resolve_changes=L.shard_file("resolve_changes"),
-        code=code("infer"),
     output:
         inferred=L.shard_file("inferred"),
         changes=L.shard_file("changes"),
     params:
+        code=code("infer"),
         **rule_params(CFG, "infer"),
     log:
         L.log("infer/{scatteritem}"),
@@ -31,12 +31,12 @@ rule gather_curation:
     input:
         inferred=gather.shard(L.shard_file("inferred")),
         changes=gather.shard(L.shard_file("changes")),
-        code=code("gather_curation"),
     output:
         curated=L.work_file("curated"),
         changes=L.work_file("changes"),
         summary=L.work_file("curation_summary"),
     params:
+        code=code("gather_curation"),
         **rule_params(CFG, "gather_curation"),
     log:
         L.log("gather_curation"),

@@ -3,12 +3,11 @@
 
 rule generate_input:
     """A realistic BCDM export (and the labels a correct curation should give it)."""
-    input:
-        code=code("generate_input"),
     output:
         tsv=L.work_file("export"),
         truth=L.work_file("truth"),
     params:
+        code=code("generate_input"),
         **rule_params(CFG, "generate_input"),
     log:
         L.log("generate_input"),
@@ -26,7 +25,6 @@ rule generate_input:
 rule ingest:
     input:
         exports=input_files(),
-        code=code("ingest"),
     output:
         records=L.work_file("records"),
         barcodes=L.work_file("barcodes"),
@@ -36,6 +34,7 @@ rule ingest:
         summary=L.work_file("ingest_summary"),
         checksums=L.work_file("input_checksums"),
     params:
+        code=code("ingest"),
         **rule_params(CFG, "ingest"),
     log:
         L.log("ingest"),

@@ -7,9 +7,10 @@ rule shard_labels:
     """Split the labels into independent barcode shards (all records of a barcode in one shard)."""
     input:
         labels=L.work_file("labels"),
-        code=code("shard_labels"),
     output:
         shards=scatter.shard(L.shard_file("labels")),
+    params:
+        code=code("shard_labels"),
     log:
         L.log("shard_labels"),
     benchmark:
@@ -26,10 +27,10 @@ rule shard_labels:
 rule variant_map:
     input:
         labels=L.work_file("labels"),
-        code=code("variant_map"),
     output:
         variant_map=L.work_file("variant_map"),
     params:
+        code=code("variant_map"),
         **rule_params(CFG, "variant_map"),
     log:
         L.log("variant_map"),
@@ -49,11 +50,11 @@ rule normalise:
         labels=labels_of_shard,
         variant_map=L.work_file("variant_map"),
         corrections=corrections_table(),
-        code=code("normalise"),
     output:
         labels=L.shard_file("normalised"),
         changes=L.shard_file("normalise_changes"),
     params:
+        code=code("normalise"),
         **rule_params(CFG, "normalise"),
     log:
         L.log("normalise/{scatteritem}"),

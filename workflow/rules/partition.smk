@@ -4,11 +4,11 @@
 rule partition:
     input:
         curated=L.work_file("curated"),
-        code=code("partition"),
     output:
         splits=L.work_file("splits"),
         checks=L.work_file("partition_checks"),
     params:
+        code=code("partition"),
         **rule_params(CFG, "partition"),
     log:
         L.log("partition"),

@@ -4,11 +4,11 @@
 rule resolve:
     input:
         labels=L.shard_file("normalised"),
-        code=code("resolve"),
     output:
         labels=L.shard_file("resolved"),
         changes=L.shard_file("resolve_changes"),
     params:
+        code=code("resolve"),
         **rule_params(CFG, "resolve"),
     log:
         L.log("resolve/{scatteritem}"),

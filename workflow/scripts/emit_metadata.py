@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from curation import io
+from curation import console, io
 from curation.release import assemble as emit
 from curation.release import manifest, report, sidecars, stats
 from curation.release import writers as release_writers
@@ -67,7 +67,7 @@ def provenance_tables() -> dict[str, pl.DataFrame]:
     }
 
 
-def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> None:
+def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> list[report.Check]:
     csv_paths = {name: smk.output[f"stats_{name}"] for name in statistics}
     release_writers.write_statistics(
         statistics, csv_paths, smk.output.stats, f"Statistics of {TITLE}"
@@ -78,6 +78,9 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> Non
         "partition": io.read_json(smk.input.partition_checks),
     }
     checks = report.release_checks(summaries, statistics)
+    images = report.plots(statistics)
+    for key, png in images.items():
+        io.write_bytes(png, smk.output[f"plot_{key}"])
     page = report.render(
         title=f"Quality report: {TITLE}",
         tables=statistics,
@@ -85,6 +88,7 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> Non
         checks=checks,
         config=DIGEST,
         summaries=summaries,
+        images=images,
     )
     io.write_text(page, smk.output.report)
     failed = [c.name for c in checks if not c.passed]
@@ -94,6 +98,7 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> Non
         len(checks),
         failed or "none",
     )
+    return checks
 
 
 with io.rule_log(smk.log[0]) as log:
@@ -106,8 +111,7 @@ with io.rule_log(smk.log[0]) as log:
             **side_inputs(log),
         )
     except (emit.ReleaseError, sidecars.SideFileError) as err:
-        log.error("%s", err)
-        raise SystemExit(f"emit_metadata: {err}") from None
+        console.stop(log, str(err))
     row_group_size = smk.params.row_group_size
 
     def write_release_csv() -> manifest.Entry:
@@ -124,7 +128,7 @@ with io.rule_log(smk.log[0]) as log:
     with ThreadPoolExecutor(max_workers=2) as pool:
         writes = [pool.submit(write_release_csv), pool.submit(write_release_parquet)]
         statistics = stats.compute(release, tables["changes"], tables["rejects"], tables["issues"])
-        write_statistics_and_report(statistics, log)
+        checks = write_statistics_and_report(statistics, log)
         measured = [write.result() for write in writes]
     for name, table in tables.items():
         writer = release_writers.write_parquet(
@@ -139,3 +143,5 @@ with io.rule_log(smk.log[0]) as log:
     )
     for split, rows in release.group_by("split").len().sort("split").iter_rows():
         log.info("  %s: %d", split, rows)
+    failed = [c.name for c in checks if not c.passed]
+    console.stage("release", console.release_line(release.height, failed, len(checks)))

@@ -12,7 +12,7 @@ with io.rule_log(smk.log[0]) as log:
         [io.read_parquet(smk.input.normalise_changes), io.read_parquet(smk.input.resolve_changes)],
         how="vertical",
     )
-    inferred, changes = infer(io.read_parquet(smk.input.labels), prior, **smk.params)
+    inferred, changes = infer(io.read_parquet(smk.input.labels), prior, **smk.params.settings)
     io.write_parquet(inferred, smk.output.inferred)
     io.write_parquet(changes, smk.output.changes)
     filled = changes.filter(pl.col("rule") == "C6_inferred")

@@ -1,8 +1,6 @@
 """Rule normalise: C0, C2/C3, C1 and C7 on one barcode shard (docs/curation.md#order)."""
 
-import sys
-
-from curation import io
+from curation import console, io
 from curation.labels.normalise import normalise
 from schemas.corrections import CORRECTIONS_SCHEMA, CorrectionsError, read_corrections
 from schemas.tables import empty
@@ -15,12 +13,11 @@ with io.rule_log(smk.log[0]) as log:
     variant_map = io.read_parquet(smk.input.variant_map)
     try:
         corrections = read_corrections(table) if table else empty(CORRECTIONS_SCHEMA)
-        labels, changes = normalise(labels, variant_map, corrections, **smk.params)
+        labels, changes = normalise(labels, variant_map, corrections, **smk.params.settings)
     except CorrectionsError as err:
         # A bad corrections table is the maintainer's to fix: one line, no traceback, no output.
         message = str(err) if str(err).startswith(str(table)) else f"{table}: {err}"
-        log.error("%s", message)
-        sys.exit(f"normalise: {message}")
+        console.stop(log, message)
     io.write_parquet(labels, smk.output.labels)
     io.write_parquet(changes, smk.output.changes)
     log.info("%d records, %d label changes", labels.height, changes.height)

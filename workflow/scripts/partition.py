@@ -1,10 +1,9 @@
 """Rule partition: species sets and the eight splits of every curated record."""
 
-import sys
-
-from curation import io
+from curation import console, io
 from curation.partition.splits import PartitionError, partition
 from schemas.config import PartitionConfig
+from schemas.tables import SPLITS
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
@@ -17,11 +16,10 @@ with io.rule_log(smk.log[0]) as log:
     except PartitionError as err:
         # A broken invariant is a finding about the data, not a crash: one clear line, no
         # traceback, and no output file, so nothing downstream runs on a leaky partition.
-        message = f"partition of {curated_path} failed: {err}"
-        log.error(message)
-        sys.exit(message)
+        console.stop(log, f"partition of {curated_path} failed: {err}")
     io.write_parquet(splits, smk.output.splits)
     io.write_json(checks, smk.output.checks)
+    console.stage("partition", console.partition_line(checks, SPLITS))
     for split, counts in checks["splits"].items():
         log.info(
             "%s: %d records, %d keys, %d species",

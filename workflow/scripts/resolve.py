@@ -6,7 +6,7 @@ from curation.labels.vote import resolve
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
 with io.rule_log(smk.log[0]) as log:
-    labels, changes = resolve(io.read_parquet(smk.input.labels), **smk.params)
+    labels, changes = resolve(io.read_parquet(smk.input.labels), **smk.params.settings)
     io.write_parquet(labels, smk.output.labels)
     io.write_parquet(changes, smk.output.changes)
     log.info("%d records, %d label changes", labels.height, changes.height)

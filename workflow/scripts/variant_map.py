@@ -7,7 +7,7 @@ smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injecte
 
 with io.rule_log(smk.log[0]) as log:
     labels = io.read_parquet(smk.input.labels)
-    variant_map = build_variant_map(labels, **smk.params)
+    variant_map = build_variant_map(labels, **smk.params.settings)
     io.write_parquet(variant_map, smk.output.variant_map)
     respelt = variant_map.filter(variant_map["name"] != variant_map["canonical"])
     log.info(
