@@ -78,7 +78,7 @@ def test_a_country_that_reads_as_mathtext_is_drawn_as_text():
             {"processid": "P2-24", "split": "pretrain", "country": "$x^{2$"},
         ]
     )
-    assert len(report.plots(tables)) == 5
+    assert len(report.plots(tables)) == len(report.PLOTS)
     assert "$\\foo{$" in tables["countries"]["country"].to_list()
 
 
