@@ -24,8 +24,9 @@ from schemas.vocabulary import LABEL_MISSING_TOKENS
 #: 64 characters.  No path separator, no dot, nothing a spreadsheet reads as a formula.
 PROCESSID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 #: Sample ids are museum and field numbers (``BC ZSM HYM 00038``, ``MHNG1685.022``,
-#: ``UAM:Ento:228236``): a letter or digit, then those, space and ``#()._:-``; at most 128.
-SAMPLEID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 #()._:-]{0,127}$"
+#: ``UAM:Ento:228236``, ``NHMUK 010101/2``): a letter or digit, then those, space and
+#: ``#()._:/-``; at most 128.  A ``/`` is harmless here: no path is made of a sampleid.
+SAMPLEID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 #()._:/-]{0,127}$"
 IDENTIFIER_PATTERNS = {"processid": PROCESSID_PATTERN, "sampleid": SAMPLEID_PATTERN}
 
 #: Characters a rank or BIN label may hold after cleaning (scientific names and placeholders are
