@@ -267,6 +267,7 @@ def _rejects(
         .select(
             *_ORDER,
             "processid",
+            "sampleid",
             "marker_code",
             "dna_barcode",
             pl.col(REASON).cast(pl.String).alias("reason"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 REJECT_REASONS: dict[str, str] = {
     "ragged_row": "the line's field count differs from the header's; columns are never shifted",
     "missing_processid": "the row has no processid",
+    "invalid_identifier": "the processid or sampleid does not match its pattern "
+    "(docs/curation.md#identifiers): a path, a formula, markup or an invisible character",
     "non_target_marker": "the row's marker_code is not the target marker (or is missing in a "
     "layout that has one)",
     "no_barcode": "no sequence, or nothing but gaps, whitespace or N after cleaning",
@@ -35,6 +37,20 @@ ISSUE_CODES: dict[str, str] = {
     "coordinates nulled",
     "coordinate_incomplete": "only one of latitude and longitude is present; both nulled",
     "number_unparsable": "a numeric field is not a (whole, where required) number; nulled",
+    # The text rules (docs/curation.md#text), in the order they apply:
+    "invisible_character": "an invisible character (zero-width space or joiner, soft hyphen, "
+    "bidirectional mark, byte-order mark: Unicode default-ignorable and format characters) was "
+    "removed from a label",
+    "control_character": "a control character was removed from a label; a tab, line break or "
+    "carriage return became a space",
+    "unicode_normalised": "a label was rewritten to its NFKC form (full-width letters, "
+    "ligatures, non-breaking and other compatibility spaces)",
+    "invalid_name_character": "a rank or BIN label held a character other than ASCII letters, "
+    "digits, space and .-'():_/ (a Cyrillic or Greek lookalike, markup, a formula sign); nulled",
+    "formula_prefix": "a label started with =, +, - or @ and is not a number, so a spreadsheet "
+    "would run it as a formula; nulled",
+    "one_word_species": "a species label of one word (an epithet without its genus, which would "
+    "otherwise become the genus); nulled",
 }
 
 

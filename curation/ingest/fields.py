@@ -17,6 +17,7 @@ import polars as pl
 from curation.ingest.codes import REJECT_REASONS
 from curation.ingest.decode import C1_CONTROLS, R_ESCAPES
 from curation.ingest.layouts import ColumnMap
+from curation.ingest.text import TEXT_ISSUES, clean_labels, identifier_detail, invalid_identifier
 from schemas.tables import INGEST_ISSUES_SCHEMA, RANKS
 from schemas.vocabulary import MISSING_TOKENS
 
@@ -30,6 +31,9 @@ REASON_DTYPE = pl.Enum(list(REJECT_REASONS))
 LABELS = (*RANKS, "dna_bin", "marker_code", "country", "province_state")
 #: Label fields in which R escapes and C1 controls are repaired (free text, not codes).
 _REPAIRED = (*RANKS, "country", "province_state")
+#: Label fields the text rules clean (docs/curation.md#text): all but the marker, which is only
+#: compared with the target marker, never released.
+_TEXT_FIELDS = tuple(field for field in LABELS if field != "marker_code")
 _COORD_CODES = ("coordinate_unparsable", "coordinate_incomplete", "coordinate_out_of_range")
 _COORD_ISSUE, _COORD_TEXT = "_coord_issue", "_coord_text"
 _MEASUREMENTS = ("image_measurement_value", "area_fraction", "scale_factor")
@@ -236,8 +240,9 @@ def _issues(frame: pl.DataFrame, field: str, issue: pl.Expr, detail: pl.Expr) ->
 def _clean_labels(
     rows: pl.DataFrame, names: dict[str, str], tokens: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Per distinct label value: missing tokens -> null, trimming (not rank labels), and R's
-    ``<96>`` escapes and C1 control characters -> their cp1252 characters (with issues)."""
+    """Per distinct label value: missing tokens -> null, trimming (not rank labels), R's ``<96>``
+    escapes and C1 control characters -> their cp1252 characters, then the text rules of
+    :mod:`curation.ingest.text` (all with issues)."""
     found = [pl.DataFrame(schema=_ISSUE_COLUMNS)]
     patterns = {**R_ESCAPES, **C1_CONTROLS}
     for field in LABELS:
@@ -247,24 +252,57 @@ def _clean_labels(
         text = values.cast(pl.String)
         missing = text.str.strip_chars().is_in(tokens)
         kept = text if field in RANKS else text.str.strip_chars()
-        cleaned = kept.str.replace_many(patterns) if field in _REPAIRED else kept
+        repaired = kept.str.replace_many(patterns) if field in _REPAIRED else kept
         found += _repair_issues(
-            rows, field, names[field], values.filter(~missing & (cleaned != kept)), patterns
+            rows, field, names[field], values.filter(~missing & (repaired != kept)), patterns
         )
-        rewritten = ~missing & (cleaned != text)
-        column = pl.col(field)
-        if rewritten.any():
-            column = column.replace(
-                values.filter(rewritten), cleaned.filter(rewritten).cast(pl.Categorical)
-            )
-        if missing.any():
-            column = (
-                pl.when(pl.col(field).is_in(values.filter(missing).implode()))
-                .then(None)
-                .otherwise(column)
-            )
-        rows = rows.with_columns(column.alias(field))
+        cleaned = pl.select(pl.when(~missing).then(repaired)).to_series()
+        if field in _TEXT_FIELDS:
+            cleaned, issues = _clean_text(rows, field, names[field], text, cleaned)
+            found += issues
+        rows = rows.with_columns(_rewritten(field, values, text, cleaned))
     return rows, pl.concat(found)
+
+
+def _rewritten(field: str, values: pl.Series, text: pl.Series, cleaned: pl.Series) -> pl.Expr:
+    """The categorical ``field`` with each distinct value of ``values`` (``text`` as strings)
+    replaced by its ``cleaned`` value, or nulled where that is null."""
+    column = pl.col(field)
+    nulled = cleaned.is_null()
+    rewritten = ~nulled & (cleaned != text)
+    if rewritten.any():
+        column = column.replace(
+            values.filter(rewritten), cleaned.filter(rewritten).cast(pl.Categorical)
+        )
+    if nulled.any():
+        column = (
+            pl.when(pl.col(field).is_in(values.filter(nulled).implode()))
+            .then(None)
+            .otherwise(column)
+        )
+    return column.alias(field)
+
+
+def _clean_text(
+    rows: pl.DataFrame, field: str, name: str, text: pl.Series, repaired: pl.Series
+) -> tuple[pl.Series, list[pl.DataFrame]]:
+    """The text rules on the ``repaired`` values of the distinct ``text`` values of ``field``:
+    the cleaned values (aligned with ``text``) and an issue per affected row and code."""
+    pairs = pl.DataFrame({"text": text, "value": repaired})
+    table = clean_labels(repaired.drop_nulls().unique(), field)
+    pairs = pairs.join(table, on="value", how="left", maintain_order="left")
+    issues = []
+    for code in TEXT_ISSUES:
+        hit = pairs.filter(pl.col(code)).select("text", "detail")
+        if hit.height:
+            # only the few rows concerned are turned back into text
+            wanted = hit.get_column("text").cast(pl.Categorical).implode()
+            found = rows.filter(pl.col(field).is_in(wanted)).select(
+                "source_line", "processid", pl.col(field).cast(pl.String).alias("text")
+            )
+            found = found.join(hit, on="text", how="inner", maintain_order="left")
+            issues.append(_issues(found, name, pl.lit(code), pl.col("detail")))
+    return pairs.get_column("cleaned"), issues
 
 
 def _repair_issues(
@@ -314,6 +352,7 @@ def _reason(invalid: pl.Series, has_marker: bool, target_marker: str) -> pl.Expr
     barcode = pl.col("dna_barcode")
     checks = [
         (pl.col("processid").is_null(), "missing_processid"),
+        (invalid_identifier(), "invalid_identifier"),
         (marker.is_not_null() & (marker != target_marker), "non_target_marker"),
         # not strip_chars("N"): on a 5 M-row column it copies every barcode
         (barcode.is_null() | ~barcode.str.contains("[^N]"), "no_barcode"),
@@ -335,7 +374,9 @@ def reject_detail() -> pl.Expr:
     outside = barcode.str.extract_all(f"[^{IUPAC}]").list.unique(maintain_order=True).list.join("")
     reason = pl.col("reason")
     return (
-        pl.when(reason == "non_target_marker")
+        pl.when(reason == "invalid_identifier")
+        .then(identifier_detail())
+        .when(reason == "non_target_marker")
         .then(
             pl.when(marker.is_null())
             .then(pl.lit("marker_code missing"))

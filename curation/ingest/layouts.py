@@ -171,6 +171,9 @@ def parse_header(path: str, first_line: bytes) -> Header:
     The separator is a tab when the line holds one, otherwise a comma (the BIOSCAN-5M CSV).
     """
     bom = first_line.startswith(b"\xef\xbb\xbf")
+    body = first_line.removesuffix(b"\n").removesuffix(b"\r")
+    if b"\r" in body:
+        raise IngestError(path, 1, None, _bare_cr_message(first_line))
     text = first_line.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r\n").decode("utf-8", "replace")
     stripped = text.lstrip()
     if not stripped:
@@ -188,6 +191,17 @@ def parse_header(path: str, first_line: bytes) -> Header:
         )
     separator = "\t" if "\t" in text else ","
     return Header(tuple(name.strip() for name in text.split(separator)), separator, bom)
+
+
+def _bare_cr_message(first_line: bytes) -> str:
+    """Why a header holding a carriage return that does not end it cannot be read."""
+    where = (
+        "the file has no LF at all" if not first_line.endswith(b"\n") else "the header holds one"
+    )
+    return (
+        f"lines end in a bare CR (classic Mac OS line ends; {where}), which no export layout "
+        "uses; convert them to LF (e.g. tr '\\r' '\\n') and ingest the file again"
+    )
 
 
 def detect(path: str, header: Header) -> ColumnMap:

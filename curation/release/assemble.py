@@ -11,12 +11,13 @@ joined back from its key here.  Aligned inputs are put side by side instead of j
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 import polars as pl
 
 from curation.ingest.barcodes import dna_barcodes
+from curation.ingest.text import starts_formula
 from curation.release import derive
 from schemas.tables import (
     CURATED_SCHEMA,
@@ -254,7 +255,9 @@ def _assemble_joined(
 
 
 def check_values(release: pl.DataFrame) -> None:
-    """Refuse values the CSV contract cannot carry (docs/formats.md#the-release-csv)."""
+    """Refuse values the CSV contract cannot carry (docs/formats.md#the-release-csv): a missing
+    split or inferred_ranks, text pandas reads as missing, and text that would break a row or
+    run in a spreadsheet (docs/curation.md#text)."""
     problems: list[str] = []
     if (n := release["split"].null_count()) > 0:
         problems.append(
@@ -268,6 +271,15 @@ def check_values(release: pl.DataFrame) -> None:
             f"{n} records have inferred_ranks missing or outside 0-{_MAX_INFERRED_RANKS}, "
             f"e.g. {_examples(release, bad_ranks)}"
         )
+    problems += _na_token_problems(release)
+    problems += _text_problems(release)
+    if problems:
+        raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
+
+
+def _na_token_problems(release: pl.DataFrame) -> list[str]:
+    """Text columns holding a value pandas reads as missing (docs/curation.md#missing-values)."""
+    problems = []
     for column, dtype in release.schema.items():
         if dtype != pl.String or column == "chunk":  # chunk: "" is the documented no-chunk value
             continue
@@ -278,16 +290,53 @@ def check_values(release: pl.DataFrame) -> None:
         )
         hits = short.filter(pl.col(column).is_in(list(PANDAS_NA_TOKENS))).head(_EXAMPLES)
         if hits.height:
-            quoted = ", ".join(
-                f"{pid}={value!r}"
-                for pid, value in zip(hits["processid"], hits[column], strict=True)
-            )
             problems.append(
-                f"column {column!r} holds text that pandas reads as missing ({quoted}); "
+                f"column {column!r} holds text that pandas reads as missing ({_quoted(hits)}); "
                 "null it upstream or correct it"
             )
-    if problems:
-        raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
+    return problems
+
+
+#: The released label columns, which the label rules write.
+_LABEL_COLUMNS = (*RANKS, "taxon", "dna_bin", "country", "province_state")
+#: What a released label must not hold: meaning -> test.
+_TEXT_RULES: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "a tab or line break": lambda text: text.str.contains_any(["\t", "\n", "\r"]),
+    "the start of a spreadsheet formula": starts_formula,
+}
+
+
+def _text_problems(release: pl.DataFrame) -> list[str]:
+    """Label columns holding a tab or line break (a multi-line CSV cell) or the start of a
+    spreadsheet formula (docs/curation.md#text), checked on their distinct values.
+
+    Ingest cleans every label, and the label rules only write spellings they found or build from
+    them, so this catches what a corrections table or a future rule could bring in.  The other
+    text columns need no check: ``processid`` and ``sampleid`` match their patterns (ingest rejects
+    the rows that do not), ``dna_barcode`` holds IUPAC letters only, ``chunk`` and ``image_path``
+    are derived from them.
+    """
+    problems = []
+    for column in _LABEL_COLUMNS:
+        values = release.select(pl.col(column).unique().drop_nulls())
+        for meaning, rule in _TEXT_RULES.items():
+            bad = values.filter(rule(pl.col(column))).get_column(column)
+            if bad.len():
+                hits = release.filter(pl.col(column).is_in(bad.implode()))
+                problems.append(
+                    f"column {column!r} holds {meaning} "
+                    f"({_quoted(hits.select('processid', column).head(_EXAMPLES))}); "
+                    "null it upstream or correct it"
+                )
+    return problems
+
+
+def _quoted(hits: pl.DataFrame) -> str:
+    """``processid=value`` for each row of (processid, column)."""
+    values = hits.get_column(hits.columns[-1])
+    return ", ".join(
+        f"{pid}={value!r}" for pid, value in zip(hits["processid"], values, strict=True)
+    )
 
 
 def _check_same_specimens(inputs: Mapping[str, pl.LazyFrame]) -> None:

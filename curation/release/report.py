@@ -28,8 +28,9 @@ from schemas.tables import RANKS
 
 #: Countries shown in the top-countries plot.
 TOP_COUNTRIES = 15
-#: Style every plot is drawn in, whatever matplotlibrc the machine has.
-_STYLE = {**matplotlib.rcParamsDefault, "figure.dpi": 100}
+#: Style every plot is drawn in, whatever matplotlibrc the machine has.  Text is drawn as it is:
+#: a country ``$\\foo{$`` is a label, not mathtext to parse.
+_STYLE = {**matplotlib.rcParamsDefault, "figure.dpi": 100, "text.parse_math": False}
 _STYLE.pop("backend", None)
 
 

@@ -8,6 +8,7 @@ Missing cells show a dash.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,11 +46,29 @@ def markdown_table(table: pl.DataFrame) -> str:
 
 def markdown(tables: Mapping[str, pl.DataFrame], titles: Mapping[str, str], heading: str) -> str:
     """All tables in one Markdown document, each under its title and with its CSV file name."""
-    parts = [f"# {heading}", ""]
+    parts = [f"# {_escape(heading)}", ""]
     for name, table in tables.items():
-        parts += [f"## {titles[name]}", "", f"`{name}.csv`", "", markdown_table(table), ""]
+        parts += [
+            f"## {_escape(titles[name])}",
+            "",
+            f"`{name}.csv`",  # a file name of ours, not data
+            "",
+            markdown_table(table),
+            "",
+        ]
     return "\n".join(parts)
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """``text`` as literal Markdown on one line: whitespace control characters become a space,
+    other control characters go, and every character with a meaning in GitHub-flavoured Markdown
+    (emphasis, links, code, inline HTML and entities, table cells, math) gets a backslash."""
+    text = _BREAKS.sub(" ", text)
+    text = _CONTROLS.sub("", text)
+    return _SPECIAL.sub(r"\\\g<0>", text)
+
+
+_BREAKS = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]+")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f]")
+#: ``_`` between two letters or digits (``most_n``) cannot start emphasis and stays as it is.
+_SPECIAL = re.compile(r"[\\`*\[\]<>|~$&!#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")

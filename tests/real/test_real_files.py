@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from curation.ingest.codes import REJECT_REASONS, IngestError
+from curation.ingest.text import TEXT_ISSUES
 from schemas.tables import RANKS, RECORDS_SCHEMA, RELEASE_COLUMNS
 from tests.ingest_files import ingest
 from tests.support import DATA, REAL
@@ -81,6 +82,17 @@ def test_counts_per_real_file(name):
     assert result.rejects.height == rows - released
     assert result.records["processid"].is_unique().all()
     assert result.records.schema == pl.Schema(RECORDS_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "name", [*sorted(EXPECTED), "../derived/bioscan5m_browser_sample-records.csv"]
+)
+def test_the_text_rules_touch_no_real_value(name):
+    """docs/curation.md#identifiers and #text: every real processid and sampleid matches its
+    pattern, and no real label is rewritten or nulled by the text rules."""
+    summary = _ingest(name).summary
+    assert summary["rejects"]["invalid_identifier"] == 0
+    assert {code: summary["issues"][code] for code in TEXT_ISSUES} == dict.fromkeys(TEXT_ISSUES, 0)
 
 
 def test_every_real_file_at_once_conserves_rows_and_collapses_the_shared_packages():
