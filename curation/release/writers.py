@@ -23,9 +23,6 @@ from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION
 
 #: zstd level of the Parquet files (see write_parquet).
 ZSTD_LEVEL = 1
-#: Largest dictionary page of a Parquet column chunk: a row group's distinct barcodes fit, so
-#: repeated barcodes are stored once per group (pyarrow's 1 MiB default falls back to plain).
-DICTIONARY_PAGE_LIMIT = 64 << 20
 #: Integers up to this size are exact in a float64, so they can be printed without a fraction.
 _EXACT_INTEGER_LIMIT = 2.0**53
 
@@ -100,7 +97,6 @@ def write_parquet(
             compression_level=ZSTD_LEVEL,
             write_statistics=True,
             store_schema=False,
-            dictionary_pagesize_limit=DICTIONARY_PAGE_LIMIT,
         ) as writer,
     ):
         start = 0
