@@ -226,6 +226,9 @@ class PipelineConfig(_Strict):
     shards: Annotated[int, Field(ge=1, le=4096)] = 1
     #: Threads each polars job declares, so Snakemake runs jobs side by side within --cores.
     threads: Annotated[int, Field(ge=1)] = 2
+    #: Memory one job may use, in GiB.  Stages whose working set would grow past it work in
+    #: pieces (bounded batches, sorted runs on disk), so the release is the same for any value.
+    memory_gb: Annotated[float, Field(gt=0, le=4096, strict=False)] = 3.0
 
     #: Settings that do not decide a release's bytes: how a build runs (shards, threads) and
     #: where files are read and written.  The inputs enter the release's digest by their
@@ -234,6 +237,7 @@ class PipelineConfig(_Strict):
     NOT_CONTENT: ClassVar[dict[str, Any]] = {
         "shards": True,
         "threads": True,
+        "memory_gb": True,
         "input": {"files", "bioscan1m_metadata", "bounding_boxes"},
         "curation": {"corrections_table"},
         "release": {"output_dir", "work_dir"},
