@@ -232,6 +232,53 @@ RELEASE_PARQUET_SCHEMA: dict[str, pl.DataType] = {
     "barcode_key": pl.UInt32,
 }
 
+#: The tables of a diff between two releases, an older and a newer (curation/evolve/diff.py,
+#: docs/formats.md#release-diff).  ``added``/``removed`` hold the records of one release only;
+#: ``relabelled`` one row per record and rank whose label differs (``rule``: the newer release's
+#: curation rules that made its value); ``moved`` the records whose split differs; the counts per
+#: split and per species (null: no species label), and the species whose species set differs
+#: (a set is null where the species is absent, ``a+b`` where its records are in several sets).
+RANK_DTYPE = pl.Enum(RANKS)
+_DIFF_RECORD: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "split": SPLIT_DTYPE,
+    **_RANK_COLUMNS,
+    "dna_bin": pl.String,
+}
+_DIFF_SPECIES: dict[str, pl.DataType] = {
+    "species": pl.String,
+    "old_set": pl.String,
+    "new_set": pl.String,
+    "old_records": pl.Int64,
+    "new_records": pl.Int64,
+}
+DIFF_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "added": _DIFF_RECORD,
+    "removed": _DIFF_RECORD,
+    "relabelled": {
+        "processid": pl.String,
+        "rank": RANK_DTYPE,
+        "old_value": pl.String,
+        "new_value": pl.String,
+        "rule": pl.String,
+    },
+    "moved": {"processid": pl.String, "old_split": SPLIT_DTYPE, "new_split": SPLIT_DTYPE},
+    "species_sets": _DIFF_SPECIES,
+    "split_counts": {
+        "split": SPLIT_DTYPE,
+        "old_records": pl.Int64,
+        "new_records": pl.Int64,
+        "kept": pl.Int64,
+        "moved_out": pl.Int64,
+        "moved_in": pl.Int64,
+        "removed": pl.Int64,
+        "added": pl.Int64,
+    },
+    "species_counts": _DIFF_SPECIES,
+}
+#: The diff tables that list differences: all empty when a release is compared with itself.
+DIFF_DIFFERENCES: tuple[str, ...] = ("added", "removed", "relabelled", "moved", "species_sets")
+
 #: Version of the release file layout (columns and types above); bumped when they change, and
 #: written into every release Parquet file's key-value metadata.
 RELEASE_SCHEMA_VERSION = "1"

@@ -13,13 +13,15 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas.tables import RANKS, RELEASE_SCHEMA, SPLIT_DTYPE, SPLITS
+from schemas.tables import CHANGES_SCHEMA, RANKS, RELEASE_SCHEMA, SPLIT_DTYPE, SPLITS
 
 #: What comparing and re-partitioning need of a previous release.
 RECORD_COLUMNS: tuple[str, ...] = ("processid", "split", *RANKS, "dna_bin", "dna_barcode")
 
 #: Files of a release's metadata/parquet folder that are side tables, not the records.
 _SIDE_TABLES = frozenset({"changes", "rejects", "issues"})
+#: Where a release of this pipeline keeps its changes table (docs/curation.md#provenance).
+CHANGES_TABLE = "metadata/parquet/changes.parquet"
 
 
 class ReleaseError(ValueError):
@@ -62,6 +64,34 @@ def read_release(path: str | Path, columns: Sequence[str] = RECORD_COLUMNS) -> p
     except (OSError, pl.exceptions.PolarsError) as err:
         raise ReleaseError(f"{table}: cannot be read as a release table ({err})") from None
     return _checked(table, records).sort("processid")
+
+
+def changes_table(path: str | Path) -> Path | None:
+    """The changes table of the release at ``path`` (its directory, or its metadata file inside
+    ``metadata/csv`` or ``metadata/parquet``), None when it has none (a BIOSCAN-5M CSV)."""
+    place = Path(path)
+    if place.is_file():
+        if place.parent.parent.name != "metadata":
+            return None
+        place = place.parent.parent.parent
+    found = place / CHANGES_TABLE
+    return found if found.is_file() else None
+
+
+def read_changes(path: str | Path) -> pl.DataFrame | None:
+    """The changes table of the release at ``path`` (CHANGES_SCHEMA, in its file's order:
+    processid, then order of application), None when it has none."""
+    table = changes_table(path)
+    if table is None:
+        return None
+    try:
+        frame = pl.read_parquet(table)
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise ReleaseError(f"{table}: cannot be read as a changes table ({err})") from None
+    missing = [name for name in CHANGES_SCHEMA if name not in frame.columns]
+    if missing:
+        raise ReleaseError(f"{table}: not a changes table (no column {', '.join(missing)})")
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in CHANGES_SCHEMA.items())
 
 
 def _scan(table: Path) -> pl.LazyFrame:

@@ -13,7 +13,7 @@ import base64
 import html
 import io
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,7 +182,7 @@ class Plot:
 
 def plots(tables: Mapping[str, pl.DataFrame]) -> dict[str, bytes]:
     """PNG bytes of each plot of :data:`PLOTS`, by key."""
-    return {plot.key: _png(plot.title, lambda ax, p=plot: p.draw(ax, tables)) for plot in PLOTS}
+    return {plot.key: png(plot.title, lambda ax, p=plot: p.draw(ax, tables)) for plot in PLOTS}
 
 
 def render(
@@ -194,9 +194,11 @@ def render(
     config: Mapping[str, Any],
     summaries: Mapping[str, Any],
     images: Mapping[str, bytes] | None = None,
+    links: Sequence[Sequence[str]] = (),
 ) -> str:
     """The report page.  ``summaries`` are the stages' JSON summaries, shown verbatim; ``images``
-    the PNGs of :func:`plots` if the caller has drawn them already."""
+    the PNGs of :func:`plots` if the caller has drawn them already; ``links`` (href, text)
+    pairs to other pages of the release (the diff's summary), shown under the verdict."""
     failed = sum(not c.passed for c in checks)
     verdict = (
         f"all {len(checks)} checks passed"
@@ -206,6 +208,7 @@ def render(
     sections = [
         f"<h1>{_e(title)}</h1>",
         f'<p class="{"pass" if not failed else "fail"}">{_e(verdict)}</p>',
+        *(f"<p><a href='{_e(href)}'>{_e(text)}</a></p>" for href, text in links),
         _nav(titles),
         "<h2 id='checks'>Invariant checks</h2>",
         _checks_table(checks),
@@ -217,7 +220,7 @@ def render(
         sections += [
             f"<h3 id='{_e(name)}'>{_e(titles[name])}</h3>",
             f"<p><code>stats/{_e(name)}.csv</code></p>",
-            _table(_explained(name, table)),
+            html_table(_explained(name, table)),
         ]
     sections.append("<h2 id='summaries'>Stage summaries</h2>")
     for name, summary in summaries.items():
@@ -228,11 +231,11 @@ def render(
     body = "\n".join(sections)
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
-        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
 
-_CSS = (
+CSS = (
     "body{font-family:sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}"
     "table{border-collapse:collapse;margin:0.5rem 0 1.5rem;font-size:0.9rem}"
     "th,td{border:1px solid #ccc;padding:0.2rem 0.5rem}td.n{text-align:right}"
@@ -298,7 +301,7 @@ def _explained(name: str, table: pl.DataFrame) -> pl.DataFrame:
     return table.with_columns(pl.Series("meaning", meanings, dtype=pl.String))
 
 
-def _table(table: pl.DataFrame) -> str:
+def html_table(table: pl.DataFrame) -> str:
     """A table as HTML: "none" when it has no rows, folded when it has more than FOLD_ROWS."""
     if table.is_empty():
         return "<p class='none'>none</p>"
@@ -321,9 +324,11 @@ def _table(table: pl.DataFrame) -> str:
     )
 
 
-def _png(title: str, draw: Callable[[Axes], None]) -> bytes:
+def png(title: str, draw: Callable[[Axes], None], size: tuple[float, float] = (6.4, 4.0)) -> bytes:
+    """A plot drawn by ``draw`` under ``title``, as PNG bytes in the report's style (the same
+    drawing gives the same bytes).  The release diff's plots are drawn here too."""
     with matplotlib.rc_context(_STYLE):
-        figure = Figure(figsize=(6.4, 4.0))
+        figure = Figure(figsize=size)
         ax = figure.subplots()
         draw(ax)
         ax.set_title(title)

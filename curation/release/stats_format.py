@@ -38,18 +38,18 @@ def rows_as_text(table: pl.DataFrame) -> list[list[str]]:
 def markdown_table(table: pl.DataFrame) -> str:
     """A GitHub-flavoured Markdown table; numbers right-aligned."""
     numeric = [dtype.is_numeric() for dtype in table.dtypes]
-    header = "| " + " | ".join(_escape(c) for c in table.columns) + " |"
+    header = "| " + " | ".join(markdown_text(c) for c in table.columns) + " |"
     rule = "|" + "|".join("---:" if n else "---" for n in numeric) + "|"
-    body = ["| " + " | ".join(_escape(c) for c in row) + " |" for row in rows_as_text(table)]
+    body = ["| " + " | ".join(markdown_text(c) for c in row) + " |" for row in rows_as_text(table)]
     return "\n".join([header, rule, *body])
 
 
 def markdown(tables: Mapping[str, pl.DataFrame], titles: Mapping[str, str], heading: str) -> str:
     """All tables in one Markdown document, each under its title and with its CSV file name."""
-    parts = [f"# {_escape(heading)}", ""]
+    parts = [f"# {markdown_text(heading)}", ""]
     for name, table in tables.items():
         parts += [
-            f"## {_escape(titles[name])}",
+            f"## {markdown_text(titles[name])}",
             "",
             f"`{name}.csv`",  # a file name of ours, not data
             "",
@@ -59,7 +59,7 @@ def markdown(tables: Mapping[str, pl.DataFrame], titles: Mapping[str, str], head
     return "\n".join(parts)
 
 
-def _escape(text: str) -> str:
+def markdown_text(text: str) -> str:
     """``text`` as literal Markdown on one line: whitespace control characters become a space,
     other control characters go, and every character with a meaning in GitHub-flavoured Markdown
     (emphasis, links, code, inline HTML and entities, table cells, math) gets a backslash."""
