@@ -29,6 +29,7 @@ include: "workflow/rules/resolve.smk"
 include: "workflow/rules/infer.smk"
 include: "workflow/rules/partition.smk"
 include: "workflow/rules/emit.smk"
+include: "workflow/rules/diff.smk"
 
 
 rule all:

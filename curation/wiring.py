@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curation.evolve import output as diff_output
+from curation.evolve.releases import ReleaseError, release_table
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release import publish
@@ -79,6 +81,12 @@ RELEASE_FILES: dict[str, str] = {
     "report": "report.html",
     "manifest": "MANIFEST",
 }
+#: Where a release holds its diff with the release it was compared with (release.compare_with),
+#: relative to the release directory: tables, summary.md, summary.html, plots.
+DIFF_DIR = "diff"
+DIFF_FILES: dict[str, str] = {
+    f"diff_{key}": f"{DIFF_DIR}/{relative}" for key, relative in diff_output.FILES.items()
+}
 #: The per-split Parquet files, in split order.
 SPLIT_FILES: tuple[str, ...] = tuple(f"split_{name}" for name in SPLITS)
 #: The release tables (emit_metadata writes them, Croissant describes them).
@@ -135,6 +143,10 @@ class Layout:
         """Every release file where the emit rules write it, by key."""
         return {key: self.staged_file(key) for key in RELEASE_FILES}
 
+    def staged_diff_files(self) -> dict[str, str]:
+        """The files of the release's diff where the diff rule writes them, by key."""
+        return {key: f"{self.staging}/{relative}" for key, relative in DIFF_FILES.items()}
+
 
 def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
     """The params of ``rule``: the settings its script reads."""
@@ -157,7 +169,10 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "name": release.name,
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,
+            # report.html links the diff's summary (only then: the default report is unchanged)
+            **({"links": [DIFF_LINK]} if compared_release(cfg) else {}),
         },
+        "diff": {"new": f"{release.name} {release.version}"},
         "emit_card": {
             "release": release.model_dump(mode="json", include=set(CARD_SETTINGS)),
             "split_files": {split: RELEASE_FILES[f"split_{split}"] for split in SPLITS},
@@ -169,6 +184,39 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         "publish": {"link": release.output_dir, "version": release.version},
     }
     return params.get(rule, {})
+
+
+#: The quality report's link to the diff's summary: (href, text).
+DIFF_LINK = (
+    f"{DIFF_DIR}/{diff_output.FILES['summary_html']}",
+    "What changed since the release this one was compared with (diff/summary.html)",
+)
+
+
+def compared_release(cfg: PipelineConfig) -> str | None:
+    """The release this build is compared with (``release.compare_with``), or None."""
+    return cfg.release.compare_with
+
+
+def compared_table(cfg: PipelineConfig) -> str | None:
+    """The metadata table of the compared release, None without one.  ReleaseError when it is
+    not a release, or is this build's own (published or staged) release: each build replaces
+    that, so the diff would compare the release with itself the next time (docs/decisions.md "Release
+    diff")."""
+    path = compared_release(cfg)
+    if path is None:
+        return None
+    link = cfg.release.output_dir
+    work = cfg.release.work_dir
+    own = [Path(place).resolve() for place in (link, publish.versions_dir(link), work)]
+    compared = Path(path).resolve()
+    if any(compared == place or place in compared.parents for place in own):
+        raise ReleaseError(
+            f"{path} is in this build's own output (release.output_dir {link} or work_dir "
+            f"{work}), which each build replaces: copy the release to compare with elsewhere "
+            f"(cp -rL {link} releases/<version>) and name the copy"
+        )
+    return str(release_table(path))
 
 
 def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:

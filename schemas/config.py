@@ -213,6 +213,10 @@ class ReleaseConfig(_Strict):
     date_created: Annotated[datetime.date | None, Field(strict=False)] = None
     #: Rows per Parquet row group (DuckDB prunes per group: docs/formats.md#parquet).
     parquet_row_group_size: Annotated[int, Field(ge=2048)] = 131_072
+    #: A release to compare this one with: a release directory or metadata CSV/Parquet file of
+    #: this pipeline, or a BIOSCAN-5M metadata CSV.  The diff goes into the release's ``diff/``
+    #: folder (docs/formats.md#release-diff); None: no diff.
+    compare_with: str | None = None
 
 
 class PipelineConfig(_Strict):
@@ -240,7 +244,7 @@ class PipelineConfig(_Strict):
         "memory_gb": True,
         "input": {"files", "bioscan1m_metadata", "bounding_boxes"},
         "curation": {"corrections_table"},
-        "release": {"output_dir", "work_dir"},
+        "release": {"output_dir", "work_dir", "compare_with"},
     }
 
     def content_settings(self) -> dict[str, Any]:

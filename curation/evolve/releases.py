@@ -78,6 +78,23 @@ def changes_table(path: str | Path) -> Path | None:
     return found if found.is_file() else None
 
 
+def release_name(path: str | Path) -> str:
+    """How the release at ``path`` names itself: ``<release> <version>`` from the MANIFEST of
+    its directory, else its metadata file's name (never a path of the machine it lies on)."""
+    table = release_table(path)
+    root = table.parent.parent.parent if table.parent.parent.name == "metadata" else None
+    manifest = root / "MANIFEST" if root else None
+    if manifest and manifest.is_file():
+        fields = dict(
+            line.split("\t", 1)
+            for line in manifest.read_text(encoding="utf-8", errors="replace").splitlines()[:3]
+            if "\t" in line
+        )
+        if "release" in fields and "version" in fields:
+            return f"{fields['release']} {fields['version']}"
+    return table.name
+
+
 def read_changes(path: str | Path) -> pl.DataFrame | None:
     """The changes table of the release at ``path`` (CHANGES_SCHEMA, in its file's order:
     processid, then order of application), None when it has none."""

@@ -16,11 +16,13 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from curation.release.card import STATISTICS as CARD_STATISTICS
 from curation.release.croissant import STATISTICS as CROISSANT_STATISTICS
+from curation.evolve.releases import ReleaseError
 from curation.wiring import (
     STATISTICS_FILES,
     SUMMARY_FILES,
     TABLE_FILES,
     Layout,
+    compared_table,
     foreign_files,
     missing_inputs,
     rule_params,
@@ -67,6 +69,11 @@ if _foreign := foreign_files(L):
         f"{len(_foreign)} files this pipeline did not write (e.g. {', '.join(_foreign[:3])}); "
         "name a new path: the release is published there as a link to its current version"
     )
+try:
+    # The metadata table of release.compare_with (None: no diff), an input of digest and diff.
+    COMPARED = compared_table(CFG)
+except ReleaseError as err:
+    sys.exit(f"release.compare_with: {err}")
 if unpublished(L):
     # The link or its version was removed by hand: forget the publication, so publish runs.
     os.remove(L.work_file("published"))
@@ -78,6 +85,13 @@ def code(script):
     follow imports)."""
     root = Path(workflow.basedir)
     return digest(root, [root / "workflow" / "scripts" / f"{script}.py"])
+
+
+def release_files():
+    """Every file of the staged release but its MANIFEST: the emit rules' and, with
+    release.compare_with, the diff's."""
+    files = [path for key, path in L.staged_files().items() if key != "manifest"]
+    return files + (list(L.staged_diff_files().values()) if COMPARED else [])
 
 
 def labels_of_shard(wildcards):

@@ -12,6 +12,7 @@ rule digest:
         corrections=[corrections_table()],
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
+        compared=[COMPARED] if COMPARED else [],
     output:
         digest=L.work_file("digest"),
     params:
@@ -112,7 +113,7 @@ rule emit_croissant:
 
 rule emit_manifest:
     input:
-        release=[path for key, path in L.staged_files().items() if key != "manifest"],
+        release=release_files(),
         digest=L.work_file("digest"),
         # checksums of the large files, taken by the jobs that wrote (or read) them
         measured=[L.work_file("metadata_checksums"), L.work_file("input_checksums")],
@@ -137,7 +138,7 @@ rule emit_manifest:
 rule publish:
     """Switch release.output_dir to the new release in one step (docs/decisions.md)."""
     input:
-        release=[path for key, path in L.staged_files().items() if key != "manifest"],
+        release=release_files(),
         manifest=L.staged_file("manifest"),
     output:
         published=L.work_file("published"),

@@ -90,6 +90,7 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
         config=DIGEST,
         summaries=summaries,
         images=images,
+        links=getattr(smk.params, "links", ()),
     )
     io.write_text(page, smk.output.report)
     failed = [c.name for c in checks if not c.passed]
