@@ -234,8 +234,8 @@ RELEASE_PARQUET_SCHEMA: dict[str, pl.DataType] = {
 
 #: The tables of a diff between two releases, an older and a newer (curation/evolve/diff.py,
 #: docs/formats.md#release-diff).  ``added``/``removed`` hold the records of one release only;
-#: ``relabelled`` one row per record and rank whose label differs (``rule``: the newer release's
-#: curation rules that made its value); ``moved`` the records whose split differs; the counts per
+#: ``relabelled`` one row per record and rank whose label differs (``old_rule``/``new_rule``: the
+#: curation rules of each release that made its value); ``moved`` the records whose split differs; the counts per
 #: split and per species (null: no species label), and the species whose species set differs
 #: (a set is null where the species is absent, ``a+b`` where its records are in several sets).
 RANK_DTYPE = pl.Enum(RANKS)
@@ -260,7 +260,8 @@ DIFF_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "rank": RANK_DTYPE,
         "old_value": pl.String,
         "new_value": pl.String,
-        "rule": pl.String,
+        "old_rule": pl.String,
+        "new_rule": pl.String,
     },
     "moved": {"processid": pl.String, "old_split": SPLIT_DTYPE, "new_split": SPLIT_DTYPE},
     "species_sets": _DIFF_SPECIES,

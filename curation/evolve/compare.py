@@ -22,9 +22,14 @@ from curation.evolve.releases import ReleaseError, read_changes, read_release
 
 
 def compare(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> ReleaseDiff:
-    """The diff from the release at ``old`` to the release at ``new`` (its changes table, where
-    it has one, names the rules behind the relabellings)."""
-    return diff(read_release(old, DIFF_COLUMNS), read_release(new, DIFF_COLUMNS), read_changes(new))
+    """The diff from the release at ``old`` to the release at ``new`` (their changes tables,
+    where they have one, name the rules behind each side of a relabelling)."""
+    return diff(
+        read_release(old, DIFF_COLUMNS),
+        read_release(new, DIFF_COLUMNS),
+        read_changes(old),
+        read_changes(new),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,8 @@
 between splits, species that changed species set, and the counts per split and per species
 before and after (docs/formats.md#release-diff).
 
-Pure: frames of the two releases' records (``curation.evolve.releases.read_release``) and the
-newer release's changes table in, the diff tables (``schemas.tables.DIFF_SCHEMAS``) out, each
+Pure: frames of the two releases' records (``curation.evolve.releases.read_release``) and their
+changes tables in, the diff tables (``schemas.tables.DIFF_SCHEMAS``) out, each
 sorted by its key.  A release compared with itself gives empty difference tables and equal
 counts.
 """
@@ -36,10 +36,12 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class ReleaseDiff:
-    """The diff tables, by name (DIFF_SCHEMAS), and whether ``rule`` could be filled."""
+    """The diff tables, by name (DIFF_SCHEMAS), and whether each release had a changes table
+    (else its ``*_rule`` column is empty)."""
 
     tables: dict[str, pl.DataFrame]
-    has_changes_table: bool
+    old_rules: bool
+    new_rules: bool
 
     def __getitem__(self, name: str) -> pl.DataFrame:
         return self.tables[name]
@@ -49,10 +51,15 @@ class ReleaseDiff:
         return all(self.tables[name].is_empty() for name in DIFF_DIFFERENCES)
 
 
-def diff(old: pl.DataFrame, new: pl.DataFrame, changes: pl.DataFrame | None = None) -> ReleaseDiff:
+def diff(
+    old: pl.DataFrame,
+    new: pl.DataFrame,
+    old_changes: pl.DataFrame | None = None,
+    new_changes: pl.DataFrame | None = None,
+) -> ReleaseDiff:
     """The diff from the ``old`` release to the ``new`` one (records with DIFF_COLUMNS, one row
-    per processid).  ``changes`` is the new release's changes table (CHANGES_SCHEMA), if it has
-    one: it names the rules behind each relabelling."""
+    per processid).  ``*_changes`` are the releases' changes tables (CHANGES_SCHEMA), where they
+    have one: they name the rules that made each side of a relabelling."""
     old, new = conform(old, DIFF_SCHEMAS["added"]), conform(new, DIFF_SCHEMAS["added"])
     kept = old.join(new, on="processid", how="inner", suffix="_new")
     added = new.join(old, on="processid", how="anti")
@@ -64,7 +71,7 @@ def diff(old: pl.DataFrame, new: pl.DataFrame, changes: pl.DataFrame | None = No
     tables = {
         "added": added,
         "removed": removed,
-        "relabelled": _relabelled(kept, changes),
+        "relabelled": _relabelled(kept, old_changes, new_changes),
         "moved": moved,
         "species_sets": species_counts.filter(pl.col("old_set").ne_missing(pl.col("new_set"))),
         "split_counts": _split_counts(old, new, moved, added, removed),
@@ -75,13 +82,16 @@ def diff(old: pl.DataFrame, new: pl.DataFrame, changes: pl.DataFrame | None = No
             name: conform(table, DIFF_SCHEMAS[name]).sort(SORT_KEYS[name], nulls_last=True)
             for name, table in tables.items()
         },
-        has_changes_table=changes is not None,
+        old_rules=old_changes is not None,
+        new_rules=new_changes is not None,
     )
 
 
-def _relabelled(kept: pl.DataFrame, changes: pl.DataFrame | None) -> pl.DataFrame:
+def _relabelled(
+    kept: pl.DataFrame, old_changes: pl.DataFrame | None, new_changes: pl.DataFrame | None
+) -> pl.DataFrame:
     """One row per record of both releases and rank whose label differs (a label gained or
-    lost counts), with the new release's rules that made the new value."""
+    lost counts), with each release's rules that made its value."""
     relabels = pl.concat(
         [
             kept.filter(pl.col(rank).ne_missing(pl.col(f"{rank}_new"))).select(
@@ -93,13 +103,21 @@ def _relabelled(kept: pl.DataFrame, changes: pl.DataFrame | None) -> pl.DataFram
             for rank in RANKS
         ]
     )
+    for side, changes in (("old", old_changes), ("new", new_changes)):
+        relabels = _with_rules(relabels, changes, f"{side}_rule")
+    return relabels
+
+
+def _with_rules(relabels: pl.DataFrame, changes: pl.DataFrame | None, name: str) -> pl.DataFrame:
+    """``relabels`` with column ``name``: the rules of ``changes`` that changed each label, in
+    order of application (null: none did, or no changes table)."""
     if changes is None:
-        return relabels.with_columns(rule=pl.lit(None, dtype=pl.String))
+        return relabels.with_columns(pl.lit(None, dtype=pl.String).alias(name))
     # The changes table is in order of application within a record (docs/curation.md#provenance).
     rules = (
         changes.filter(pl.col("column").is_in(RANKS))
         .group_by("processid", "column", maintain_order=True)
-        .agg(rule=pl.col("rule").unique(maintain_order=True).str.join(RULE_SEPARATOR))
+        .agg(pl.col("rule").unique(maintain_order=True).str.join(RULE_SEPARATOR).alias(name))
         .with_columns(rank=pl.col("column").cast(RANK_DTYPE))
         .drop("column")
     )

@@ -44,7 +44,8 @@ def write(
                 "diff_old": old,
                 "diff_new": new,
                 "sort_order": ", ".join(SORT_KEYS[name]),
-                "rules_named": "yes" if diff.has_changes_table else "no: no changes table",
+                "old_rules": _named(diff.old_rules),
+                "new_rules": _named(diff.new_rules),
                 "schema_version": RELEASE_SCHEMA_VERSION,
             },
         )
@@ -54,3 +55,8 @@ def write(
     io.write_text(summary.markdown(diff, old, new), paths["summary_md"])
     io.write_text(summary.page(diff, old, new, images), paths["summary_html"])
     return list(paths.values())
+
+
+def _named(rules: bool) -> str:
+    """Whether a release's rules are named (its ``*_rule`` column), for the tables' metadata."""
+    return "named: from its changes table" if rules else "not named: it has no changes table"

@@ -26,14 +26,16 @@ from schemas.tables import RANKS, SPECIES_SETS, SPLITS
 
 #: Rows shown of the long tables (the Parquet tables hold them all).
 TOP = 20
+#: How a label no rule made reads in the per-rule table: it is the input's own.
+NO_RULE = "none"
 #: How a missing species set reads: the species is not in that release.
 ABSENT = "absent"
 #: What the diff's Parquet tables hold, by file name (listed at the end of the summary).
 TABLE_NOTES: dict[str, str] = {
     "added": "records only in the newer release (processid, split, ranks, dna_bin)",
     "removed": "records only in the older release",
-    "relabelled": "one row per record and rank whose label differs: old_value, new_value and "
-    "the newer release's rules that made the new value",
+    "relabelled": "one row per record and rank whose label differs: old_value, new_value, and "
+    "the rules of each release that made its value (old_rule, new_rule)",
     "moved": "records of both releases whose split differs: old_split, new_split",
     "species_sets": "species whose species set differs (a set is null where the species is absent)",
     "split_counts": "records per split before and after: kept, moved out and in, removed, added",
@@ -69,35 +71,45 @@ def overview(diff: ReleaseDiff) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"what": pl.String, "count": pl.Int64}, orient="row")
 
 
+def rule_columns(diff: ReleaseDiff) -> list[str]:
+    """The ``*_rule`` columns that can name rules: those of releases with a changes table."""
+    sides = (("old_rule", diff.old_rules), ("new_rule", diff.new_rules))
+    return [column for column, named in sides if named]
+
+
 def relabels_per_rank(diff: ReleaseDiff) -> pl.DataFrame:
-    """Relabelled labels per rank (every rank listed), gained, lost and changed."""
+    """Relabelled labels per rank (every rank listed): gained, lost, and made by a rule of the
+    older (``old_by_rule``) or the newer release (``new_by_rule``)."""
     relabelled = diff["relabelled"]
     per_rank = relabelled.group_by("rank").agg(
         labels=pl.len(),
         gained=pl.col("old_value").is_null().sum(),
         lost=pl.col("new_value").is_null().sum(),
-        by_a_rule=pl.col("rule").is_not_null().sum(),
+        **{
+            f"{column.removesuffix('_rule')}_by_rule": pl.col(column).is_not_null().sum()
+            for column in rule_columns(diff)
+        },
     )
     ranks = pl.DataFrame({"rank": pl.Series(RANKS, dtype=relabelled.schema["rank"])})
     table = ranks.join(per_rank, on="rank", how="left").fill_null(0)
-    table = table.with_columns(pl.col("rank").cast(pl.String), pl.exclude("rank").cast(pl.Int64))
-    return table if diff.has_changes_table else table.drop("by_a_rule")
+    return table.with_columns(pl.col("rank").cast(pl.String), pl.exclude("rank").cast(pl.Int64))
 
 
 def relabels_per_rule(diff: ReleaseDiff) -> pl.DataFrame:
-    """Relabelled labels per rule of the newer release (none: its input's value)."""
+    """Relabelled labels per rule of each release that made its label (``none``: its input's)."""
+    columns = rule_columns(diff)
     return (
         diff["relabelled"]
-        .group_by("rule")
+        .group_by(columns)
         .agg(labels=pl.len().cast(pl.Int64))
-        .sort(["labels", "rule"], descending=[True, False], nulls_last=True)
-        .with_columns(pl.col("rule").fill_null("(none: the input's value)"))
+        .sort(["labels", *columns], descending=[True, *[False] * len(columns)], nulls_last=True)
+        .with_columns(pl.col(columns).fill_null(NO_RULE))
     )
 
 
 def top_relabellings(diff: ReleaseDiff, rows: int = TOP) -> pl.DataFrame:
     """The most frequent relabellings (rank, old -> new), with the records of each."""
-    keys = ["rank", "old_value", "new_value", *(["rule"] if diff.has_changes_table else [])]
+    keys = ["rank", "old_value", "new_value", *rule_columns(diff)]
     return (
         diff["relabelled"]
         .group_by(keys)
@@ -151,10 +163,11 @@ def largest_species_changes(diff: ReleaseDiff, rows: int = TOP) -> pl.DataFrame:
 def sections(diff: ReleaseDiff) -> list[Section]:
     """The summary's tables, in page order."""
     counts = diff["split_counts"].with_columns(pl.col("split").cast(pl.String))
+    sides = (("older", diff.old_rules), ("newer", diff.new_rules))
+    without = [side for side, named in sides if not named]
     rule_note = (
-        "the rules come from the newer release's changes table"
-        if diff.has_changes_table
-        else "the newer release has no changes table, so no rule is named"
+        "by_rule: a curation rule of that release made its label, from its changes table"
+        + "".join(f"; the {side} release has no changes table" for side in without)
     )
     found = [
         Section("Overview", "What changed, in records and species.", overview(diff)),
@@ -167,16 +180,17 @@ def sections(diff: ReleaseDiff) -> list[Section]:
         Section(
             "Relabelled labels per rank",
             "Labels of records in both releases that differ; gained: the older had none, lost: "
-            f"the newer has none ({rule_note}).",
+            f"the newer has none; {rule_note}.",
             relabels_per_rank(diff),
         ),
     ]
-    if diff.has_changes_table:
+    if rule_columns(diff):
         found.append(
             Section(
                 "Relabelled labels per rule",
-                "The newer release's curation rules that made the new labels; none: the new "
-                "label is its input's (the change is in the data, not the curation).",
+                "The curation rules of each release that made its label; none: the label is "
+                "that release's input value (none on both sides: the change is in the data, "
+                "not in the curation).",
                 relabels_per_rule(diff),
             )
         )

@@ -89,7 +89,12 @@ def test_swapping_the_releases_swaps_the_diff(old, new):
     swapped = backward["moved"].select("processid", old_split="new_split", new_split="old_split")
     assert forward["moved"].equals(swapped)
     relabels = backward["relabelled"].select(
-        "processid", "rank", old_value="new_value", new_value="old_value", rule="rule"
+        "processid",
+        "rank",
+        old_value="new_value",
+        new_value="old_value",
+        old_rule="new_rule",
+        new_rule="old_rule",
     )
     assert forward["relabelled"].equals(relabels)
     counts = backward["split_counts"].select(
@@ -143,7 +148,7 @@ def _release(rows: list[tuple]) -> pl.DataFrame:
     )
 
 
-def test_relabellings_are_one_row_per_record_and_rank_with_the_rules_that_made_them():
+def test_relabellings_are_one_row_per_record_and_rank_with_the_rules_of_each_side():
     old = _release([("A-1", "train", "Aus", "Aus bus"), ("A-2", "pretrain", None, None)])
     new = _release([("A-1", "train", "Aus", "Aus cus"), ("A-2", "pretrain", "Bus", "Bus dus")])
     changes = pl.DataFrame(
@@ -155,16 +160,26 @@ def test_relabellings_are_one_row_per_record_and_rank_with_the_rules_that_made_t
             "rule": ["C6_inferred", "C1_genus_from_species", "C0_whitespace", "C3_variant"],
         }
     )
-    found = diff(old, new, changes)
+    old_changes = pl.DataFrame(
+        {
+            "processid": ["A-1", "A-2"],
+            "column": ["species", "species"],
+            "before": ["Aus  bus", "Bus dus"],
+            "after": ["Aus bus", None],
+            "rule": ["C0_whitespace", "C5_curtail"],
+        }
+    )
+    found = diff(old, new, old_changes, changes)
     assert found["relabelled"].rows() == [
-        ("A-1", "species", "Aus bus", "Aus cus", "C6_inferred"),
-        ("A-2", "genus", None, "Bus", "C1_genus_from_species"),
-        ("A-2", "species", None, "Bus dus", "C0_whitespace, C3_variant"),
+        ("A-1", "species", "Aus bus", "Aus cus", "C0_whitespace", "C6_inferred"),
+        ("A-2", "genus", None, "Bus", None, "C1_genus_from_species"),
+        ("A-2", "species", None, "Bus dus", "C5_curtail", "C0_whitespace, C3_variant"),
     ]
-    assert found.has_changes_table
-    without = diff(old, new)
-    assert without["relabelled"]["rule"].null_count() == 3
-    assert not without.has_changes_table
+    assert found.old_rules and found.new_rules
+    without = diff(old, new, new_changes=changes)
+    assert without["relabelled"]["old_rule"].null_count() == 3
+    assert without["relabelled"]["new_rule"].null_count() == 0
+    assert not without.old_rules and without.new_rules
 
 
 def test_a_species_set_comes_from_its_records_splits():
