@@ -320,9 +320,12 @@ def _split_sizes(ax: Axes, diff: ReleaseDiff) -> None:
         ax.bar_label(bars, labels=[f"{n:,}" for n in values], fontsize=6, rotation=90, padding=2)
     ax.set_xticks(positions, counts["split"].cast(pl.String).to_list(), rotation=45, ha="right")
     ax.set_yscale("symlog", linthresh=1)
+    # room above the largest bar for its label and for the legend
+    largest = max(counts["old_records"].max() or 0, counts["new_records"].max() or 0, 1)
+    ax.set_ylim(0, largest * 300)
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_ylabel("records (log scale)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right", ncols=2)
 
 
 def _relabels(ax: Axes, diff: ReleaseDiff) -> None:

@@ -22,6 +22,8 @@ from tests.workflow import build, digests, snakemake, write_config
 pytestmark = pytest.mark.slow
 
 CONFIG = {"input": {"generator": {"records": 4000, "seed": 7}}}
+#: A BIOSCAN-5M CSV to compare a release with (release.compare_with).
+SAMPLE = ROOT / "tests" / "data" / "derived" / "bioscan5m_browser_sample-records.csv"
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +167,8 @@ EMIT = {
         ),
         ({"partition": {"val_fraction": 0.06}}, {"partition"}),
         ({"release": {"version": "9.9.9"}}, set()),
+        # the diff reads the staged release: no stage before it runs again
+        ({"release": {"compare_with": str(SAMPLE)}}, {"diff"}),
     ],
 )
 def test_a_changed_setting_reruns_the_rules_that_read_it_and_downstream(release, setting, planned):
