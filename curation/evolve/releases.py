@@ -63,7 +63,10 @@ def read_release(path: str | Path, columns: Sequence[str] = RECORD_COLUMNS) -> p
         records = frame.select(columns).collect()
     except (OSError, pl.exceptions.PolarsError) as err:
         raise ReleaseError(f"{table}: cannot be read as a release table ({err})") from None
-    return _checked(table, records).sort("processid")
+    records = _checked(table, records)
+    # Gathered by the processids' order: a frame sort peaks at twice the memory (5.15 M records:
+    # 2.3 GiB against 1.5 GiB).
+    return records[records["processid"].arg_sort()]
 
 
 def changes_table(path: str | Path) -> Path | None:

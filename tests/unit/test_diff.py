@@ -118,6 +118,13 @@ def test_swapping_the_releases_swaps_the_diff(old, new):
     assert forward["species_sets"].equals(species)
 
 
+@given(releases(), releases(), st.randoms(use_true_random=False))
+def test_the_order_of_the_records_does_not_matter(old, new, random):
+    shuffled = [old.sample(fraction=1, shuffle=True, seed=random.randrange(2**32)), new.reverse()]
+    one, two = diff(old, new), diff(*shuffled)
+    assert all(one[name].equals(two[name]) for name in DIFF_SCHEMAS)
+
+
 @given(releases(), releases())
 def test_tables_have_their_schemas_and_are_sorted(old, new):
     found = diff(old, new)
