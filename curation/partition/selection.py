@@ -227,9 +227,15 @@ def _species_bounds(sizes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def select(sizes: pl.DataFrame, rule: SelectionRule) -> pl.DataFrame:
+def select(
+    sizes: pl.DataFrame,
+    rule: SelectionRule,
+    rule_of: Callable[[str], SelectionRule | None] | None = None,
+) -> pl.DataFrame:
     """Run the routine over every species of a :func:`key_sizes` table.
 
+    ``rule_of``, if given, gives each species its own rule (None skips the species); the
+    generator is ``rule``'s all the same (stable partitioning: targets net of kept records).
     Returns the picked keys (KEY_SIZES_SCHEMA plus ``pick``, the order of picking within the
     species), sorted by species then pick order.
     """
@@ -240,8 +246,11 @@ def select(sizes: pl.DataFrame, rule: SelectionRule) -> pl.DataFrame:
     rng = np.random.default_rng(rule.seed)
     rows: list[int] = []
     picks: list[int] = []
-    for start, nb, n in bounds.select("start", "keys", "records").iter_rows():
-        positions = pick_positions(all_sizes[start : start + nb], n, rule, rng)
+    for species, start, nb, n in bounds.select("species", "start", "keys", "records").iter_rows():
+        own = rule if rule_of is None else rule_of(species)
+        if own is None:
+            continue
+        positions = pick_positions(all_sizes[start : start + nb], n, own, rng)
         rows.extend(start + p for p in positions)
         picks.extend(range(len(positions)))
     return sizes[rows].with_columns(pick=pl.Series(picks, dtype=pl.UInt32)).sort("species", "pick")
