@@ -19,7 +19,7 @@ from schemas.tables import RANKS, RELEASE_SCHEMA, SPLIT_DTYPE, SPLITS
 RECORD_COLUMNS: tuple[str, ...] = ("processid", "split", *RANKS, "dna_bin", "dna_barcode")
 
 #: Files of a release's metadata/parquet folder that are side tables, not the records.
-_SIDE_TABLES = frozenset({"changes", "rejects", "issues"})
+_SIDE_TABLES = frozenset({"changes", "rejects", "issues", "split_moves"})
 
 
 class ReleaseError(ValueError):

@@ -46,7 +46,12 @@ CHANGES_SCHEMA: dict[str, pl.DataType] = {
     "before": pl.String,
     "after": pl.String,
 }
+#: A written genus that is a Latin word (not a placeholder, not ``None``).
 _GENUS_WORD = r"^[A-Z][a-z]+$"
+
+
+def _genus_word(column: str) -> pl.Expr:
+    return pl.col(column).str.contains(_GENUS_WORD) & (pl.col(column) != export.MISSING)
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,7 @@ def _named(rng: np.random.Generator, population: pl.DataFrame, share: float) -> 
         first=pl.col("species").str.split(" ").list.first(),
     )
     eligible = (
-        written.filter(
-            pl.col("first").str.contains(_GENUS_WORD) & (pl.col("first") == pl.col("genus"))
-        )
+        written.filter(_genus_word("first") & (pl.col("first") == pl.col("genus")))
         .group_by("key")
         .agg(pl.col("genus").mode().sort().first())
         .sort("key")
@@ -152,7 +155,7 @@ def _identified(rng: np.random.Generator, groups: pl.DataFrame, share: float) ->
         & (pl.col("species").list.len() == 1)
         & (pl.col("species").list.first() == export.MISSING)
     ).with_columns(genus=pl.col("genus").list.first())
-    candidates = candidates.filter(pl.col("genus").str.contains(_GENUS_WORD)).sort("group")
+    candidates = candidates.filter(_genus_word("genus")).sort("group")
     chosen = candidates[
         np.sort(rng.choice(candidates.height, round(share * candidates.height), replace=False))
     ].select("group", "genus")
@@ -166,7 +169,9 @@ def _identified(rng: np.random.Generator, groups: pl.DataFrame, share: float) ->
 
 def _reidentified(rng: np.random.Generator, groups: pl.DataFrame, share: float) -> pl.DataFrame:
     """processid -> another species of the genus, for a share of the Linnaean barcode groups."""
-    linnaean = groups.filter((pl.col("species") != export.MISSING) & ~species_flag("species"))
+    linnaean = groups.filter(
+        (pl.col("species") != export.MISSING) & ~species_flag("species") & _genus_word("genus")
+    )
     per_group = linnaean.group_by("group").agg(
         genus=pl.col("genus").unique().sort(), species=pl.col("species").unique().sort()
     )
