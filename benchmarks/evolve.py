@@ -1,0 +1,222 @@
+"""Stable partitioning on a simulated pair of releases: what moved, leakage, invariants, and how
+far the splits are from a from-scratch partition of the same data.
+
+Writes the pair with the evolution simulator (release N's export a subsample of the population,
+N+1's the whole with later identifications and withdrawals; cached under benchmarks/cache/),
+builds N from scratch and N+1 with ``partition.previous_release`` = N, partitions N+1's curated
+table from scratch too, and prints:
+
+* the moves by the policy's reason, and the moves no rule names (must be 0);
+* barcodes in two splits of N+1, and barcodes of N's training splits now in an evaluation split
+  of the same species set (both must be 0); failed invariants (must be 0);
+* split sizes and per-species test / val shares, stable against from scratch, with the
+  tolerance they are held to (the script exits non-zero past it);
+* wall time and peak RSS of the partition rule, from scratch (N) and stable (N+1).
+
+    python benchmarks/evolve.py                      # population 1,250,000: N 1 M, N+1 1.24 M
+    python benchmarks/evolve.py --records 20000      # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from curation.evolve.releases import read_release
+from curation.partition.splits import partition
+from curation.synthetic import evolution
+from schemas.config import PartitionConfig
+from schemas.tables import SPECIES_SET_OF_SPLIT, SPLITS
+
+CACHE = ROOT / "benchmarks" / "cache"
+EVALUATION = ("val", "test", "val_unseen", "test_unseen")
+TRAINING = {"seen": "train", "unseen": "key_unseen"}
+#: What the stable splits are held to, against a from-scratch partition of the same data:
+#: each split's records within SIZE_TOLERANCE (relative; the evaluation splits, which the new
+#: records top up, are the ones that can drift), the mean per-species test and val shares within
+#: SHARE_TOLERANCE (absolute).
+SIZE_TOLERANCE = 0.10
+SHARE_TOLERANCE = 0.01
+
+
+def simulated_pair(records: int, seed: int) -> tuple[Path, Path, Path]:
+    """Release N's and N+1's exports and the injected changes, made once and reused."""
+    place = CACHE / f"evolve_{records}_{seed}"
+    paths = (place / "previous.tsv", place / "current.tsv", place / "changes.parquet")
+    if not all(path.exists() for path in paths):
+        place.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        counts = evolution.write(records, seed, *paths)
+        print(f"simulated pair in {time.perf_counter() - start:.0f} s: {counts}", flush=True)
+    return paths
+
+
+def build(export: Path, run_dir: Path, extra: dict) -> float:
+    """Build a release from ``export`` in ``run_dir``; its wall time."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    config = {"input": {"files": [str(export)]}, **extra}
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config))
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(run_dir),
+        "--configfile",
+        str(run_dir / "config.yaml"),
+        "--cores",
+        "2",
+    ]
+    start = time.perf_counter()
+    with (run_dir / "snakemake.log").open("w") as log:
+        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if done.returncode:
+        sys.exit(f"build failed in {run_dir}:\n{(run_dir / 'snakemake.log').read_text()[-3000:]}")
+    return time.perf_counter() - start
+
+
+def partition_cost(run_dir: Path) -> tuple[float, float]:
+    """(seconds, max RSS MiB) of the partition rule, from its Snakemake benchmark file."""
+    path = run_dir / "results" / "work" / "benchmarks" / "partition.tsv"
+    with path.open() as handle:
+        row = next(csv.DictReader(handle, delimiter="\t"))
+    return float(row["s"]), float(row["max_rss"])
+
+
+def leakage(previous: Path, current: Path) -> dict[str, int]:
+    """Barcodes in two splits of N+1; barcodes of N that changed split within their species set
+    other than into the set's training split; barcodes of N's training splits now evaluated."""
+    columns = ("processid", "split", "dna_barcode")
+    sequence = pl.col("dna_barcode").str.strip_chars("N")
+    now = read_release(current, columns).select(sequence, split=pl.col("split").cast(pl.String))
+    before = read_release(previous, columns).select(
+        sequence, before=pl.col("split").cast(pl.String)
+    )
+    two = now.group_by("dna_barcode").agg(pl.col("split").n_unique()).filter(pl.col("split") > 1)
+    pairs = now.unique().join(before.unique(), on="dna_barcode")
+    set_now = pl.col("split").replace_strict(SPECIES_SET_OF_SPLIT)
+    same = pairs.filter(set_now == pl.col("before").replace_strict(SPECIES_SET_OF_SPLIT))
+    training = set_now.replace_strict(TRAINING, default=None)
+    stray = same.filter((pl.col("split") != pl.col("before")) & (pl.col("split") != training))
+    trained = same.filter(pl.col("before").is_in(list(TRAINING.values())))
+    return {
+        "barcodes in two splits of N+1": two.height,
+        "barcodes off their split but not to training": stray.height,
+        "training barcodes of N now in evaluation": trained.filter(
+            pl.col("split").is_in(EVALUATION)
+        ).height,
+        "barcodes of N in N+1, same species set": same.height,
+    }
+
+
+def shares(splits: pl.DataFrame, curated: pl.DataFrame) -> pl.DataFrame:
+    """Per species of the seen and unseen sets: its records and test and val shares."""
+    joined = splits.join(curated.select("processid", "species"), on="processid")
+    labelled = joined.filter(pl.col("species_set").is_in(["seen", "unseen"]))
+    return labelled.group_by("species").agg(
+        n=pl.len(),
+        test=pl.col("split").is_in(["test", "test_unseen"]).mean(),
+        val=pl.col("split").is_in(["val", "val_unseen"]).mean(),
+    )
+
+
+def compare(stable: pl.DataFrame, scratch: pl.DataFrame, curated: pl.DataFrame) -> list[str]:
+    """Print split sizes and species shares side by side; return what is past the tolerance."""
+    sizes = {
+        name: dict(frame.group_by("split").len().iter_rows())
+        for name, frame in (("stable", stable), ("scratch", scratch))
+    }
+    beyond = []
+    print(f"\n{'split':<15}{'stable':>11}{'scratch':>11}{'diff':>9}")
+    for split in SPLITS:
+        a, b = sizes["stable"].get(split, 0), sizes["scratch"].get(split, 0)
+        diff = (a - b) / b if b else 0.0
+        print(f"{split:<15}{a:>11,}{b:>11,}{diff:>+9.1%}")
+        if abs(diff) > SIZE_TOLERANCE:
+            beyond.append(f"{split} records {diff:+.1%}")
+    per = shares(stable, curated).join(shares(scratch, curated), on="species", suffix="_scratch")
+    big = per.filter(pl.col("n") >= PartitionConfig().test_min_rows)
+    print(f"\nper-species shares, {big.height:,} species of >= 8 records in both sets")
+    print(f"{'share':<8}{'stable':>9}{'scratch':>9}{'mean |diff|':>13}{'p90 |diff|':>12}")
+    for share in ("test", "val"):
+        mean, mean_scratch = big[share].mean(), big[f"{share}_scratch"].mean()
+        gaps = (big[share] - big[f"{share}_scratch"]).abs()
+        print(
+            f"{share:<8}{mean:>9.4f}{mean_scratch:>9.4f}{gaps.mean():>13.4f}"
+            f"{gaps.quantile(0.9):>12.4f}"
+        )
+        if abs(mean - mean_scratch) > SHARE_TOLERANCE:
+            beyond.append(f"mean {share} share {mean:.4f} vs {mean_scratch:.4f}")
+    return beyond
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1_250_000, help="population size")
+    parser.add_argument("--seed", type=int, default=2024)
+    args = parser.parse_args()
+    os.environ["PYTHONPATH"] = str(ROOT)
+    previous_tsv, current_tsv, _ = simulated_pair(args.records, args.seed)
+    runs = CACHE / "runs" / f"evolve_{args.records}_{args.seed}"
+    wall_n = build(previous_tsv, runs / "n", {})
+    release_n = runs / "n" / "results" / "bioscan5m"
+    wall_n1 = build(
+        current_tsv,
+        runs / "n1",
+        {"partition": {"previous_release": str(release_n)}, "release": {"version": "0.2.0"}},
+    )
+    release_n1 = runs / "n1" / "results" / "bioscan5m"
+    work = runs / "n1" / "results" / "work"
+
+    moves = pl.read_parquet(release_n1 / "metadata" / "parquet" / "split_moves.parquet")
+    checks = yaml.safe_load((work / "partition" / "checks.json").read_text())
+    previous_records = checks["stable"]["previous_records"]
+    print(f"\n## population {args.records:,}, seed {args.seed}")
+    print(f"release N {previous_records:,} records, N+1 {checks['records']:,} records")
+    print(f"previous records kept their split: {checks['stable']['kept']:,}")
+    for reason, count in moves.group_by("reason").len().sort("reason").iter_rows():
+        print(f"  moved: {reason:<22}{count:>9,}")
+    unexplained = moves.filter(pl.col("reason") == "unexplained").height
+    failed = [check["name"] for check in checks["invariants"] if not check["passed"]]
+    print(f"moves no rule of the policy names: {unexplained}")
+    print(f"failed invariants: {len(failed)} {failed}")
+    for what, count in leakage(release_n, release_n1).items():
+        print(f"{what}: {count:,}")
+
+    curated = pl.read_parquet(work / "curation" / "curated.parquet")
+    start = time.perf_counter()
+    scratch, _ = partition(curated, PartitionConfig())
+    scratch_seconds = time.perf_counter() - start
+    stable = pl.read_parquet(work / "partition" / "splits.parquet")
+    beyond = compare(stable, scratch, curated)
+    print(f"\ntolerance: split records within {SIZE_TOLERANCE:.0%} of from scratch, mean shares")
+    print(f"within {SHARE_TOLERANCE}: {'met' if not beyond else 'NOT met: ' + '; '.join(beyond)}")
+
+    print(f"\n{'partition rule':<28}{'wall s':>9}{'max RSS MiB':>13}")
+    for name, run in (("from scratch (N)", "n"), ("stable (N+1)", "n1")):
+        seconds, rss = partition_cost(runs / run)
+        print(f"{name:<28}{seconds:>9.1f}{rss:>13.0f}")
+    print(f"(in-process from-scratch partition of N+1: {scratch_seconds:.1f} s)")
+    print(f"builds: N {wall_n:.0f} s, N+1 {wall_n1:.0f} s")
+    leaks = leakage(release_n, release_n1)
+    if unexplained or failed or beyond or any(list(leaks.values())[:3]):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
