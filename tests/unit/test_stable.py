@@ -267,3 +267,38 @@ def test_previous_equal_to_a_scratch_build_moves_nothing(frame):
     splits, _, moves = run(previous, frame, shift=11)
     assert moves.is_empty()
     assert splits.equals(partition(frame, CFG)[0])
+
+
+def test_worked_example_of_the_docs():
+    """docs/curation.md#stable-partitioning, Example."""
+    layout = {"Aus bus": [6, 4, 1], "Aus Malaise0001": [1] * 12, "Bus dus": [1] * 30}
+    frame = curated(layout)
+    previous = released(frame)
+    by_key = previous.filter(pl.col("species") == "Aus bus").group_by("barcode_key").agg(
+        pl.col("split").unique().first(), pl.len()
+    )
+    assert dict(by_key.select("len", "split").iter_rows()) == {6: "train", 4: "test", 1: "val"}
+    test_key = by_key.filter(pl.col("split") == "test")["barcode_key"][0]
+    p5 = previous.filter(pl.col("barcode_key") == test_key)["processid"][0]
+    new_key = frame["barcode_key"].max() + 1
+    added = pl.DataFrame(
+        {
+            "processid": ["P20", *[f"Q{i}" for i in range(5)]],
+            "genus": ["Aus"] * 6,
+            "species": ["Aus bus"] * 6,
+            "barcode_key": [test_key, *[new_key] * 5],
+        },
+        schema=frame.schema,
+    ).select(frame.columns)
+    current = pl.concat([frame.filter(pl.col("processid") != p5), added]).with_columns(
+        species=pl.col("species").replace("Aus Malaise0001", "Aus cus")
+    )
+    splits, checks, moves = run(previous, current)
+    assert split_of(splits, ["P20"]) == {"test"}
+    assert split_of(splits, [f"Q{i}" for i in range(5)]) == {"train"}
+    assert moves.filter(pl.col("processid") == p5)["reason"].to_list() == ["withdrawn"]
+    named = moves.filter(pl.col("reason") == "species_named")
+    assert named.height == 12 and set(named["previous_split"]) >= {"key_unseen"}
+    cus = current.filter(pl.col("species") == "Aus cus")["processid"].to_list()
+    assert "test" in split_of(splits, cus) and "train" in split_of(splits, cus)
+    assert moves.height == 13 and checks["stable"]["kept"] == previous.height - 13
