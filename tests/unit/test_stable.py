@@ -274,8 +274,10 @@ def test_worked_example_of_the_docs():
     layout = {"Aus bus": [6, 4, 1], "Aus Malaise0001": [1] * 12, "Bus dus": [1] * 30}
     frame = curated(layout)
     previous = released(frame)
-    by_key = previous.filter(pl.col("species") == "Aus bus").group_by("barcode_key").agg(
-        pl.col("split").unique().first(), pl.len()
+    by_key = (
+        previous.filter(pl.col("species") == "Aus bus")
+        .group_by("barcode_key")
+        .agg(pl.col("split").unique().first(), pl.len())
     )
     assert dict(by_key.select("len", "split").iter_rows()) == {6: "train", 4: "test", 1: "val"}
     test_key = by_key.filter(pl.col("split") == "test")["barcode_key"][0]
