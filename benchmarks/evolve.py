@@ -15,6 +15,11 @@ table from scratch too, and prints:
 
     python benchmarks/evolve.py                      # population 1,250,000: N 1 M, N+1 1.24 M
     python benchmarks/evolve.py --records 20000      # a quick look
+    python benchmarks/evolve.py --export bcdm.tsv    # cost at that size: N+1 = N, moves none
+
+With ``--export``, an existing export is built from scratch, then rebuilt with itself as the
+previous release (only partition and the emit rules run again): the moves must be none, and the
+partition rule's time and memory are those of stable partitioning at that size.
 """
 
 from __future__ import annotations
@@ -165,12 +170,49 @@ def compare(stable: pl.DataFrame, scratch: pl.DataFrame, curated: pl.DataFrame) 
     return beyond
 
 
+def same_data(export: Path) -> None:
+    """Build ``export`` from scratch, then stably with itself as the previous release."""
+    run_dir = CACHE / "runs" / f"evolve_same_{export.stem}"
+    wall = build(export, run_dir, {})
+    scratch = partition_cost(run_dir)
+    release = (run_dir / "results" / "bioscan5m").resolve()
+    config = {"input": {"files": [str(export)]}, "partition": {"previous_release": str(release)}}
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config))
+    start = time.perf_counter()
+    command = [sys.executable, "-m", "snakemake", "--directory", str(run_dir)]
+    command += [
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--configfile",
+        str(run_dir / "config.yaml"),
+    ]
+    with (run_dir / "stable.log").open("w") as log:
+        subprocess.run([*command, "--cores", "2"], stdout=log, stderr=subprocess.STDOUT, check=True)
+    rebuilt = time.perf_counter() - start
+    moves = pl.read_parquet(
+        run_dir / "results" / "bioscan5m" / "metadata" / "parquet" / "split_moves.parquet"
+    )
+    stable = partition_cost(run_dir)
+    print(f"\n## {export.name}: previous release = a from-scratch build of the same export")
+    print(f"moves: {moves.height}")
+    print(f"{'partition rule':<28}{'wall s':>9}{'max RSS MiB':>13}")
+    print(f"{'from scratch':<28}{scratch[0]:>9.1f}{scratch[1]:>13.0f}")
+    print(f"{'stable':<28}{stable[0]:>9.1f}{stable[1]:>13.0f}")
+    print(f"builds: from scratch {wall:.0f} s, stable rebuild {rebuilt:.0f} s")
+    if moves.height:
+        sys.exit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1_250_000, help="population size")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--export", type=Path, help="measure at this export's size instead")
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = str(ROOT)
+    if args.export:
+        same_data(args.export.resolve())
+        return
     previous_tsv, current_tsv, _ = simulated_pair(args.records, args.seed)
     runs = CACHE / "runs" / f"evolve_{args.records}_{args.seed}"
     wall_n = build(previous_tsv, runs / "n", {})
