@@ -1,7 +1,7 @@
 """Stable partitioning: release N+1's splits kept as close to release N's as the rules allow.
 
 Policy (docs/curation.md#stable-partitioning): species sets come from the original rules on the
-new data, except that a species held out before stays held out.  A barcode key inherits the
+new data.  A barcode key inherits the
 split of the previous release's records it holds (linked by processid, and by the N-stripped
 sequence, so a withdrawn record's barcode stays where it was), where that split is in the key's
 species set; a key holding two such splits goes to its set's training split.  The evaluation
@@ -32,7 +32,8 @@ from schemas.tables import (
     conform,
 )
 
-#: The previous release's columns stable partitioning reads.
+#: The previous release's columns stable partitioning reads (``dna_barcode`` may be null outside
+#: the labelled splits: only labelled keys are linked by sequence).
 PREVIOUS_SCHEMA: dict[str, pl.DataType] = {
     "processid": pl.String,
     "split": SPLIT_DTYPE,
@@ -62,7 +63,7 @@ def stable_partition(
     """
     frame = prepare(curated)
     previous = _previous(previous)
-    labelled, singletons = _species_states(frame, previous, cfg)
+    labelled, singletons = _species_states(frame, cfg)
     keys = _anchored_keys(labelled, barcodes, previous)
     steps: dict[str, Any] = {"kept_keys": int(keys["split"].is_not_null().sum())}
     try:
@@ -93,17 +94,12 @@ def _previous(previous: pl.DataFrame) -> pl.DataFrame:
     return previous.with_columns(pl.col("dna_barcode").str.strip_chars("N"))
 
 
-def _species_states(
-    frame: pl.DataFrame, previous: pl.DataFrame, cfg: PartitionConfig
-) -> tuple[pl.DataFrame, pl.Series]:
+def _species_states(frame: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame, pl.Series]:
     """The labelled records with ``state``: seen, unseen, train (singletons) or other_heldout,
-    by the original rules (species_sets) but for species held out before, which stay held out.
-    Returns them and the singleton species."""
+    by the original rules (species_sets) on the new data.  Returns them and the singletons."""
     labelled = species_sets.provisional(frame.filter(pl.col("species").is_not_null()))
-    held = previous.filter(pl.col("split") == "other_heldout")["species"].drop_nulls().unique()
     candidates = species_sets.unseen_candidates(labelled)
     unseen = species_sets.unseen_species(labelled, candidates, cfg.unseen_min_rows)
-    unseen = unseen.filter(~unseen.is_in(held.implode()))
     labelled = labelled.with_columns(
         state=pl.when(pl.col("species").is_in(unseen.implode()))
         .then(species_sets.state("unseen"))
@@ -243,6 +239,7 @@ def _top_up(
         held=(pl.col("split") == split).sum(),
         held_keys=pl.col("barcode_key").filter(pl.col("split") == split).n_unique(),
         free=pl.col("split").is_null().sum(),
+        nb_kept=pl.col("barcode_key").filter(pl.col("split").is_not_null()).n_unique(),
     )
     stats = {row[0]: row[1:] for row in totals.iter_rows()}
     sizes = selection.key_sizes(records.filter(pl.col("split").is_null()))
@@ -256,11 +253,17 @@ def _top_up(
 
 
 def _net_rule(
-    rule: selection.SelectionRule, n: int, nb: int, held: int, held_keys: int, free: int
+    rule: selection.SelectionRule,
+    n: int,
+    nb: int,
+    held: int,
+    held_keys: int,
+    free: int,
+    nb_kept: int,
 ) -> selection.SelectionRule | None:
-    """``rule`` for one species of ``n`` records in ``nb`` keys that keeps ``held`` records in
-    ``held_keys`` keys of the split and has ``free`` new records: what is left of its target,
-    within what the new records can reach.  None when nothing is left to take."""
+    """``rule`` for one species of ``n`` records in ``nb`` keys (``nb_kept`` of them kept) that
+    keeps ``held`` records in ``held_keys`` keys of the split and has ``free`` new records: what
+    is left of its target, within what the new records can reach.  None when nothing is left."""
     target = rule.target(n) - held
     cap = rule.key_cap(nb) - held_keys
     if target <= 0 or cap <= 0 or free == 0:
@@ -277,6 +280,8 @@ def _net_rule(
         lower=lambda _n: lower,
         upper=lambda _n: upper,
         key_cap=lambda _nb: cap,
+        kept_keys=nb_kept,
+        kept_records=n - free,
     )
 
 

@@ -73,3 +73,11 @@ def test_a_stable_releases_moves_table_is_not_its_metadata(tmp_path):
     for stem in ("BIOSCAN_5M_Insect_Dataset_metadata", "split_moves", "changes"):
         pl.DataFrame({"processid": ["A"]}).write_parquet(tables / f"{stem}.parquet")
     assert release_table(tmp_path).name == "BIOSCAN_5M_Insect_Dataset_metadata.parquet"
+
+
+def test_some_splits_only(release):
+    everything = read_release(release / release_build.R, ("processid", "split"))
+    wanted = ["train", "test"]
+    some = read_release(release / release_build.R, ("processid",), splits=wanted)
+    expected = everything.filter(pl.col("split").is_in(wanted)).select("processid")
+    assert 0 < some.height < everything.height and some.equals(expected)

@@ -1,14 +1,31 @@
 """Rule partition: species sets and the eight splits of every curated record; with a previous
 release, stable partitioning (docs/curation.md#stable-partitioning) and its moves table."""
 
+import polars as pl
+
 from curation import console, io
 from curation.evolve.releases import ReleaseError, read_release
 from curation.partition.splits import PartitionError, partition
-from curation.partition.stable import PREVIOUS_SCHEMA, stable_partition
+from curation.partition.stable import stable_partition
 from schemas.config import PartitionConfig
 from schemas.tables import SPLITS
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+
+
+def stable_inputs(curated: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The previous release's records (barcodes of its labelled splits only) and the sequences
+    of this build's labelled keys: the only barcodes stable partitioning links, a tenth of all."""
+    labelled = [split for split in SPLITS if split != "pretrain"]
+    previous = read_release(smk.input.previous, ("processid", "split", "species"))
+    sequences = read_release(smk.input.previous, ("processid", "dna_barcode"), splits=labelled)
+    previous = previous.join(sequences, on="processid", how="left", maintain_order="left")
+    keys = curated.filter(pl.col("species").is_not_null())["barcode_key"].unique()
+    barcodes = pl.scan_parquet(smk.input.barcodes).filter(
+        pl.col("barcode_key").is_in(keys.implode())
+    )
+    return previous, barcodes.collect()
+
 
 with io.rule_log(smk.log[0]) as log:
     curated_path = smk.input.curated
@@ -17,8 +34,7 @@ with io.rule_log(smk.log[0]) as log:
     stable = hasattr(smk.input, "previous")
     try:
         if stable:
-            previous = read_release(smk.input.previous, tuple(PREVIOUS_SCHEMA))
-            barcodes = io.read_parquet(smk.input.barcodes)
+            previous, barcodes = stable_inputs(curated)
             splits, checks, moves = stable_partition(curated, barcodes, previous, cfg)
         else:
             splits, checks = partition(curated, cfg)
