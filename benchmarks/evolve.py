@@ -48,12 +48,15 @@ from schemas.tables import SPECIES_SET_OF_SPLIT, SPLITS
 CACHE = ROOT / "benchmarks" / "cache"
 EVALUATION = ("val", "test", "val_unseen", "test_unseen")
 TRAINING = {"seen": "train", "unseen": "key_unseen"}
-#: What the stable splits are held to, against a from-scratch partition of the same data:
-#: each split's records within SIZE_TOLERANCE (relative; the evaluation splits, which the new
-#: records top up, are the ones that can drift), the mean per-species test and val shares within
-#: SHARE_TOLERANCE (absolute).
+#: What the stable splits are held to, against a from-scratch partition of the same data: each
+#: split's records within SIZE_TOLERANCE (relative); the test and val shares of the seen and
+#: unseen sets' records within POOLED_TOLERANCE (absolute); the mean of the per-species test and
+#: val shares within SPECIES_TOLERANCE (absolute).  The last is the loosest: a species that
+#: crosses test_min_rows between the releases has only its new records for test, and they rarely
+#: reach test's lower bound of 3 (docs/decisions.md, stable partitioning).
 SIZE_TOLERANCE = 0.10
-SHARE_TOLERANCE = 0.01
+POOLED_TOLERANCE = 0.01
+SPECIES_TOLERANCE = 0.05
 
 
 def simulated_pair(records: int, seed: int) -> tuple[Path, Path, Path]:
@@ -68,8 +71,11 @@ def simulated_pair(records: int, seed: int) -> tuple[Path, Path, Path]:
     return paths
 
 
-def build(export: Path, run_dir: Path, extra: dict) -> float:
-    """Build a release from ``export`` in ``run_dir``; its wall time."""
+def build(export: Path, run_dir: Path, extra: dict, reuse: bool = False) -> float:
+    """Build a release from ``export`` in ``run_dir``; its wall time (0 when ``reuse`` finds
+    the release built already)."""
+    if reuse and (run_dir / "results" / "bioscan5m" / "MANIFEST").is_file():
+        return 0.0
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     config = {"input": {"files": [str(export)]}, **extra}
@@ -156,17 +162,22 @@ def compare(stable: pl.DataFrame, scratch: pl.DataFrame, curated: pl.DataFrame) 
             beyond.append(f"{split} records {diff:+.1%}")
     per = shares(stable, curated).join(shares(scratch, curated), on="species", suffix="_scratch")
     big = per.filter(pl.col("n") >= PartitionConfig().test_min_rows)
-    print(f"\nper-species shares, {big.height:,} species of >= 8 records in both sets")
-    print(f"{'share':<8}{'stable':>9}{'scratch':>9}{'mean |diff|':>13}{'p90 |diff|':>12}")
+    print(f"\nshares of the seen and unseen sets; per species: {big.height:,} species of >= 8")
+    print(f"{'share':<22}{'stable':>9}{'scratch':>9}{'mean |diff|':>13}{'p90 |diff|':>12}")
     for share in ("test", "val"):
+        pooled = (per[share] * per["n"]).sum() / per["n"].sum()
+        pooled_scratch = (per[f"{share}_scratch"] * per["n"]).sum() / per["n"].sum()
+        print(f"{share + ' (records)':<22}{pooled:>9.4f}{pooled_scratch:>9.4f}")
         mean, mean_scratch = big[share].mean(), big[f"{share}_scratch"].mean()
         gaps = (big[share] - big[f"{share}_scratch"]).abs()
         print(
-            f"{share:<8}{mean:>9.4f}{mean_scratch:>9.4f}{gaps.mean():>13.4f}"
+            f"{share + ' (species mean)':<22}{mean:>9.4f}{mean_scratch:>9.4f}{gaps.mean():>13.4f}"
             f"{gaps.quantile(0.9):>12.4f}"
         )
-        if abs(mean - mean_scratch) > SHARE_TOLERANCE:
-            beyond.append(f"mean {share} share {mean:.4f} vs {mean_scratch:.4f}")
+        if abs(pooled - pooled_scratch) > POOLED_TOLERANCE:
+            beyond.append(f"{share} share of records {pooled:.4f} vs {pooled_scratch:.4f}")
+        if abs(mean - mean_scratch) > SPECIES_TOLERANCE:
+            beyond.append(f"mean species {share} share {mean:.4f} vs {mean_scratch:.4f}")
     return beyond
 
 
@@ -208,6 +219,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_250_000, help="population size")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--export", type=Path, help="measure at this export's size instead")
+    parser.add_argument(
+        "--reuse", action="store_true", help="figures of the last builds, without building again"
+    )
     args = parser.parse_args()
     os.environ["PYTHONPATH"] = str(ROOT)
     if args.export:
@@ -215,12 +229,13 @@ def main() -> None:
         return
     previous_tsv, current_tsv, _ = simulated_pair(args.records, args.seed)
     runs = CACHE / "runs" / f"evolve_{args.records}_{args.seed}"
-    wall_n = build(previous_tsv, runs / "n", {})
+    wall_n = build(previous_tsv, runs / "n", {}, args.reuse)
     release_n = runs / "n" / "results" / "bioscan5m"
     wall_n1 = build(
         current_tsv,
         runs / "n1",
         {"partition": {"previous_release": str(release_n)}, "release": {"version": "0.2.0"}},
+        args.reuse,
     )
     release_n1 = runs / "n1" / "results" / "bioscan5m"
     work = runs / "n1" / "results" / "work"
@@ -246,8 +261,11 @@ def main() -> None:
     scratch_seconds = time.perf_counter() - start
     stable = pl.read_parquet(work / "partition" / "splits.parquet")
     beyond = compare(stable, scratch, curated)
-    print(f"\ntolerance: split records within {SIZE_TOLERANCE:.0%} of from scratch, mean shares")
-    print(f"within {SHARE_TOLERANCE}: {'met' if not beyond else 'NOT met: ' + '; '.join(beyond)}")
+    print(
+        f"\ntolerance (records per split {SIZE_TOLERANCE:.0%}, shares of records "
+        f"{POOLED_TOLERANCE}, species mean shares {SPECIES_TOLERANCE}): "
+        + ("met" if not beyond else "NOT met: " + "; ".join(beyond))
+    )
 
     print(f"\n{'partition rule':<28}{'wall s':>9}{'max RSS MiB':>13}")
     for name, run in (("from scratch (N)", "n"), ("stable (N+1)", "n1")):
