@@ -59,4 +59,7 @@ with io.rule_log(smk.log[0]) as log:
             counts["keys"],
             counts["species"],
         )
-    log.info("long-tail val: %s", checks["steps"]["val"].get("long_tail"))
+    if stable:
+        log.info("steps: %s", checks["steps"])
+    else:
+        log.info("long-tail val: %s", checks["steps"]["val"]["long_tail"])
