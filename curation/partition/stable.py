@@ -1,10 +1,10 @@
 """Stable partitioning: release N+1's splits kept as close to release N's as the rules allow.
 
 Policy (docs/curation.md#stable-partitioning): species sets come from the original rules on the
-new data.  A barcode key inherits the
-split of the previous release's records it holds (linked by processid, and by the N-stripped
-sequence, so a withdrawn record's barcode stays where it was), where that split is in the key's
-species set; a key holding two such splits goes to its set's training split.  The evaluation
+new data.  A barcode key inherits the split of the previous release's records it holds (linked
+by processid, and by the N-stripped sequence, so a withdrawn record's barcode stays where it
+was), where that split is in the key's species set; a key holding two such splits goes to its
+set's training split.  The evaluation
 splits are topped up with new keys only, on targets computed on the new totals, with the
 original selection routine.  Repairs then move whole keys to training where an invariant would
 break.  Every record of the previous release that is not in its old split is reported with the
@@ -37,7 +37,6 @@ from schemas.tables import (
 PREVIOUS_SCHEMA: dict[str, pl.DataType] = {
     "processid": pl.String,
     "split": SPLIT_DTYPE,
-    "species": pl.String,
     "dna_barcode": pl.String,
 }
 #: The training split of each species set that has evaluation splits.

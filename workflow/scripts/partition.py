@@ -17,7 +17,7 @@ def stable_inputs(curated: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The previous release's records (barcodes of its labelled splits only) and the sequences
     of this build's labelled keys: the only barcodes stable partitioning links, a tenth of all."""
     labelled = [split for split in SPLITS if split != "pretrain"]
-    previous = read_release(smk.input.previous, ("processid", "split", "species"))
+    previous = read_release(smk.input.previous, ("processid", "split"))
     sequences = read_release(smk.input.previous, ("processid", "dna_barcode"), splits=labelled)
     previous = previous.join(sequences, on="processid", how="left", maintain_order="left")
     keys = curated.filter(pl.col("species").is_not_null())["barcode_key"].unique()
