@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from curation.evolve import output as diff_output
+from curation.evolve import releases
 from curation.evolve.releases import ReleaseError, release_table
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
@@ -45,6 +46,7 @@ WORK_FILES: dict[str, str] = {
     "curation_summary": "curation/summary.json",
     "splits": "partition/splits.parquet",
     "partition_checks": "partition/checks.json",
+    "split_moves": "partition/split_moves.parquet",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
     "published": "emit/published.json",
@@ -87,6 +89,8 @@ DIFF_DIR = "diff"
 DIFF_FILES: dict[str, str] = {
     f"diff_{key}": f"{DIFF_DIR}/{relative}" for key, relative in diff_output.FILES.items()
 }
+#: Release files only a stable build (partition.previous_release set) has.
+STABLE_RELEASE_FILES: dict[str, str] = {"split_moves": "metadata/parquet/split_moves.parquet"}
 #: The per-split Parquet files, in split order.
 SPLIT_FILES: tuple[str, ...] = tuple(f"split_{name}" for name in SPLITS)
 #: The release tables (emit_metadata writes them, Croissant describes them).
@@ -124,7 +128,7 @@ class Layout:
 
     def release_file(self, key: str) -> str:
         """A published release file by its RELEASE_FILES key (where a reader finds it)."""
-        return f"{self.release}/{RELEASE_FILES[key].format(stem=self.stem)}"
+        return f"{self.release}/{_release_path(key).format(stem=self.stem)}"
 
     def release_files(self) -> dict[str, str]:
         """Every published release file, by key."""
@@ -137,7 +141,7 @@ class Layout:
 
     def staged_file(self, key: str) -> str:
         """A release file by its RELEASE_FILES key, where the emit rules write it."""
-        return f"{self.staging}/{RELEASE_FILES[key].format(stem=self.stem)}"
+        return f"{self.staging}/{_release_path(key).format(stem=self.stem)}"
 
     def staged_files(self) -> dict[str, str]:
         """Every release file where the emit rules write it, by key."""
@@ -146,6 +150,26 @@ class Layout:
     def staged_diff_files(self) -> dict[str, str]:
         """The files of the release's diff where the diff rule writes them, by key."""
         return {key: f"{self.staging}/{relative}" for key, relative in DIFF_FILES.items()}
+
+
+def _release_path(key: str) -> str:
+    """A release file's path template, of every build or of stable builds only."""
+    return RELEASE_FILES[key] if key in RELEASE_FILES else STABLE_RELEASE_FILES[key]
+
+
+def stable_files(cfg: PipelineConfig, layout: Layout) -> list[str]:
+    """The staged release files a stable build adds (none when previous_release is null)."""
+    if cfg.partition.previous_release is None:
+        return []
+    return [layout.staged_file(key) for key in STABLE_RELEASE_FILES]
+
+
+def previous_release_table(cfg: PipelineConfig) -> list[str]:
+    """The previous release's metadata table (an input of partition and digest), or none."""
+    if cfg.partition.previous_release is None:
+        return []
+    # resolved: a published link's target, which the next publication does not change
+    return [os.path.realpath(releases.release_table(cfg.partition.previous_release))]
 
 
 def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
@@ -173,6 +197,11 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             **({"links": [DIFF_LINK]} if compared_release(cfg) else {}),
         },
         "diff": {"new": f"{release.name} {release.version}"},
+        "emit_split_moves": {
+            "name": release.name,
+            "version": release.version,
+            "row_group_size": release.parquet_row_group_size,
+        },
         "emit_card": {
             "release": release.model_dump(mode="json", include=set(CARD_SETTINGS)),
             "split_files": {split: RELEASE_FILES[f"split_{split}"] for split in SPLITS},
@@ -194,8 +223,9 @@ DIFF_LINK = (
 
 
 def compared_release(cfg: PipelineConfig) -> str | None:
-    """The release this build is compared with (``release.compare_with``), or None."""
-    return cfg.release.compare_with
+    """The release this build is compared with: ``release.compare_with``, else the previous
+    release of stable partitioning (``partition.previous_release``), else None."""
+    return cfg.release.compare_with or cfg.partition.previous_release
 
 
 def compared_table(cfg: PipelineConfig) -> str | None:
@@ -203,9 +233,10 @@ def compared_table(cfg: PipelineConfig) -> str | None:
     not a release, or is this build's own (published or staged) release: each build replaces
     that, so the diff would compare the release with itself the next time (docs/decisions.md "Release
     diff")."""
-    path = compared_release(cfg)
+    path = cfg.release.compare_with
     if path is None:
-        return None
+        # stable partitioning's previous release, as partition reads it
+        return next(iter(previous_release_table(cfg)), None)
     link = cfg.release.output_dir
     work = cfg.release.work_dir
     own = [Path(place).resolve() for place in (link, publish.versions_dir(link), work)]

@@ -75,6 +75,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
                 "bioscan1m": [],
                 "bounding_boxes": [],
                 "compared": [],
+                "previous_release": [],
             },
             digest,
         )

@@ -3,6 +3,7 @@
 # else; snakemake --lint flags files that mix rules and functions.
 
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from curation.release.card import STATISTICS as CARD_STATISTICS
 from curation.release.croissant import STATISTICS as CROISSANT_STATISTICS
 from curation.evolve.releases import ReleaseError
 from curation.wiring import (
+    DIFF_DIR,
     STATISTICS_FILES,
     SUMMARY_FILES,
     TABLE_FILES,
@@ -25,10 +27,13 @@ from curation.wiring import (
     compared_table,
     foreign_files,
     missing_inputs,
+    previous_release_table,
     rule_params,
+    stable_files,
     unpublished,
 )
 from curation import console
+from curation.evolve.releases import ReleaseError
 from curation.release.report import PLOTS
 from curation.sources import digest
 from schemas.config import ConfigError, load_config, typed_command_line
@@ -70,10 +75,23 @@ if _foreign := foreign_files(L):
         "name a new path: the release is published there as a link to its current version"
     )
 try:
+    #: The previous release's table, for stable partitioning (a list of none or one path).
+    PREVIOUS_TABLE = previous_release_table(CFG)
+except ReleaseError as err:
+    sys.exit(f"partition.previous_release: {err}")
+#: The release files of stable builds only; a stable build's left in the staging directory by an
+#: earlier build would not be in this one's MANIFEST, and publish would refuse the directory.
+STABLE_FILES = stable_files(CFG, L)
+if not STABLE_FILES and os.path.exists(L.staged_file("split_moves")):
+    os.remove(L.staged_file("split_moves"))
+try:
     # The metadata table of release.compare_with (None: no diff), an input of digest and diff.
     COMPARED = compared_table(CFG)
 except ReleaseError as err:
     sys.exit(f"release.compare_with: {err}")
+if not COMPARED:
+    # a diff left in the staging directory by an earlier build is not this release's
+    shutil.rmtree(os.path.join(L.staging, DIFF_DIR), ignore_errors=True)
 if unpublished(L):
     # The link or its version was removed by hand: forget the publication, so publish runs.
     os.remove(L.work_file("published"))
@@ -88,10 +106,18 @@ def code(script):
 
 
 def release_files():
-    """Every file of the staged release but its MANIFEST: the emit rules' and, with
-    release.compare_with, the diff's."""
-    files = [path for key, path in L.staged_files().items() if key != "manifest"]
+    """Every file of the staged release but its MANIFEST: the emit rules', a stable
+    build's, and with release.compare_with the diff's."""
+    files = [path for key, path in L.staged_files().items() if key != "manifest"] + STABLE_FILES
     return files + (list(L.staged_diff_files().values()) if COMPARED else [])
+
+
+def stable_inputs():
+    """partition's inputs in stable mode: the previous release's table and the barcodes, whose
+    sequences link its records' barcodes to this build's keys."""
+    if not PREVIOUS_TABLE:
+        return {}
+    return {"previous": PREVIOUS_TABLE[0], "barcodes": L.work_file("barcodes")}
 
 
 def labels_of_shard(wildcards):

@@ -13,6 +13,7 @@ rule digest:
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
         compared=[COMPARED] if COMPARED else [],
+        previous_release=PREVIOUS_TABLE,
     output:
         digest=L.work_file("digest"),
     params:
@@ -62,6 +63,29 @@ rule emit_metadata:
         "../envs/pipeline.yaml"
     script:
         "../scripts/emit_metadata.py"
+
+
+rule emit_split_moves:
+    """Stable builds only: the records of the previous release that moved, and why."""
+    input:
+        moves=L.work_file("split_moves"),
+        digest=L.work_file("digest"),
+    output:
+        moves=L.staged_file("split_moves"),
+    params:
+        code=code("emit_split_moves"),
+        **rule_params(CFG, "emit_split_moves"),
+    log:
+        L.log("emit_split_moves"),
+    benchmark:
+        L.benchmark("emit_split_moves")
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/emit_split_moves.py"
 
 
 rule emit_card:

@@ -15,8 +15,9 @@ with io.rule_log(smk.log[0]) as log:
         {"role": "export", "name": name, "entry": exports[path]}
         for name, path in zip(source_names(smk.input.exports), smk.input.exports, strict=True)
     ]
-    # The release compared with (release.compare_with) is an input of the diff in the release.
-    for role in ("corrections", "bioscan1m", "bounding_boxes", "compared"):
+    # The releases a build reads (stable partitioning's previous one, the one its diff compares
+    # with) are inputs like the exports, by checksum.
+    for role in ("corrections", "bioscan1m", "bounding_boxes", "previous_release", "compared"):
         inputs += [
             {"role": role, "name": os.path.basename(path), "entry": manifest.measure(path)}
             for path in smk.input[role]
