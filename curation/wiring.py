@@ -45,6 +45,8 @@ WORK_FILES: dict[str, str] = {
     "partition_checks": "partition/checks.json",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
+    # emit_metadata's spill files (the release in parts), removed when it ends
+    "emit_spill": "emit/spill",
     "published": "emit/published.json",
     # the report's plots as files too, for Snakemake's own report (snakemake --report)
     **{f"plot_{plot.key}": f"emit/plots/{plot.key}.png" for plot in PLOTS},
@@ -157,6 +159,8 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "name": release.name,
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,
+            "memory_gb": cfg.memory_gb,
+            "spill": f"{release.work_dir}/{WORK_FILES['emit_spill']}",
         },
         "emit_card": {
             "release": release.model_dump(mode="json", include=set(CARD_SETTINGS)),
@@ -169,6 +173,11 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         "publish": {"link": release.output_dir, "version": release.version},
     }
     return params.get(rule, {})
+
+
+def memory_mb(cfg: PipelineConfig) -> int:
+    """The memory a bounded-memory job declares to the scheduler (``memory_gb``), in MB."""
+    return int(cfg.memory_gb * 1024)
 
 
 def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:

@@ -23,6 +23,7 @@ from curation.wiring import (
     Layout,
     foreign_files,
     missing_inputs,
+    memory_mb,
     rule_params,
     unpublished,
 )

@@ -56,7 +56,7 @@ rule emit_metadata:
         L.benchmark("emit_metadata")
     threads: CFG.threads
     resources:
-        mem_mb=8000,
+        mem_mb=memory_mb(CFG),
     conda:
         "../envs/pipeline.yaml"
     script:

@@ -2,21 +2,32 @@
 per split, changes, rejects, issues), their statistics (CSV, Markdown) and the quality report,
 into the staging directory (rule publish makes them visible).
 
-The release is in memory only here, so it is counted here (docs/decisions.md "Statistics are
-counted where they are written").  The CSV, the Parquet file and the per-split files are written
-in three threads meanwhile, each checksummed as it is written; the Croissant and MANIFEST rules
-take those checksums from the sidecar.
+The release is assembled in parts whose size follows ``memory_gb`` (curation/release/parts.py),
+with spill files in a work directory removed at the end.  Each part is appended to the CSV, the
+Parquet file and its split's file in three threads, each file checksummed as it is written (the
+Croissant and MANIFEST rules take those checksums from the sidecar), and its narrow columns are
+kept for the statistics (docs/decisions.md "Statistics are counted where they are written").
 """
 
+import shutil
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import polars as pl
 
 from curation import console, io
 from curation.release import assemble as emit
-from curation.release import manifest, report, sidecars, stats
+from curation.release import manifest, parts, report, sidecars, stats
 from curation.release import writers as release_writers
-from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
+from schemas.tables import (
+    CHANGES_SCHEMA,
+    INGEST_ISSUES_SCHEMA,
+    REJECTS_SCHEMA,
+    RELEASE_PARQUET_SCHEMA,
+    SPLITS,
+    conform,
+)
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 #: The release's settings and inputs, and their digest (rule digest).
@@ -102,69 +113,98 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
     return checks
 
 
-with io.rule_log(smk.log[0]) as log:
-    try:
-        release = emit.assemble(
-            pl.scan_parquet(smk.input.records),
-            pl.scan_parquet(smk.input.curated),
-            pl.scan_parquet(smk.input.splits),
-            pl.scan_parquet(smk.input.barcodes),
-            **side_inputs(log),
-        )
-    except (emit.ReleaseError, sidecars.SideFileError) as err:
-        console.stop(log, str(err))
+def release_parts(spill: Path, log) -> Iterator[pl.DataFrame]:
+    """The release in parts, in release order (assembled in one piece if the inputs are not
+    row-aligned: that assembly names the mismatch, or sorts inputs from another producer)."""
+    sides = side_inputs(log)
     row_group_size = smk.params.row_group_size
+    inputs = parts.Inputs(
+        records=smk.input.records,
+        curated=smk.input.curated,
+        splits=smk.input.splits,
+        barcodes=smk.input.barcodes,
+        sides=emit.side_fields(**sides),
+    )
+    source = parts.Spilled(inputs, spill, smk.params.memory_gb, row_group_size)
+    if source.prepare():
+        log.info("release in %d parts (memory_gb %s)", len(source.parts), smk.params.memory_gb)
+        return (source.read(part) for part in source.parts)
+    log.info("inputs not row-aligned: the release is assembled in one piece")
+    release = emit.assemble(
+        pl.scan_parquet(smk.input.records),
+        pl.scan_parquet(smk.input.curated),
+        pl.scan_parquet(smk.input.splits),
+        pl.scan_parquet(smk.input.barcodes),
+        **sides,
+    )
+    return parts.in_memory_parts(release, parts.part_rows(smk.params.memory_gb, row_group_size))
 
-    def write_release_csv() -> list[manifest.Entry]:
-        writer = release_writers.write_csv(release, smk.output.csv)
-        return [manifest.written(smk.output.csv, writer, release.height)]
 
-    def write_release_parquet() -> list[manifest.Entry]:
-        writer = release_writers.write_parquet(
-            release,
+def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry], pl.DataFrame]:
+    """Append each part to the CSV, the Parquet file and its split's file (three threads); the
+    files' manifest entries and the statistics' columns of the whole release."""
+    options = {"row_group_size": smk.params.row_group_size}
+    split_paths = {split: smk.output[f"split_{split}"] for split in SPLITS}
+    columns, rows = [], 0
+    with (
+        release_writers.csv_stream(smk.output.csv) as csv,
+        release_writers.parquet_stream(
             smk.output.parquet,
-            row_group_size=row_group_size,
+            RELEASE_PARQUET_SCHEMA,
             metadata=metadata("release"),
             group_by="split",
-        )
-        return [manifest.written(smk.output.parquet, writer, release.height)]
+            **options,
+        ) as parquet,
+        release_writers.SplitFiles(split_paths, metadata=metadata("release"), **options) as splits,
+        ThreadPoolExecutor(max_workers=3) as pool,
+    ):
+        for part in pieces:
+            writes = [pool.submit(out.write, part) for out in (csv, parquet, splits)]
+            columns.append(stats.stats_columns(part))
+            rows += part.height
+            for write in writes:
+                write.result()
+    entries = [
+        manifest.written(smk.output.csv, csv.out, rows),
+        manifest.written(smk.output.parquet, parquet.out, rows),
+        *(manifest.written(path, out, n) for path, out, n in splits.written),
+    ]
+    return entries, pl.concat(columns) if columns else stats.stats_columns(_empty_release())
 
-    def write_split_parquets() -> list[manifest.Entry]:
-        """One file per split, every split even if empty (the release is in split order)."""
-        counts = dict(release.group_by("split").len().iter_rows())
-        written, start = [], 0
-        for split in SPLITS:
-            part = release.slice(start, counts.get(split, 0))
-            start += part.height
-            path = smk.output[f"split_{split}"]
-            writer = release_writers.write_parquet(
-                part,
-                path,
-                row_group_size=row_group_size,
-                metadata={**metadata("release"), "split": split},
-            )
-            written.append(manifest.written(path, writer, part.height))
-        return written
 
+def _empty_release() -> pl.DataFrame:
+    return pl.DataFrame(schema=RELEASE_PARQUET_SCHEMA)
+
+
+with io.rule_log(smk.log[0]) as log:
+    spill = Path(smk.params.spill)
+    shutil.rmtree(spill, ignore_errors=True)
+    try:
+        measured, columns = write_release(release_parts(spill, log))
+    except (emit.ReleaseError, sidecars.SideFileError) as err:
+        console.stop(log, str(err))
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
     tables = provenance_tables()
-    writers = (write_release_csv, write_release_parquet, write_split_parquets)
-    with ThreadPoolExecutor(max_workers=len(writers)) as pool:
-        writes = [pool.submit(write) for write in writers]
-        statistics = stats.compute(release, tables["changes"], tables["rejects"], tables["issues"])
-        checks = write_statistics_and_report(statistics, log)
-        measured = [entry for write in writes for entry in write.result()]
+    statistics = stats.compute_from_columns(
+        columns, tables["changes"], tables["rejects"], tables["issues"]
+    )
+    checks = write_statistics_and_report(statistics, log)
     for name, table in tables.items():
         writer = release_writers.write_parquet(
-            table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)
+            table,
+            smk.output[name],
+            row_group_size=smk.params.row_group_size,
+            metadata=metadata(name),
         )
         measured.append(manifest.written(smk.output[name], writer, table.height))
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
-        release.height,
+        columns.height,
         *(t.height for t in tables.values()),
     )
-    for split, rows in release.group_by("split").len().sort("split").iter_rows():
+    for split, rows in columns.group_by("split").len().sort("split").iter_rows():
         log.info("  %s: %d", split, rows)
     failed = [c.name for c in checks if not c.passed]
-    console.stage("release", console.release_line(release.height, failed, len(checks)))
+    console.stage("release", console.release_line(columns.height, failed, len(checks)))
