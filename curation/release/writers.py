@@ -228,7 +228,10 @@ class SplitFiles:
     def write(self, part: pl.DataFrame) -> None:
         """Append a part of one split (not before the split of the previous part)."""
         if part.height:
-            self._open_until(str(part.get_column("split")[0]))
+            split = part.get_column("split")
+            if split[0] != split[-1]:
+                raise ValueError("a part of the split files must hold one split")
+            self._open_until(str(split[0]))
             assert self._stream is not None
             self._stream.write(part)
             self.written[-1] = (*self.written[-1][:2], self.written[-1][2] + part.height)
