@@ -45,8 +45,6 @@ WORK_FILES: dict[str, str] = {
     "partition_checks": "partition/checks.json",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
-    # emit_metadata's spill files (the release in parts), removed when it ends
-    "emit_spill": "emit/spill",
     "published": "emit/published.json",
     # the report's plots as files too, for Snakemake's own report (snakemake --report)
     **{f"plot_{plot.key}": f"emit/plots/{plot.key}.png" for plot in PLOTS},
@@ -63,6 +61,9 @@ SHARD_FILES: dict[str, str] = {
     "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
     "inferred": "shards/{scatteritem}/inferred.parquet",
     "changes": "shards/{scatteritem}/changes.parquet",
+    # emit's spill directories (the release in pieces), removed once emit_metadata has run
+    "emit_rows": "shards/{scatteritem}/emit_rows",
+    "emit_barcodes": "shards/{scatteritem}/emit_barcodes",
 }
 
 #: The files of a release, relative to the release directory.  ``output_dir`` named
@@ -160,7 +161,10 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,
             "memory_gb": cfg.memory_gb,
-            "spill": f"{release.work_dir}/{WORK_FILES['emit_spill']}",
+        },
+        **{
+            rule: {"row_group_size": release.parquet_row_group_size, "memory_gb": cfg.memory_gb}
+            for rule in ("emit_rows", "emit_barcodes")
         },
         "emit_card": {
             "release": release.model_dump(mode="json", include=set(CARD_SETTINGS)),

@@ -29,6 +29,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from curation import io
 from curation.release import assemble
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLIT_DTYPE, SPLITS
 
@@ -40,9 +41,14 @@ RECORD_BYTES = 2048
 #: Share of the memory budget a pass may fill (the rest: the interpreter, libraries, the
 #: statistics' columns, allocator slack).
 BUDGET_SHARE = 0.5
+#: Fewest input rows of a batch, and keys of a key range: below that, the per-piece overhead
+#: (a slice of every input, a spill file) outweighs the memory saved.
+MIN_PIECE = 1024
 _GIB = 1 << 30
 #: Compression of the spill files: fast, and the sequences shrink to a third.
 _SPILL_COMPRESSION = "lz4"
+#: The index of a rows pass's spill directory.
+_INDEX = "index.json"
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ def part_rows(memory_gb: float, row_group_size: int) -> int:
 
 def batch_rows(memory_gb: float) -> int:
     """Input rows of a batch of the rows pass."""
-    return max(1, int(memory_gb * _GIB * BUDGET_SHARE) // RECORD_BYTES)
+    return max(MIN_PIECE, int(memory_gb * _GIB * BUDGET_SHARE) // RECORD_BYTES)
 
 
 def plan(split_counts: Mapping[str, int], rows_per_part: int) -> list[Part]:
@@ -96,101 +102,132 @@ class Inputs:
     sides: Sequence[pl.DataFrame] = ()
 
 
-class Spilled:
-    """The release cut into parts, assembled into ``spill`` (a directory this object owns).
+@dataclass(frozen=True)
+class Plan:
+    """How a release is cut: its parts, the input batches of the rows pass, the key ranges of
+    the barcodes pass.  Every emit job computes the same plan from the inputs and settings."""
 
-    ``prepare`` runs both passes; it returns False, and writes nothing, when the inputs are not
-    row-aligned (then the caller assembles the release in one piece, which names the mismatch).
-    """
+    parts: list[Part]
+    batch_rows: int
+    records: int
+    barcode_keys: int
+    keys_per_range: int
 
-    def __init__(self, inputs: Inputs, spill: Path, memory_gb: float, row_group_size: int) -> None:
-        self.inputs = inputs
-        self.spill = spill
-        self.memory_gb = memory_gb
-        self.row_group_size = row_group_size
-        self.parts: list[Part] = []
-        #: Per split: (first release row of the batch's run within the split, rows, file).
-        self._runs: dict[str, list[tuple[int, int, Path]]] = {s: [] for s in SPLITS}
+    @property
+    def batches(self) -> int:
+        return -(-self.records // self.batch_rows)
 
-    def prepare(self) -> bool:
-        split = _split_column(self.inputs)
-        if split is None:
-            return False
-        counts = dict(split.value_counts().iter_rows())
-        self.parts = plan(
-            {s: counts.get(s, 0) for s in SPLITS}, part_rows(self.memory_gb, self.row_group_size)
+    @property
+    def key_ranges(self) -> int:
+        return -(-self.barcode_keys // self.keys_per_range)
+
+
+def make_plan(inputs: Inputs, memory_gb: float, row_group_size: int) -> Plan | None:
+    """The plan of a release of row-aligned inputs; None if the inputs' heights differ (then
+    they are not aligned, and the release is assembled in one piece, which names the mismatch)."""
+    split = _split_column(inputs)
+    if split is None:
+        return None
+    counts = dict(split.value_counts().iter_rows())
+    n_keys, per_key = _barcode_table_size(inputs.barcodes)
+    # A key range's sequences and the copies gathered for its records fit the budget.
+    records_per_key = split.len() / max(n_keys, 1)
+    budget = memory_gb * _GIB * BUDGET_SHARE
+    return Plan(
+        parts=plan({s: counts.get(s, 0) for s in SPLITS}, part_rows(memory_gb, row_group_size)),
+        batch_rows=batch_rows(memory_gb),
+        records=split.len(),
+        barcode_keys=n_keys,
+        keys_per_range=max(MIN_PIECE, int(budget / (per_key * (1 + records_per_key)))),
+    )
+
+
+def shard_range(count: int, shard: str) -> range:
+    """Pieces of ``count`` that shard ``shard`` (Snakemake's ``"k-of-n"``) works on."""
+    k, n = (int(x) for x in shard.split("-of-"))
+    return range((k - 1) * count // n, k * count // n)
+
+
+def spill_rows(inputs: Inputs, plan: Plan, shard: str, directory: Path) -> None:
+    """The rows pass of ``shard``'s input batches: each batch assembled without its sequence
+    (``assemble``'s columns and checks) and its records of each split spilled to a file; an
+    index lists the files, or says the inputs are not row-aligned."""
+    directory.mkdir(parents=True, exist_ok=True)
+    batches = shard_range(plan.batches, shard)
+    split = _split_column(inputs)
+    assert split is not None
+    # Records of each split before the shard's first row: where its runs start in the split.
+    first_row = batches.start * plan.batch_rows
+    before = dict(split.head(first_row).value_counts().iter_rows())
+    runs: list[tuple[str, int, int, str]] = []
+    previous = _processid_at(inputs.splits, first_row - 1) if first_row else None
+    for batch in batches:
+        frames = _batch(inputs, batch * plan.batch_rows, plan.batch_rows)
+        ids = [frame.get_column("processid") for frame in frames]
+        if not assemble._aligned(ids) or (previous is not None and not ids[0][0] > previous):
+            io.write_json({"aligned": False, "runs": []}, directory / _INDEX)
+            return
+        previous = ids[0][-1]
+        rows = assemble.assemble_columns(*frames, inputs.sides)
+        assemble.check_values(rows)
+        rows = rows.sort("split", maintain_order=True)
+        for (name,), run in rows.group_by("split", maintain_order=True):
+            file = f"rows_{batch:06d}_{name}.arrow"
+            run.write_ipc(directory / file, compression=_SPILL_COMPRESSION)
+            runs.append((str(name), before.get(name, 0), run.height, file))
+            before[name] = before.get(name, 0) + run.height
+    io.write_json({"aligned": True, "runs": runs}, directory / _INDEX)
+
+
+def spill_barcodes(inputs: Inputs, plan: Plan, shard: str, directory: Path) -> None:
+    """The barcodes pass of ``shard``'s key ranges: each range's sequences joined to the
+    records holding its keys, spilled as (release row, sequence) per part."""
+    directory.mkdir(parents=True, exist_ok=True)
+    split = _split_column(inputs)
+    assert split is not None
+    # release row -> input row: a stable sort on the split (the inputs are in processid order)
+    order = split.to_frame().with_row_index("row").sort("split", maintain_order=True)["row"]
+    del split
+    keys = pl.scan_parquet(inputs.records).select("barcode_key").collect()
+    keys = keys.get_column("barcode_key").gather(order)
+    del order
+    if (missing := keys.null_count() + keys.ge(plan.barcode_keys).sum()) > 0:
+        raise assemble.ReleaseError(
+            f"{missing} records have a barcode key that is not in the barcode table "
+            f"({plan.barcode_keys} keys)"
         )
-        self.spill.mkdir(parents=True, exist_ok=True)
-        if not self._rows_pass(split):
-            return False
-        # release row -> input row: a stable sort on the split (the inputs are in processid order)
-        order = split.to_frame().with_row_index("row").sort("split", maintain_order=True)["row"]
-        del split
-        keys = pl.scan_parquet(self.inputs.records).select("barcode_key").collect()
-        self._barcodes_pass(keys.get_column("barcode_key").gather(order))
-        return True
-
-    def _rows_pass(self, split: pl.Series) -> bool:
-        """Assemble consecutive input batches and spill each split's rows; False if the inputs
-        turn out not to be aligned."""
-        size = batch_rows(self.memory_gb)
-        before = dict.fromkeys(SPLITS, 0)
-        previous_last: str | None = None
-        for batch, first in enumerate(range(0, split.len(), size)):
-            frames = _batch(self.inputs, first, size)
-            ids = [frame.get_column("processid") for frame in frames]
-            if not assemble._aligned(ids) or (
-                previous_last is not None and not ids[0][0] > previous_last
-            ):
-                return False
-            previous_last = ids[0][-1]
-            rows = assemble.assemble_columns(*frames, self.inputs.sides)
-            assemble.check_values(rows)
-            rows = rows.sort("split", maintain_order=True)
-            for name, length in rows.group_by("split", maintain_order=True).len().iter_rows():
-                path = self.spill / f"rows_{batch:06d}_{name}.arrow"
-                run = rows.filter(pl.col("split") == name)
-                run.write_ipc(path, compression=_SPILL_COMPRESSION)
-                self._runs[name].append((before[name], length, path))
-                before[name] += length
-        return True
-
-    def _barcodes_pass(self, keys: pl.Series) -> None:
-        """The sequence of every release row (``keys`` in release order), spilled per part and
-        key range."""
-        n_keys, per_key = _barcode_table_size(self.inputs.barcodes)
-        if keys.null_count() or (n := (keys >= n_keys).sum()):
-            missing = keys.null_count() + (n if not keys.null_count() else (keys >= n_keys).sum())
-            raise assemble.ReleaseError(
-                f"{missing} records have a barcode key that is not in the barcode table "
-                f"({n_keys} keys)"
-            )
-        # A range's sequences and the copies gathered for its records fit the budget.
-        records_per_key = keys.len() / max(n_keys, 1)
-        budget = self.memory_gb * _GIB * BUDGET_SHARE
-        keys_per_range = max(1, int(budget / (per_key * (1 + records_per_key))))
-        part_starts = pl.Series([p.start for p in self.parts], dtype=pl.UInt32)
-        for number, first in enumerate(range(0, n_keys, keys_per_range)):
-            last = min(first + keys_per_range, n_keys)
-            sequences = _sequences(self.inputs.barcodes, first, last)
-            rows = ((keys >= first) & (keys < last)).arg_true()
-            found = pl.DataFrame(
-                {
-                    "row": rows,
-                    "dna_barcode": sequences.gather(keys.gather(rows) - first),
-                }
-            )
-            del sequences
-            self._spill_barcodes(found, part_starts, number)
-
-    def _spill_barcodes(self, found: pl.DataFrame, part_starts: pl.Series, number: int) -> None:
-        """Write ``found`` (release row, sequence; by row) as one file per part it touches."""
+    part_starts = pl.Series([p.start for p in plan.parts], dtype=pl.UInt32)
+    for number in shard_range(plan.key_ranges, shard):
+        first = number * plan.keys_per_range
+        last = min(first + plan.keys_per_range, plan.barcode_keys)
+        sequences = _sequences(inputs.barcodes, first, last)
+        rows = ((keys >= first) & (keys < last)).arg_true()
+        found = pl.DataFrame(
+            {"row": rows, "dna_barcode": sequences.gather(keys.gather(rows) - first)}
+        )
+        del sequences
         cuts = part_starts.search_sorted(found.get_column("row"), side="right") - 1
         for (part,), piece in found.with_columns(part=cuts).group_by("part", maintain_order=True):
             piece.drop("part").write_ipc(
-                self.spill / f"barcodes_{part:06d}_{number:06d}.arrow",
+                directory / f"barcodes_{part:06d}_{number:06d}.arrow",
                 compression=_SPILL_COMPRESSION,
             )
+
+
+class Spilled:
+    """The parts of a release from the spill directories of its rows and barcodes passes."""
+
+    def __init__(self, plan: Plan, rows: Sequence[Path], barcodes: Sequence[Path]) -> None:
+        self.plan = plan
+        self._barcodes = barcodes
+        #: Per split: (first release row of the run within the split, rows, file).
+        self._runs: dict[str, list[tuple[int, int, Path]]] = {s: [] for s in SPLITS}
+        self.aligned = True
+        for directory in rows:
+            index = io.read_json(directory / _INDEX)
+            self.aligned &= index["aligned"]
+            for split, first, length, file in index["runs"]:
+                self._runs[split].append((first, length, directory / file))
 
     def read(self, part: Part) -> pl.DataFrame:
         """The release rows of ``part``, in release order (RELEASE_PARQUET_SCHEMA)."""
@@ -201,8 +238,12 @@ class Spilled:
                 lo, hi = max(begin, first), min(end, first + length)
                 pieces.append(pl.scan_ipc(path).slice(lo - first, hi - lo).collect())
         rows = pl.concat(pieces, rechunk=True)
-        files = sorted(self.spill.glob(f"barcodes_{part.index:06d}_*.arrow"))
-        sequences = pl.concat([pl.read_ipc(f) for f in files]).sort("row")
+        files = [
+            file
+            for directory in self._barcodes
+            for file in sorted(directory.glob(f"barcodes_{part.index:06d}_*.arrow"))
+        ]
+        sequences = pl.concat([pl.read_ipc(file) for file in files]).sort("row")
         expected = pl.int_range(part.start, part.stop, dtype=pl.UInt32, eager=True)
         if not sequences.get_column("row").equals(expected, check_names=False):
             raise RuntimeError(f"the barcodes spilled for part {part.index} do not match its rows")
@@ -233,6 +274,10 @@ def _split_column(inputs: Inputs) -> pl.Series | None:
         return None
     frame = pl.scan_parquet(inputs.splits).select(pl.col("split").cast(SPLIT_DTYPE)).collect()
     return frame.get_column("split")
+
+
+def _processid_at(path: str, row: int) -> str:
+    return pl.scan_parquet(path).select("processid").slice(row, 1).collect().item()
 
 
 def _batch(inputs: Inputs, first: int, size: int) -> tuple[pl.DataFrame, ...]:

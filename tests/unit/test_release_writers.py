@@ -1,6 +1,7 @@
 """The CSV and Parquet files of the release: the BIOSCAN-5M client contract, types, determinism."""
 
 import hashlib
+import itertools
 import re
 
 import duckdb
@@ -301,7 +302,7 @@ def cuts(draw, release: pl.DataFrame, row_group_size: int) -> list[pl.DataFrame]
         groups = -(-length // row_group_size)
         inner = draw(st.sets(st.integers(1, max(groups - 1, 1)), max_size=groups))
         bounds = [0, *sorted(b * row_group_size for b in inner if b < groups), length]
-        for lo, hi in zip(bounds, bounds[1:], strict=False):
+        for lo, hi in itertools.pairwise(bounds):
             part = release.slice(start + lo, hi - lo)
             if draw(st.booleans()) and part.height > 1:
                 cut = draw(st.integers(1, part.height - 1))

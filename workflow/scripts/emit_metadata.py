@@ -2,14 +2,13 @@
 per split, changes, rejects, issues), their statistics (CSV, Markdown) and the quality report,
 into the staging directory (rule publish makes them visible).
 
-The release is assembled in parts whose size follows ``memory_gb`` (curation/release/parts.py),
-with spill files in a work directory removed at the end.  Each part is appended to the CSV, the
+The release is put together in parts whose size follows ``memory_gb`` (curation/release/parts.py)
+from the spill files of emit_rows and emit_barcodes.  Each part is appended to the CSV, the
 Parquet file and its split's file in three threads, each file checksummed as it is written (the
 Croissant and MANIFEST rules take those checksums from the sidecar), and its narrow columns are
 kept for the statistics (docs/decisions.md "Statistics are counted where they are written").
 """
 
-import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,21 +48,6 @@ def metadata(table: str) -> dict[str, str]:
         config_digest=DIGEST["config_sha256"],
         sort_order=SORT_ORDER[table],
     )
-
-
-def side_inputs(log) -> dict[str, pl.DataFrame]:
-    """The derived fields of the configured side files (none configured: none)."""
-    side = {}
-    if smk.input.bioscan1m:
-        side["bioscan1m_index"] = sidecars.bioscan1m_index(
-            sidecars.read_bioscan1m_processids(smk.input.bioscan1m[0])
-        )
-        log.info("BIOSCAN-1M index: %d distinct processids", side["bioscan1m_index"].height)
-    if smk.input.bounding_boxes:
-        boxes = sidecars.read_bounding_boxes(smk.input.bounding_boxes[0])
-        side["crop_measures"] = sidecars.crop_measures(boxes)
-        log.info("bounding boxes: %d", boxes.height)
-    return side
 
 
 def provenance_tables() -> dict[str, pl.DataFrame]:
@@ -113,23 +97,31 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
     return checks
 
 
-def release_parts(spill: Path, log) -> Iterator[pl.DataFrame]:
-    """The release in parts, in release order (assembled in one piece if the inputs are not
-    row-aligned: that assembly names the mismatch, or sorts inputs from another producer)."""
-    sides = side_inputs(log)
+def release_parts(log) -> Iterator[pl.DataFrame]:
+    """The release in parts, in release order, from the spill files of emit_rows and
+    emit_barcodes; assembled here in one piece if the inputs are not row-aligned (that assembly
+    names the mismatch, or sorts inputs from another producer)."""
     row_group_size = smk.params.row_group_size
     inputs = parts.Inputs(
         records=smk.input.records,
         curated=smk.input.curated,
         splits=smk.input.splits,
         barcodes=smk.input.barcodes,
-        sides=emit.side_fields(**sides),
     )
-    source = parts.Spilled(inputs, spill, smk.params.memory_gb, row_group_size)
-    if source.prepare():
-        log.info("release in %d parts (memory_gb %s)", len(source.parts), smk.params.memory_gb)
-        return (source.read(part) for part in source.parts)
+    plan = parts.make_plan(inputs, smk.params.memory_gb, row_group_size)
+    if plan is not None:
+        spilled = parts.Spilled(
+            plan,
+            [Path(p) for p in smk.input.spilled_rows],
+            [Path(p) for p in smk.input.spilled_barcodes],
+        )
+        if spilled.aligned:
+            log.info("release in %d parts (memory_gb %s)", len(plan.parts), smk.params.memory_gb)
+            return (spilled.read(part) for part in plan.parts)
     log.info("inputs not row-aligned: the release is assembled in one piece")
+    sides = sidecars.derived_fields(
+        next(iter(smk.input.bioscan1m), None), next(iter(smk.input.bounding_boxes), None)
+    )
     release = emit.assemble(
         pl.scan_parquet(smk.input.records),
         pl.scan_parquet(smk.input.curated),
@@ -177,14 +169,10 @@ def _empty_release() -> pl.DataFrame:
 
 
 with io.rule_log(smk.log[0]) as log:
-    spill = Path(smk.params.spill)
-    shutil.rmtree(spill, ignore_errors=True)
     try:
-        measured, columns = write_release(release_parts(spill, log))
+        measured, columns = write_release(release_parts(log))
     except (emit.ReleaseError, sidecars.SideFileError) as err:
         console.stop(log, str(err))
-    finally:
-        shutil.rmtree(spill, ignore_errors=True)
     tables = provenance_tables()
     statistics = stats.compute_from_columns(
         columns, tables["changes"], tables["rejects"], tables["issues"]
