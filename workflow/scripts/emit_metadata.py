@@ -148,9 +148,9 @@ def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry],
             **options,
         ) as parquet,
         release_writers.SplitFiles(split_paths, metadata=metadata("release"), **options) as splits,
-        ThreadPoolExecutor(max_workers=3) as pool,
+        ThreadPoolExecutor(max_workers=4) as pool,
     ):
-        for part in pieces:
+        for part in prefetched(pieces, pool):
             writes = [pool.submit(out.write, part) for out in (csv, parquet, splits)]
             columns.append(stats.stats_columns(part))
             rows += part.height
@@ -162,6 +162,14 @@ def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry],
         *(manifest.written(path, out, n) for path, out, n in splits.written),
     ]
     return entries, pl.concat(columns) if columns else stats.stats_columns(_empty_release())
+
+
+def prefetched(pieces: Iterator[pl.DataFrame], pool: ThreadPoolExecutor) -> Iterator[pl.DataFrame]:
+    """``pieces``, each next one put together in ``pool`` while the current one is written."""
+    coming = pool.submit(next, pieces, None)
+    while (piece := coming.result()) is not None:
+        coming = pool.submit(next, pieces, None)
+        yield piece
 
 
 def _empty_release() -> pl.DataFrame:
