@@ -21,6 +21,7 @@ from curation.wiring import (
     SUMMARY_FILES,
     TABLE_FILES,
     Layout,
+    effective_shards,
     foreign_files,
     missing_inputs,
     memory_mb,
