@@ -45,8 +45,9 @@ BUDGET_SHARE = 0.5
 #: (a slice of every input, a spill file) outweighs the memory saved.
 MIN_PIECE = 1024
 _GIB = 1 << 30
-#: Compression of the spill files: fast, and the sequences shrink to a third.
-_SPILL_COMPRESSION = "lz4"
+#: Compression of the spill files: none (lz4 hardly shrinks the sequences, and uncompressed files
+#: are memory-mapped when read).
+_SPILL_COMPRESSION = "uncompressed"
 #: The index of a rows pass's spill directory.
 _INDEX = "index.json"
 
@@ -171,9 +172,14 @@ def spill_rows(inputs: Inputs, plan: Plan, shard: str, directory: Path) -> None:
         rows = assemble.assemble_columns(*frames, inputs.sides)
         assemble.check_values(rows)
         rows = rows.sort("split", maintain_order=True)
+        rows = rows.with_columns(_only_valid(rows.get_column("padded_barcode")))
         for (name,), run in rows.group_by("split", maintain_order=True):
             file = f"rows_{batch:06d}_{name}.arrow"
-            run.write_ipc(directory / file, compression=_SPILL_COMPRESSION)
+            run.write_ipc(
+                directory / file,
+                compression=_SPILL_COMPRESSION,
+                compat_level=pl.CompatLevel.oldest(),
+            )
             runs.append((str(name), before.get(name, 0), run.height, file))
             before[name] = before.get(name, 0) + run.height
     io.write_json({"aligned": True, "runs": runs}, directory / _INDEX)
@@ -211,6 +217,7 @@ def spill_barcodes(inputs: Inputs, plan: Plan, shard: str, directory: Path) -> N
             piece.drop("part").write_ipc(
                 directory / f"barcodes_{part:06d}_{number:06d}.arrow",
                 compression=_SPILL_COMPRESSION,
+                compat_level=pl.CompatLevel.oldest(),
             )
 
 
@@ -274,6 +281,15 @@ def _split_column(inputs: Inputs) -> pl.Series | None:
         return None
     frame = pl.scan_parquet(inputs.splits).select(pl.col("split").cast(SPLIT_DTYPE)).collect()
     return frame.get_column("split")
+
+
+def _only_valid(column: pl.Series) -> pl.Series:
+    """A mostly-null text column without the bytes its null rows may still point at (an Arrow
+    file would hold them: 0.5 GB of hidden sequences per million records for
+    ``padded_barcode``)."""
+    rows = column.is_not_null().arg_true()
+    empty = pl.repeat(None, column.len(), dtype=column.dtype, eager=True).alias(column.name)
+    return empty.scatter(rows, column.gather(rows)) if rows.len() else empty
 
 
 def _processid_at(path: str, row: int) -> str:
