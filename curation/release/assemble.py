@@ -113,7 +113,7 @@ def assemble(
     ids = {name: frame.select("processid").collect()["processid"] for name, frame in inputs.items()}
     sequences = _sequences(barcodes.lazy())
     sides = side_fields(bioscan1m_index, crop_measures)
-    if _aligned(list(ids.values())):
+    if aligned(list(ids.values())):
         release = _assemble_aligned(inputs, sequences, sides)
     else:
         release = _assemble_joined(inputs, sequences, sides)
@@ -158,7 +158,7 @@ def _barcode_column(keys: pl.Series, padded: pl.Series, sequences: pl.Series) ->
     return dna_barcodes(keys, padded, sequences)
 
 
-def _aligned(ids: Sequence[pl.Series]) -> bool:
+def aligned(ids: Sequence[pl.Series]) -> bool:
     """Do the inputs hold the same processids, row by row, strictly increasing?
 
     The upstream stages write their tables sorted by processid, so this is the normal case: the
@@ -218,7 +218,7 @@ def assemble_columns(
     splits: pl.DataFrame,
     sides: Sequence[pl.DataFrame] = (),
 ) -> pl.DataFrame:
-    """The release columns of row-aligned inputs (see ``_aligned``) in their row order, the
+    """The release columns of row-aligned inputs (see ``aligned``) in their row order, the
     barcode still as its key and ``padded_barcode`` (the inputs may be any run of rows)."""
     parts = [
         _with_side_fields(records.select(*RECORD_COLUMNS, "padded_barcode"), sides),
@@ -231,7 +231,7 @@ def assemble_columns(
 def _assemble_aligned(
     inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
-    """The release of row-aligned inputs (see ``_aligned``): the columns side by side, each then
+    """The release of row-aligned inputs (see ``aligned``): the columns side by side, each then
     gathered into release order by a stable sort of the split alone, one column at a time; the
     barcodes are joined last (docs/decisions.md "Assembly by position").
     """

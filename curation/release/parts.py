@@ -6,9 +6,10 @@ row groups of one split, at most as many rows as the memory budget allows, so th
 parts to the same files and get the same bytes as from the whole release at once
 (docs/decisions.md "The release in bounded parts").
 
-The upstream tables are sorted by processid and row-aligned (``assemble._aligned``), so a split's
+The upstream tables are sorted by processid and row-aligned (``assemble.aligned``), so a split's
 records are in release order where they stand.  Assembly therefore runs in two passes over
-the inputs, each in bounded pieces, with spill files on local disk in between:
+the inputs, each in bounded pieces and each a Snakemake job per shard (rules emit_rows and
+emit_barcodes, side by side), with spill files on local disk in between:
 
 1. *rows*: consecutive input rows, assembled without their sequence (``assemble``'s columns and
    checks) and written per split: a batch's records of one split are a consecutive run of that
@@ -17,7 +18,9 @@ the inputs, each in bounded pieces, with spill files on local disk in between:
    holding those keys and written per part (the sequences are most of the release's bytes and
    its keys are spread over every part, so no pass holds all of them).
 
-A part is then its runs of rows beside its barcodes, in release order.
+A part is then its runs of rows beside its barcodes, in release order (rule emit_metadata).
+Every job computes the same :class:`Plan` from the split counts and the settings, so the release
+is the same for any shard count and any budget.
 """
 
 from __future__ import annotations
@@ -165,7 +168,7 @@ def spill_rows(inputs: Inputs, plan: Plan, shard: str, directory: Path) -> None:
     for batch in batches:
         frames = _batch(inputs, batch * plan.batch_rows, plan.batch_rows)
         ids = [frame.get_column("processid") for frame in frames]
-        if not assemble._aligned(ids) or (previous is not None and not ids[0][0] > previous):
+        if not assemble.aligned(ids) or (previous is not None and not ids[0][0] > previous):
             io.write_json({"aligned": False, "runs": []}, directory / _INDEX)
             return
         previous = ids[0][-1]
