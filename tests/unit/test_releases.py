@@ -65,3 +65,19 @@ def test_a_directory_that_is_not_a_release_is_named(tmp_path):
         read_release(tmp_path)
     with pytest.raises(ReleaseError, match="no such release"):
         read_release(tmp_path / "missing")
+
+
+def test_a_stable_releases_moves_table_is_not_its_metadata(tmp_path):
+    tables = tmp_path / "metadata" / "parquet"
+    tables.mkdir(parents=True)
+    for stem in ("BIOSCAN_5M_Insect_Dataset_metadata", "split_moves", "changes"):
+        pl.DataFrame({"processid": ["A"]}).write_parquet(tables / f"{stem}.parquet")
+    assert release_table(tmp_path).name == "BIOSCAN_5M_Insect_Dataset_metadata.parquet"
+
+
+def test_some_splits_only(release):
+    everything = read_release(release / release_build.R, ("processid", "split"))
+    wanted = ["train", "test"]
+    some = read_release(release / release_build.R, ("processid",), splits=wanted)
+    expected = everything.filter(pl.col("split").is_in(wanted)).select("processid")
+    assert 0 < some.height < everything.height and some.equals(expected)
