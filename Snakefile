@@ -18,9 +18,10 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 
 
-# The per-barcode label stages run as independent jobs, one per shard of barcode keys.
+# The per-barcode label stages run as independent jobs, one per shard of barcode keys, and so do
+# emit's passes: `shards` of them, or more if the input would not fit memory_gb otherwise.
 scattergather:
-    shard=CFG.shards,
+    shard=effective_shards(CFG),
 
 
 include: "workflow/rules/ingest.smk"

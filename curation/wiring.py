@@ -65,6 +65,9 @@ SHARD_FILES: dict[str, str] = {
     "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
     "inferred": "shards/{scatteritem}/inferred.parquet",
     "changes": "shards/{scatteritem}/changes.parquet",
+    # emit's spill directories (the release in pieces), removed once emit_metadata has run
+    "emit_rows": "shards/{scatteritem}/emit_rows",
+    "emit_barcodes": "shards/{scatteritem}/emit_barcodes",
 }
 
 #: The files of a release, relative to the release directory.  ``output_dir`` named
@@ -193,8 +196,13 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "name": release.name,
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,
+            "memory_gb": cfg.memory_gb,
             # report.html links the diff's summary (only then: the default report is unchanged)
             **({"links": [DIFF_LINK]} if compared_release(cfg) else {}),
+        },
+        **{
+            rule: {"row_group_size": release.parquet_row_group_size, "memory_gb": cfg.memory_gb}
+            for rule in ("emit_rows", "emit_barcodes")
         },
         "diff": {"new": f"{release.name} {release.version}"},
         "emit_split_moves": {
@@ -248,6 +256,36 @@ def compared_table(cfg: PipelineConfig) -> str | None:
             f"(cp -rL {link} releases/<version>) and name the copy"
         )
     return str(release_table(path))
+
+
+#: Bytes of raw export per record, at least (the generator's BCDM rows: 1.3 KB; real exports have
+#: more columns), to estimate the records of configured inputs from their sizes.
+INPUT_BYTES_PER_RECORD = 1024
+#: Bytes a record takes in the largest per-shard label job (normalise: 570 MiB at 1 M records).
+LABEL_BYTES_PER_RECORD = 600
+_GIB = 1 << 30
+
+
+def expected_records(cfg: PipelineConfig) -> int:
+    """The records a build will hold, estimated before ingest: the generator's count, or the
+    configured exports' sizes (generously: an overestimate only adds shards)."""
+    if not cfg.input.files:
+        return cfg.input.generator.records
+    sizes = sum(os.path.getsize(path) for path in cfg.input.files if os.path.isfile(path))
+    return sizes // INPUT_BYTES_PER_RECORD
+
+
+def effective_shards(cfg: PipelineConfig) -> int:
+    """Shards of the per-barcode label stages and of emit's passes: ``shards``, or more if a
+    shard of the label stages would not fit ``memory_gb`` (the release is the same for any
+    count, docs/decisions.md)."""
+    needed = -(-expected_records(cfg) * LABEL_BYTES_PER_RECORD // int(cfg.memory_gb * _GIB))
+    return max(cfg.shards, needed)
+
+
+def memory_mb(cfg: PipelineConfig) -> int:
+    """The memory a bounded-memory job declares to the scheduler (``memory_gb``), in MB."""
+    return int(cfg.memory_gb * 1024)
 
 
 def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:

@@ -16,7 +16,14 @@ import polars as pl
 from curation import io
 from curation.release import manifest
 from curation.release.stats import TABLES as STATS_TABLES
-from curation.wiring import PLOT_FILES, STATISTICS_FILES, SUMMARY_FILES, TABLE_FILES, Layout
+from curation.wiring import (
+    PLOT_FILES,
+    STATISTICS_FILES,
+    SUMMARY_FILES,
+    TABLE_FILES,
+    Layout,
+    rule_params,
+)
 from schemas.config import load_config
 from tests.scripts import run_rule_script
 from tests.support import ROOT, staged_in
@@ -79,9 +86,33 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
             },
             digest,
         )
+        emit_inputs = {
+            key: L.work_file(key) for key in ("records", "curated", "splits", "barcodes")
+        }
+        spilled = {
+            rule: L.shard_file(rule).format(scatteritem="1-of-1")
+            for rule in ("emit_rows", "emit_barcodes")
+        }
+        shard = {**rule_params(CFG, "emit_rows"), "shard": "1-of-1"}
+        run_rule_script(
+            "emit_rows",
+            {**emit_inputs, "bioscan1m": [], "bounding_boxes": []},
+            {"rows": spilled["emit_rows"]},
+            log=L.log("emit_rows/1-of-1"),
+            params=shard,
+        )
+        run_rule_script(
+            "emit_barcodes",
+            emit_inputs,
+            {"barcodes": spilled["emit_barcodes"]},
+            log=L.log("emit_barcodes/1-of-1"),
+            params=shard,
+        )
         run_script(
             "emit_metadata",
             {
+                "spilled_rows": [spilled["emit_rows"]],
+                "spilled_barcodes": [spilled["emit_barcodes"]],
                 **digest,
                 **{key: L.work_file(key) for key in UPSTREAM + SUMMARY_FILES},
                 "bioscan1m": [],

@@ -59,9 +59,9 @@ _Frame = TypeVar("_Frame", pl.DataFrame, pl.LazyFrame)
 _LONGEST_NA_TOKEN = max(len(t.encode()) for t in PANDAS_NA_TOKENS)
 
 #: Columns the release takes from the curated labels: all of them.
-_CURATED_COLUMNS = tuple(CURATED_SCHEMA)
+CURATED_COLUMNS = tuple(CURATED_SCHEMA)
 #: Columns the release takes from the ingested records: its own that curation did not replace.
-_RECORD_COLUMNS = tuple(
+RECORD_COLUMNS = tuple(
     c
     for c in RECORDS_SCHEMA
     if c in RELEASE_PARQUET_SCHEMA and (c == "processid" or c not in CURATED_SCHEMA)
@@ -112,8 +112,8 @@ def assemble(
     inputs = {"records": records.lazy(), "curated": curated.lazy(), "splits": splits.lazy()}
     ids = {name: frame.select("processid").collect()["processid"] for name, frame in inputs.items()}
     sequences = _sequences(barcodes.lazy())
-    sides = _side_fields(bioscan1m_index, crop_measures)
-    if _aligned(list(ids.values())):
+    sides = side_fields(bioscan1m_index, crop_measures)
+    if aligned(list(ids.values())):
         release = _assemble_aligned(inputs, sequences, sides)
     else:
         release = _assemble_joined(inputs, sequences, sides)
@@ -158,7 +158,7 @@ def _barcode_column(keys: pl.Series, padded: pl.Series, sequences: pl.Series) ->
     return dna_barcodes(keys, padded, sequences)
 
 
-def _aligned(ids: Sequence[pl.Series]) -> bool:
+def aligned(ids: Sequence[pl.Series]) -> bool:
     """Do the inputs hold the same processids, row by row, strictly increasing?
 
     The upstream stages write their tables sorted by processid, so this is the normal case: the
@@ -171,8 +171,8 @@ def _aligned(ids: Sequence[pl.Series]) -> bool:
     return bool((first.slice(1) > first.slice(0, first.len() - 1)).all())
 
 
-def _side_fields(
-    bioscan1m_index: pl.DataFrame | None, crop_measures: pl.DataFrame | None
+def side_fields(
+    bioscan1m_index: pl.DataFrame | None = None, crop_measures: pl.DataFrame | None = None
 ) -> list[pl.DataFrame]:
     """The side files' derived fields that are given, each as (processid, fields...)."""
     sides = []
@@ -212,22 +212,35 @@ def _release_columns(frame: _Frame) -> _Frame:
     )
 
 
+def assemble_columns(
+    records: pl.DataFrame,
+    curated: pl.DataFrame,
+    splits: pl.DataFrame,
+    sides: Sequence[pl.DataFrame] = (),
+) -> pl.DataFrame:
+    """The release columns of row-aligned inputs (see ``aligned``) in their row order, the
+    barcode still as its key and ``padded_barcode`` (the inputs may be any run of rows)."""
+    parts = [
+        _with_side_fields(records.select(*RECORD_COLUMNS, "padded_barcode"), sides),
+        curated.select(CURATED_COLUMNS[1:]),
+        splits.select("split"),
+    ]
+    return conform(_release_columns(pl.concat(parts, how="horizontal")), _UNJOINED_SCHEMA)
+
+
 def _assemble_aligned(
     inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
-    """The release of row-aligned inputs (see ``_aligned``): the columns side by side, each then
+    """The release of row-aligned inputs (see ``aligned``): the columns side by side, each then
     gathered into release order by a stable sort of the split alone, one column at a time; the
     barcodes are joined last (docs/decisions.md "Assembly by position").
     """
-    records = inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode").collect()
-    parts = [
-        _with_side_fields(records, sides),
-        inputs["curated"].select(_CURATED_COLUMNS[1:]).collect(),
+    unordered = assemble_columns(
+        inputs["records"].select(*RECORD_COLUMNS, "padded_barcode").collect(),
+        inputs["curated"].select(CURATED_COLUMNS).collect(),
         inputs["splits"].select("split").collect(),
-    ]
-    del records
-    unordered = conform(_release_columns(pl.concat(parts, how="horizontal")), _UNJOINED_SCHEMA)
-    del parts
+        sides,
+    )
     order = unordered.select("split").with_row_index("row").sort("split", maintain_order=True)
     columns = unordered.get_columns()
     del unordered
@@ -243,9 +256,9 @@ def _assemble_joined(
     inputs: Mapping[str, pl.LazyFrame], sequences: pl.Series, sides: Sequence[pl.DataFrame]
 ) -> pl.DataFrame:
     """The release of inputs in any row order, joined on processid and sorted."""
-    base = _with_side_fields(inputs["records"].select(*_RECORD_COLUMNS, "padded_barcode"), sides)
+    base = _with_side_fields(inputs["records"].select(*RECORD_COLUMNS, "padded_barcode"), sides)
     release = _release_columns(
-        base.join(inputs["curated"].select(_CURATED_COLUMNS), on="processid", how="inner").join(
+        base.join(inputs["curated"].select(CURATED_COLUMNS), on="processid", how="inner").join(
             inputs["splits"].select("processid", "split"), on="processid", how="inner"
         )
     )
@@ -277,11 +290,18 @@ def check_values(release: pl.DataFrame) -> None:
         raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
 
 
+def check_barcodes(release: pl.DataFrame) -> None:
+    """:func:`check_values` of ``dna_barcode`` alone, for a release assembled without it."""
+    if problems := _na_token_problems(release.select("processid", "dna_barcode")):
+        raise ReleaseError("release refused:\n  " + "\n  ".join(problems))
+
+
 def _na_token_problems(release: pl.DataFrame) -> list[str]:
     """Text columns holding a value pandas reads as missing (docs/curation.md#missing-values)."""
     problems = []
     for column, dtype in release.schema.items():
-        if dtype != pl.String or column == "chunk":  # chunk: "" is the documented no-chunk value
+        # chunk: "" is the documented no-chunk value; padded_barcode: checked as dna_barcode
+        if dtype != pl.String or column in ("chunk", "padded_barcode"):
             continue
         # Only short values can be tokens: the length filter (read from the string view) spares
         # hashing every barcode.

@@ -151,3 +151,16 @@ def crop_measures(boxes: pl.DataFrame) -> pl.DataFrame:
             "scale_factor": pl.Series(scale_factor, dtype=pl.Float64),
         }
     ).sort("processid")
+
+
+def derived_fields(
+    bioscan1m: str | os.PathLike[str] | None, bounding_boxes: str | os.PathLike[str] | None
+) -> dict[str, pl.DataFrame]:
+    """The derived fields of the side files that are configured, by ``assemble`` argument:
+    ``bioscan1m_index`` and ``crop_measures`` (none configured: none)."""
+    fields = {}
+    if bioscan1m:
+        fields["bioscan1m_index"] = bioscan1m_index(read_bioscan1m_processids(bioscan1m))
+    if bounding_boxes:
+        fields["crop_measures"] = crop_measures(read_bounding_boxes(bounding_boxes))
+    return fields

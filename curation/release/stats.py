@@ -72,6 +72,8 @@ _FLAGS: tuple[str, ...] = (
     "label_was_dropped",
     "bin_conflict",
 )
+#: Text label columns the tables read.
+_TEXT_LABELS: tuple[str, ...] = (*RANKS, "taxon", "dna_bin", "country", "province_state")
 #: Columns the tables read, besides dna_barcode.
 _STATS_COLUMNS: tuple[str, ...] = (
     *RANKS,
@@ -91,14 +93,45 @@ _STATS_COLUMNS: tuple[str, ...] = (
 def compute(
     release: Frame, changes: Frame, rejects: Frame, issues: Frame
 ) -> dict[str, pl.DataFrame]:
-    """Every table of TABLES, in its order.
+    """Every table of TABLES, in its order (:func:`compute_from_columns` of the whole release)."""
+    return compute_from_columns(stats_columns(release), changes, rejects, issues)
 
-    The release is read once into a narrow in-memory frame in which ``dna_barcode`` holds an
-    integer per distinct sequence (:func:`sequence_ids`): the tables only count barcodes, and the
-    sequences are most of the release's bytes.
+
+def stats_columns(release: Frame) -> pl.DataFrame:
+    """What the tables read of (a part of) the release, in a narrow frame: text labels as
+    Categorical (a few bytes a row), and of ``dna_barcode`` only the sequences that begin or end
+    with N, the others being identified by their ``barcode_key`` (:func:`sequence_ids`).  The
+    frames of a release's parts, concatenated, are the frame of the whole release."""
+    return (
+        release.lazy()
+        .select(*_STATS_COLUMNS, *barcode_columns())
+        .with_columns(pl.col(_TEXT_LABELS).cast(pl.Categorical))
+        .collect()
+    )
+
+
+def barcode_columns() -> list[pl.Expr]:
+    """What :func:`sequence_ids` needs of ``dna_barcode``: the sequences that begin or end with
+    N, and whether there is one."""
+    barcode = pl.col("dna_barcode")
+    padded = barcode.str.starts_with("N") | barcode.str.ends_with("N")
+    return [
+        pl.when(padded).then(barcode).alias("_padded_barcode"),
+        barcode.is_null().alias("_no_barcode"),
+    ]
+
+
+def compute_from_columns(
+    columns: pl.DataFrame, changes: Frame, rejects: Frame, issues: Frame
+) -> dict[str, pl.DataFrame]:
+    """Every table of TABLES, in its order, from :func:`stats_columns` of the release.
+
+    ``dna_barcode`` holds an integer per distinct sequence (:func:`sequence_ids`): the tables only
+    count barcodes, and the sequences are most of the release's bytes.
     """
-    release = release.lazy().select(*_STATS_COLUMNS, "dna_barcode").collect()
-    release = release.with_columns(sequence_ids(release)).lazy()
+    release = (
+        columns.with_columns(sequence_ids(columns)).drop("_padded_barcode", "_no_barcode").lazy()
+    )
     tables = {
         "table2": table2(release),
         "table3": table3(release),
@@ -119,25 +152,27 @@ def compute(
     }
     tables["tableA12"] = row_normalised(tables["tableA11"])
     tables["tableA14"] = row_normalised(tables["tableA13"])
-    return {name: tables[name] for name in TABLES}
+    return {
+        name: tables[name].with_columns(pl.col(pl.Categorical).cast(pl.String)) for name in TABLES
+    }
 
 
-def sequence_ids(release: pl.DataFrame) -> pl.Series:
+def sequence_ids(columns: pl.DataFrame) -> pl.Series:
     """``dna_barcode`` as one integer per distinct sequence, without hashing any sequence.
 
     A sequence that neither starts nor ends with N is its own N-stripped form, so its
-    ``barcode_key`` identifies it; the few others are numbered after the largest key, by their
-    rank among themselves.  Which integer a sequence gets does not matter: it is never written.
+    ``barcode_key`` identifies it; the few others (``_padded_barcode`` of :func:`stats_columns`)
+    are numbered after the largest key, by their rank among themselves.  Which integer a
+    sequence gets does not matter: it is never written.
     """
-    barcode = release.get_column("dna_barcode")
-    ids = release.get_column("barcode_key").cast(pl.UInt64)
-    padded = (barcode.str.starts_with("N") | barcode.str.ends_with("N")).fill_null(False)
-    rows = padded.arg_true()
+    padded = columns.get_column("_padded_barcode")
+    ids = columns.get_column("barcode_key").cast(pl.UInt64)
+    rows = padded.is_not_null().arg_true()
     if not rows.is_empty():
-        after_keys = ids.max() + barcode.gather(rows).rank("dense").cast(pl.UInt64)
+        after_keys = ids.max() + padded.gather(rows).rank("dense").cast(pl.UInt64)
         ids = ids.scatter(rows, after_keys)
-    missing = pl.col("dna_barcode").is_null()
-    return release.select(pl.when(~missing).then(ids).alias("dna_barcode")).to_series()
+    missing = pl.col("_no_barcode")
+    return columns.select(pl.when(~missing).then(ids).alias("dna_barcode")).to_series()
 
 
 def profile(frame: Frame, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:

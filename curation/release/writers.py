@@ -11,15 +11,17 @@ written atomically and checksummed while it is written.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Self
 
 import polars as pl
 import pyarrow.parquet as pq
 
 from curation import io
 from curation.release import stats, stats_format
-from schemas.tables import RELEASE_COLUMNS, RELEASE_SCHEMA_VERSION
+from schemas.tables import RELEASE_COLUMNS, RELEASE_PARQUET_SCHEMA, RELEASE_SCHEMA_VERSION
 
 #: zstd level of the Parquet files (see write_parquet).
 ZSTD_LEVEL = 1
@@ -49,11 +51,39 @@ def csv_table(release: pl.DataFrame) -> pl.DataFrame:
 
 def write_csv(release: pl.DataFrame, path: str | os.PathLike[str]) -> io.HashingWriter:
     """Write the release CSV atomically; the returned writer holds its sha256 and size."""
-    with io.atomic_stream(path) as out:
-        csv_table(release).write_csv(
-            out, separator=",", line_terminator="\n", quote_style="necessary"
+    with csv_stream(path) as stream:
+        stream.write(release)
+    return stream.out
+
+
+class CsvStream:
+    """The release CSV written part by part: the header once, then each part's rows.  Any cut of
+    the release into parts gives the same bytes (a CSV row depends on its own values only)."""
+
+    def __init__(self, out: io.HashingWriter) -> None:
+        self.out = out
+        self._header = True
+
+    def write(self, part: pl.DataFrame) -> None:
+        csv_table(part).write_csv(
+            self.out,
+            include_header=self._header,
+            separator=",",
+            line_terminator="\n",
+            quote_style="necessary",
         )
-    return out
+        self._header = False
+
+
+@contextlib.contextmanager
+def csv_stream(path: str | os.PathLike[str]) -> Iterator[CsvStream]:
+    """A :class:`CsvStream` into ``path``, written atomically (the header alone if no part
+    came); its ``out`` holds the file's sha256 and size once the block has ended."""
+    with io.atomic_stream(path) as out:
+        stream = CsvStream(out)
+        yield stream
+        if stream._header:
+            stream.write(pl.DataFrame(schema=RELEASE_PARQUET_SCHEMA))
 
 
 def parquet_metadata(
@@ -77,45 +107,177 @@ def write_parquet(
     metadata: Mapping[str, str],
     group_by: str | None = None,
 ) -> io.HashingWriter:
-    """Write a release Parquet file atomically: zstd, statistics, metadata, row groups of at most
-    ``row_group_size`` rows.  The returned writer holds the file's sha256 and size.
+    """Write a release Parquet file atomically (see :class:`ParquetStream`) from one frame; the
+    returned writer holds the file's sha256 and size."""
+    with parquet_stream(
+        path, frame.schema, row_group_size=row_group_size, metadata=metadata, group_by=group_by
+    ) as stream:
+        stream.write(frame)
+    return stream.out
 
-    With ``group_by`` (a column the frame is sorted by), a row group never holds two values of
-    it.  Enum columns are stored as plain text: every Parquet reader understands it, and the
-    column is dictionary-encoded on disk anyway.  The frame's row order is written as is.
+
+class ParquetStream:
+    """A release Parquet file written part by part: zstd, statistics, row groups of at most
+    ``row_group_size`` rows.
+
+    With ``group_by`` (a column the parts are sorted by, across parts), a row group never holds
+    two values of it.  A part that continues the previous part's value must start on a row group
+    boundary of that value's rows, so the row groups, and hence the bytes, are the same for any
+    cut of the file into parts.  Enum columns are stored as plain text: every Parquet reader
+    understands it, and the column is dictionary-encoded on disk anyway.
     """
-    plain = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
-    table = plain.to_arrow(compat_level=pl.CompatLevel.newest())
-    # An empty file has no row group at all (one of 0 rows trips readers such as datasets').
-    runs = _run_lengths(frame[group_by]) if group_by else [frame.height] if frame.height else []
+
+    def __init__(
+        self, writer: pq.ParquetWriter, out: io.HashingWriter, row_group_size: int, group_by
+    ) -> None:
+        self.out = out
+        self._writer = writer
+        self._row_group_size = row_group_size
+        self._group_by = group_by
+        self._seen: list[object] = []
+        self._rows_of_last = 0
+
+    def write(self, part: pl.DataFrame) -> None:
+        # One chunk per column: pyarrow cuts pages at chunk boundaries too, so the bytes would
+        # otherwise depend on how the part was put together.
+        table = _plain(part).rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
+        if self._group_by is None:
+            # An empty file has no row group at all (one of 0 rows trips readers such as datasets').
+            runs = [(None, part.height)] if part.height else []
+        else:
+            runs = _runs(part[self._group_by])
+        start = 0
+        for value, length in runs:
+            self._follow(value, length)
+            self._writer.write_table(
+                table.slice(start, length), row_group_size=self._row_group_size
+            )
+            start += length
+
+    def _follow(self, value: object, length: int) -> None:
+        """Record a run of ``length`` rows of ``value``; refuse a cut that would move a row group."""
+        if self._seen and self._seen[-1] == value:
+            if self._rows_of_last % self._row_group_size:
+                raise ValueError(
+                    f"a part continues {value!r} off a row group boundary "
+                    f"({self._rows_of_last} rows before it)"
+                )
+            self._rows_of_last += length
+            return
+        if value in self._seen:
+            raise ValueError(
+                f"column {self._group_by!r} is not sorted: {value!r} occurs in two runs"
+            )
+        self._seen.append(value)
+        self._rows_of_last = length
+
+
+@contextlib.contextmanager
+def parquet_stream(
+    path: str | os.PathLike[str],
+    schema: Mapping[str, pl.DataType],
+    *,
+    row_group_size: int,
+    metadata: Mapping[str, str],
+    group_by: str | None = None,
+) -> Iterator[ParquetStream]:
+    """A :class:`ParquetStream` of frames of ``schema`` into ``path``, written atomically, with
+    ``metadata`` as its key-value metadata."""
+    arrow_schema = (
+        _plain(pl.DataFrame(schema=schema)).to_arrow(compat_level=pl.CompatLevel.newest()).schema
+    )
     with (
         io.atomic_stream(path) as out,
         pq.ParquetWriter(
             out,
-            table.schema,
+            arrow_schema,
             compression="zstd",
             compression_level=ZSTD_LEVEL,
             write_statistics=True,
             store_schema=False,
         ) as writer,
     ):
-        start = 0
-        for length in runs:
-            writer.write_table(table.slice(start, length), row_group_size=row_group_size)
-            start += length
+        stream = ParquetStream(writer, out, row_group_size, group_by)
+        yield stream
         # Only the metadata given: no Arrow schema, whose string-view types would be forced on
         # every pyarrow reader (the Parquet types say what the columns hold).
         writer.add_key_value_metadata(dict(metadata))
-    return out
 
 
-def _run_lengths(column: pl.Series) -> list[int]:
-    """Lengths of the runs of equal values of a sorted column; ValueError if a value comes back."""
+class SplitFiles:
+    """One Parquet file per split (``paths``, in split order), every split even if empty, from
+    the release's parts in release order.  Used as a context manager: on success every file is
+    finished and ``written`` holds each file's path, writer and rows; on an error the open file
+    is discarded."""
+
+    def __init__(
+        self,
+        paths: Mapping[str, str | os.PathLike[str]],
+        *,
+        row_group_size: int,
+        metadata: Mapping[str, str],
+    ) -> None:
+        self._paths = dict(paths)
+        self._pending = list(paths)
+        self._options = {"row_group_size": row_group_size}
+        self._metadata = dict(metadata)
+        self._open = contextlib.ExitStack()
+        self._stream: ParquetStream | None = None
+        self.written: list[tuple[str | os.PathLike[str], io.HashingWriter, int]] = []
+
+    def write(self, part: pl.DataFrame) -> None:
+        """Append a part of one split (not before the split of the previous part)."""
+        if part.height:
+            split = part.get_column("split")
+            if split[0] != split[-1]:
+                raise ValueError("a part of the split files must hold one split")
+            self._open_until(str(split[0]))
+            assert self._stream is not None
+            self._stream.write(part)
+            self.written[-1] = (*self.written[-1][:2], self.written[-1][2] + part.height)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._open_until(None)
+        else:
+            self._open.__exit__(*exc)
+
+    def _open_until(self, split: str | None) -> None:
+        """Finish files until ``split``'s is the open one (None: finish all)."""
+        while self._stream is None or self.written[-1][0] != self._paths.get(split or ""):
+            self._open.close()
+            self._stream = None
+            if not self._pending:
+                if split is not None:
+                    raise ValueError(f"split {split!r} comes after its place in release order")
+                return
+            name = self._pending.pop(0)
+            self._stream = self._open.enter_context(
+                parquet_stream(
+                    self._paths[name],
+                    RELEASE_PARQUET_SCHEMA,
+                    metadata={**self._metadata, "split": name},
+                    **self._options,
+                )
+            )
+            self.written.append((self._paths[name], self._stream.out, 0))
+
+
+def _plain(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+
+
+def _runs(column: pl.Series) -> list[tuple[object, int]]:
+    """(value, length) of each run of equal values of a sorted column; ValueError if a value
+    comes back."""
     runs = column.rle()
     values = runs.struct.field("value")
     if values.n_unique() != values.len():
         raise ValueError(f"column {column.name!r} is not sorted: a value occurs in two runs")
-    return runs.struct.field("len").to_list()
+    return list(zip(values.to_list(), runs.struct.field("len").to_list(), strict=True))
 
 
 def write_statistics(

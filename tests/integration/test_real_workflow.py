@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.support import REAL, ROOT
-from tests.workflow import build, snakemake, write_config
+from tests.workflow import build, digests, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +27,12 @@ EXPORTS = [
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("real"), {"input": {"files": [str(p) for p in EXPORTS]}})
+
+
+def test_a_tiny_memory_budget_gives_the_same_real_release(release, tmp_path):
+    """Assembled in many small pieces (curation/release/parts.py), the release is the same."""
+    config = {"input": {"files": [str(p) for p in EXPORTS]}, "memory_gb": 0.001}
+    assert digests(build(tmp_path / "tiny", config)) == digests(release)
 
 
 def test_every_real_row_is_released_or_rejected(release):

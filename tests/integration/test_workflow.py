@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -84,6 +85,24 @@ def test_three_shards_give_a_byte_identical_release(release, tmp_path):
     assert digests(sharded) == digests(release)
 
 
+def test_a_tiny_memory_budget_gives_a_byte_identical_release(tmp_path):
+    """Assembled and written in parts of one row group (curation/release/parts.py), from
+    batches of 1,024 records and ranges of 1,024 barcode keys, the release is the same."""
+    groups = {**CONFIG, "release": {"parquet_row_group_size": 2048}}
+    default = build(tmp_path / "default", groups)
+    tiny = build(tmp_path / "tiny", {**groups, "memory_gb": 0.001})
+    assert digests(tiny) == digests(default)
+    logs = tiny.parent / "work" / "logs"
+    log = (logs / "emit_metadata.log").read_text()
+    splits = len(re.findall(r"INFO   \w+: \d+$", log, flags=re.MULTILINE))
+    assert int(log.split("release in ")[1].split()[0]) > splits  # a split cut in parts
+    # 4,000 records at 600 bytes in the label jobs need 3 shards of 0.001 GiB
+    for rule, pieces in (("emit_rows", "of 4 (1024 records each)"), ("emit_barcodes", "of 2 (")):
+        shard_logs = sorted((logs / rule).glob("*.log"))
+        assert [p.name for p in shard_logs] == ["1-of-3.log", "2-of-3.log", "3-of-3.log"]
+        assert all(pieces in p.read_text() for p in shard_logs)
+
+
 def test_the_same_input_gives_the_same_bytes_wherever_it_is_built(release, tmp_path):
     export = release.parent / "work" / "input" / "generated_bcdm.tsv"
     copy = tmp_path / "elsewhere" / "generated_bcdm.tsv"
@@ -138,6 +157,8 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
         "infer",
         "gather_curation",
         "partition",
+        "emit_rows",
+        "emit_barcodes",
         "emit_metadata",
         "emit_card",
         "emit_croissant",
@@ -149,6 +170,8 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
 
 EMIT = {
     "digest",
+    "emit_rows",
+    "emit_barcodes",
     "emit_metadata",
     "emit_card",
     "emit_croissant",

@@ -4,7 +4,9 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
+from curation import wiring
 from curation.labels import shards
+from schemas.config import load_config
 from schemas.tables import LABELS_SCHEMA
 
 
@@ -37,3 +39,19 @@ def test_gather_restores_the_sorted_table_whatever_the_shard_order(keys, count, 
     parts = shards.split(table.sample(fraction=1.0, shuffle=True, seed=seed % 2**32), count)
     gathered = shards.gather(parts[::-1], LABELS_SCHEMA)
     assert gathered.equals(table.sort("processid"))
+
+
+def test_the_shard_count_grows_with_the_input_past_the_memory_budget(tmp_path):
+    """Shards as configured while a label shard fits memory_gb, more when it would not."""
+    small = load_config({"input": {"generator": {"records": 4000}}, "shards": 2})
+    assert wiring.effective_shards(small) == 2
+    large = load_config({"input": {"generator": {"records": 20_000_000}}, "memory_gb": 3})
+    needed = wiring.effective_shards(large)
+    assert (
+        needed * 3 * 2**30 >= 20_000_000 * wiring.LABEL_BYTES_PER_RECORD > (needed - 1) * 3 * 2**30
+    )
+    export = tmp_path / "export.tsv"
+    export.write_bytes(b"x" * 10 * wiring.INPUT_BYTES_PER_RECORD)
+    files = load_config({"input": {"files": [str(export)]}, "memory_gb": 0.000001})
+    assert wiring.expected_records(files) == 10
+    assert wiring.effective_shards(files) == -(-10 * wiring.LABEL_BYTES_PER_RECORD // 1073)

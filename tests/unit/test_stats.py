@@ -275,7 +275,8 @@ def test_sequence_ids_are_equal_exactly_for_equal_sequences(barcodes):
     variants of one barcode key included."""
     series = pl.Series("dna_barcode", barcodes, dtype=pl.String)
     keys = number_barcodes(series.fill_null("")).keys
-    ids = stats.sequence_ids(pl.DataFrame([series, keys])).to_list()
+    columns = pl.DataFrame([series, keys]).select("barcode_key", *stats.barcode_columns())
+    ids = stats.sequence_ids(columns).to_list()
     for i, a in enumerate(barcodes):
         assert (ids[i] is None) == (a is None)
         for j, b in enumerate(barcodes):

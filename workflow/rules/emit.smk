@@ -32,8 +32,64 @@ rule digest:
         "../scripts/digest.py"
 
 
+rule emit_rows:
+    """The rows pass of emit for a shard of input batches (curation/release/parts.py)."""
+    input:
+        records=L.work_file("records"),
+        curated=L.work_file("curated"),
+        splits=L.work_file("splits"),
+        barcodes=L.work_file("barcodes"),
+        bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
+        bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
+    output:
+        rows=temp(directory(L.shard_file("emit_rows"))),
+    params:
+        code=code("emit_rows"),
+        shard=lambda wildcards: wildcards.scatteritem,
+        **rule_params(CFG, "emit_rows"),
+    log:
+        L.log("emit_rows/{scatteritem}"),
+    benchmark:
+        L.benchmark("emit_rows/{scatteritem}")
+    threads: 1
+    resources:
+        mem_mb=memory_mb(CFG),
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/emit_rows.py"
+
+
+rule emit_barcodes:
+    """The barcodes pass of emit for a shard of barcode key ranges (curation/release/parts.py)."""
+    input:
+        records=L.work_file("records"),
+        curated=L.work_file("curated"),
+        splits=L.work_file("splits"),
+        barcodes=L.work_file("barcodes"),
+    output:
+        barcodes=temp(directory(L.shard_file("emit_barcodes"))),
+    params:
+        code=code("emit_barcodes"),
+        shard=lambda wildcards: wildcards.scatteritem,
+        **rule_params(CFG, "emit_barcodes"),
+    log:
+        L.log("emit_barcodes/{scatteritem}"),
+    benchmark:
+        L.benchmark("emit_barcodes/{scatteritem}")
+    threads: 1
+    resources:
+        mem_mb=memory_mb(CFG),
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/emit_barcodes.py"
+
+
 rule emit_metadata:
     input:
+        spilled_rows=gather.shard(L.shard_file("emit_rows")),
+        spilled_barcodes=gather.shard(L.shard_file("emit_barcodes")),
         digest=L.work_file("digest"),
         records=L.work_file("records"),
         barcodes=L.work_file("barcodes"),
@@ -58,7 +114,7 @@ rule emit_metadata:
         L.benchmark("emit_metadata")
     threads: CFG.threads
     resources:
-        mem_mb=8000,
+        mem_mb=memory_mb(CFG),
     conda:
         "../envs/pipeline.yaml"
     script:

@@ -2,21 +2,31 @@
 per split, changes, rejects, issues), their statistics (CSV, Markdown) and the quality report,
 into the staging directory (rule publish makes them visible).
 
-The release is in memory only here, so it is counted here (docs/decisions.md "Statistics are
-counted where they are written").  The CSV, the Parquet file and the per-split files are written
-in three threads meanwhile, each checksummed as it is written; the Croissant and MANIFEST rules
-take those checksums from the sidecar.
+The release is put together in parts whose size follows ``memory_gb`` (curation/release/parts.py)
+from the spill files of emit_rows and emit_barcodes.  Each part is appended to the CSV, the
+Parquet file and its split's file in three threads, each file checksummed as it is written (the
+Croissant and MANIFEST rules take those checksums from the sidecar), and its narrow columns are
+kept for the statistics (docs/decisions.md "Statistics are counted where they are written").
 """
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import polars as pl
 
 from curation import console, io
 from curation.release import assemble as emit
-from curation.release import manifest, report, sidecars, stats
+from curation.release import manifest, parts, report, sidecars, stats
 from curation.release import writers as release_writers
-from schemas.tables import CHANGES_SCHEMA, INGEST_ISSUES_SCHEMA, REJECTS_SCHEMA, SPLITS, conform
+from schemas.tables import (
+    CHANGES_SCHEMA,
+    INGEST_ISSUES_SCHEMA,
+    REJECTS_SCHEMA,
+    RELEASE_PARQUET_SCHEMA,
+    SPLITS,
+    conform,
+)
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 #: The release's settings and inputs, and their digest (rule digest).
@@ -38,21 +48,6 @@ def metadata(table: str) -> dict[str, str]:
         config_digest=DIGEST["config_sha256"],
         sort_order=SORT_ORDER[table],
     )
-
-
-def side_inputs(log) -> dict[str, pl.DataFrame]:
-    """The derived fields of the configured side files (none configured: none)."""
-    side = {}
-    if smk.input.bioscan1m:
-        side["bioscan1m_index"] = sidecars.bioscan1m_index(
-            sidecars.read_bioscan1m_processids(smk.input.bioscan1m[0])
-        )
-        log.info("BIOSCAN-1M index: %d distinct processids", side["bioscan1m_index"].height)
-    if smk.input.bounding_boxes:
-        boxes = sidecars.read_bounding_boxes(smk.input.bounding_boxes[0])
-        side["crop_measures"] = sidecars.crop_measures(boxes)
-        log.info("bounding boxes: %d", boxes.height)
-    return side
 
 
 def provenance_tables() -> dict[str, pl.DataFrame]:
@@ -103,69 +98,110 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
     return checks
 
 
-with io.rule_log(smk.log[0]) as log:
-    try:
-        release = emit.assemble(
-            pl.scan_parquet(smk.input.records),
-            pl.scan_parquet(smk.input.curated),
-            pl.scan_parquet(smk.input.splits),
-            pl.scan_parquet(smk.input.barcodes),
-            **side_inputs(log),
-        )
-    except (emit.ReleaseError, sidecars.SideFileError) as err:
-        console.stop(log, str(err))
+def release_parts(log) -> Iterator[pl.DataFrame]:
+    """The release in parts, in release order, from the spill files of emit_rows and
+    emit_barcodes; assembled here in one piece if the inputs are not row-aligned (that assembly
+    names the mismatch, or sorts inputs from another producer)."""
     row_group_size = smk.params.row_group_size
+    inputs = parts.Inputs(
+        records=smk.input.records,
+        curated=smk.input.curated,
+        splits=smk.input.splits,
+        barcodes=smk.input.barcodes,
+    )
+    plan = parts.make_plan(inputs, smk.params.memory_gb, row_group_size)
+    if plan is not None:
+        spilled = parts.Spilled(
+            plan,
+            [Path(p) for p in smk.input.spilled_rows],
+            [Path(p) for p in smk.input.spilled_barcodes],
+        )
+        if spilled.aligned:
+            log.info("release in %d parts (memory_gb %s)", len(plan.parts), smk.params.memory_gb)
+            return (spilled.read(part) for part in plan.parts)
+    log.info("inputs not row-aligned: the release is assembled in one piece")
+    sides = sidecars.derived_fields(
+        next(iter(smk.input.bioscan1m), None), next(iter(smk.input.bounding_boxes), None)
+    )
+    release = emit.assemble(
+        pl.scan_parquet(smk.input.records),
+        pl.scan_parquet(smk.input.curated),
+        pl.scan_parquet(smk.input.splits),
+        pl.scan_parquet(smk.input.barcodes),
+        **sides,
+    )
+    return parts.in_memory_parts(release, parts.part_rows(smk.params.memory_gb, row_group_size))
 
-    def write_release_csv() -> list[manifest.Entry]:
-        writer = release_writers.write_csv(release, smk.output.csv)
-        return [manifest.written(smk.output.csv, writer, release.height)]
 
-    def write_release_parquet() -> list[manifest.Entry]:
-        writer = release_writers.write_parquet(
-            release,
+def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry], pl.DataFrame]:
+    """Append each part to the CSV, the Parquet file and its split's file (three threads); the
+    files' manifest entries and the statistics' columns of the whole release."""
+    options = {"row_group_size": smk.params.row_group_size}
+    split_paths = {split: smk.output[f"split_{split}"] for split in SPLITS}
+    columns, rows = [], 0
+    with (
+        release_writers.csv_stream(smk.output.csv) as csv,
+        release_writers.parquet_stream(
             smk.output.parquet,
-            row_group_size=row_group_size,
+            RELEASE_PARQUET_SCHEMA,
             metadata=metadata("release"),
             group_by="split",
-        )
-        return [manifest.written(smk.output.parquet, writer, release.height)]
+            **options,
+        ) as parquet,
+        release_writers.SplitFiles(split_paths, metadata=metadata("release"), **options) as splits,
+        ThreadPoolExecutor(max_workers=4) as pool,
+    ):
+        for part in prefetched(pieces, pool):
+            writes = [pool.submit(out.write, part) for out in (csv, parquet, splits)]
+            columns.append(stats.stats_columns(part))
+            rows += part.height
+            for write in writes:
+                write.result()
+    entries = [
+        manifest.written(smk.output.csv, csv.out, rows),
+        manifest.written(smk.output.parquet, parquet.out, rows),
+        *(manifest.written(path, out, n) for path, out, n in splits.written),
+    ]
+    return entries, pl.concat(columns) if columns else stats.stats_columns(_empty_release())
 
-    def write_split_parquets() -> list[manifest.Entry]:
-        """One file per split, every split even if empty (the release is in split order)."""
-        counts = dict(release.group_by("split").len().iter_rows())
-        written, start = [], 0
-        for split in SPLITS:
-            part = release.slice(start, counts.get(split, 0))
-            start += part.height
-            path = smk.output[f"split_{split}"]
-            writer = release_writers.write_parquet(
-                part,
-                path,
-                row_group_size=row_group_size,
-                metadata={**metadata("release"), "split": split},
-            )
-            written.append(manifest.written(path, writer, part.height))
-        return written
 
+def prefetched(pieces: Iterator[pl.DataFrame], pool: ThreadPoolExecutor) -> Iterator[pl.DataFrame]:
+    """``pieces``, each next one put together in ``pool`` while the current one is written."""
+    coming = pool.submit(next, pieces, None)
+    while (piece := coming.result()) is not None:
+        coming = pool.submit(next, pieces, None)
+        yield piece
+
+
+def _empty_release() -> pl.DataFrame:
+    return pl.DataFrame(schema=RELEASE_PARQUET_SCHEMA)
+
+
+with io.rule_log(smk.log[0]) as log:
+    try:
+        measured, columns = write_release(release_parts(log))
+    except (emit.ReleaseError, sidecars.SideFileError) as err:
+        console.stop(log, str(err))
     tables = provenance_tables()
-    writers = (write_release_csv, write_release_parquet, write_split_parquets)
-    with ThreadPoolExecutor(max_workers=len(writers)) as pool:
-        writes = [pool.submit(write) for write in writers]
-        statistics = stats.compute(release, tables["changes"], tables["rejects"], tables["issues"])
-        checks = write_statistics_and_report(statistics, log)
-        measured = [entry for write in writes for entry in write.result()]
+    statistics = stats.compute_from_columns(
+        columns, tables["changes"], tables["rejects"], tables["issues"]
+    )
+    checks = write_statistics_and_report(statistics, log)
     for name, table in tables.items():
         writer = release_writers.write_parquet(
-            table, smk.output[name], row_group_size=row_group_size, metadata=metadata(name)
+            table,
+            smk.output[name],
+            row_group_size=smk.params.row_group_size,
+            metadata=metadata(name),
         )
         measured.append(manifest.written(smk.output[name], writer, table.height))
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
-        release.height,
+        columns.height,
         *(t.height for t in tables.values()),
     )
-    for split, rows in release.group_by("split").len().sort("split").iter_rows():
+    for split, rows in columns.group_by("split").len().sort("split").iter_rows():
         log.info("  %s: %d", split, rows)
     failed = [c.name for c in checks if not c.passed]
-    console.stage("release", console.release_line(release.height, failed, len(checks)))
+    console.stage("release", console.release_line(columns.height, failed, len(checks)))
