@@ -30,6 +30,8 @@ from schemas.tables import SPLITS
 WORK_FILES: dict[str, str] = {
     "export": "input/generated_bcdm.tsv",
     "truth": "input/generated_truth.parquet",
+    # one directory of sorted runs per part of an input ({part}: curation.wiring.ingest_parts)
+    "ingest_part": "ingest/parts/{part}",
     "records": "ingest/records.parquet",
     "barcodes": "ingest/barcodes.parquet",
     "labels": "ingest/labels.parquet",
@@ -146,10 +148,16 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "records": cfg.input.generator.records,
             "seed": cfg.input.generator.seed,
         },
+        "ingest_part": {
+            "target_marker": cfg.input.target_marker,
+            "memory_gb": cfg.memory_gb,
+            "parts": cfg.shards,
+            "fingerprints": input_fingerprints(cfg.input.files),
+        },
         "ingest": {
             "target_marker": cfg.input.target_marker,
             "scope": cfg.input.scope,
-            "fingerprints": input_fingerprints(cfg.input.files),
+            "memory_gb": cfg.memory_gb,
         },
         "digest": {"settings": cfg.content_settings()},
         "partition": {"partition": cfg.partition.model_dump()},
@@ -169,6 +177,18 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         "publish": {"link": release.output_dir, "version": release.version},
     }
     return params.get(rule, {})
+
+
+def ingest_parts(files: int, parts: int) -> list[str]:
+    """The ``{part}`` names of ingest's parse jobs, in input order: ``<file>-<range>`` for each
+    of ``files`` inputs cut in ``parts`` byte ranges (``shards``; curation/ingest/batches.py)."""
+    return [f"{file}-{part}" for file in range(files) for part in range(parts)]
+
+
+def part_of(name: str) -> tuple[int, int]:
+    """(input position, byte range) of an ingest part name."""
+    file, part = name.split("-")
+    return int(file), int(part)
 
 
 def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -80,6 +81,15 @@ def test_release_has_every_file_and_conserves_rows(release):
 def test_three_shards_give_a_byte_identical_release(release, tmp_path):
     sharded = build(tmp_path / "shards3", {**CONFIG, "shards": 3})
     assert digests(sharded) == digests(release)
+
+
+def test_a_tiny_memory_budget_gives_a_byte_identical_release(release, tmp_path):
+    """memory_gb small enough that ingest reads the export in many batches and works on many
+    processid and sequence ranges (the out-of-core path), with ingest sharded too."""
+    tiny = build(tmp_path / "tiny", {**CONFIG, "memory_gb": 0.0005, "shards": 2})
+    assert digests(tiny) == digests(release)
+    log = (tmp_path / "tiny" / "results" / "work" / "logs" / "ingest" / "0-0.log").read_text()
+    assert int(re.search(r"in (\d+) batches", log).group(1)) > 3
 
 
 def test_the_same_input_gives_the_same_bytes_wherever_it_is_built(release, tmp_path):

@@ -22,7 +22,9 @@ from curation.wiring import (
     TABLE_FILES,
     Layout,
     foreign_files,
+    ingest_parts,
     missing_inputs,
+    part_of,
     rule_params,
     unpublished,
 )
@@ -93,6 +95,16 @@ def input_files():
     if CFG.input.files:
         return list(CFG.input.files)
     return [L.work_file("export")]
+
+
+def export_of_part(wildcards):
+    """The input file an ingest part reads."""
+    return input_files()[part_of(wildcards.part)[0]]
+
+
+def memory_mb():
+    """The memory a bounded-memory job declares (memory_gb)."""
+    return max(1, int(CFG.memory_gb * 1024))
 
 
 def corrections_table():
