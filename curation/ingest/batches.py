@@ -16,8 +16,9 @@ from typing import BinaryIO
 from curation.ingest.layouts import ColumnMap
 
 GIB = 1 << 30
-#: The raw bytes of one batch as a share of the memory budget: a batch is held as bytes, parsed
-#: (its sequences and labels again), cleaned and sorted, about four times its size at the peak.
+#: The raw bytes of one batch as a share of the memory budget: two batches are held as bytes (the
+#: next is read while one is parsed), and one is parsed (its sequences and labels again), cleaned
+#: and sorted, about five times a batch's size at the peak.
 BATCH_SHARE = 1 / 8
 #: Bytes read at a time when counting lines.
 _BLOCK = 16 << 20

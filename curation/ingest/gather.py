@@ -25,10 +25,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from curation import io
 from curation.ingest.assemble import (
@@ -55,6 +54,8 @@ from schemas.tables import (
 )
 
 _INDEX, _RANGE = "_index", "_range"
+#: Rows per row group of the files a processid range leaves (read back by sequence range).
+_SPILL_ROW_GROUP = 16_384
 #: The released records of a processid range, as written before their keys are known.
 _UNKEYED = {name: dtype for name, dtype in RECORDS_SCHEMA.items() if name != "barcode_key"}
 _UNKEYED["given_inferred_ranks"] = LABELS_SCHEMA["given_inferred_ranks"]
@@ -66,9 +67,13 @@ class NothingReleased(Exception):
 
 @dataclass
 class _Ranges:
-    """What the processid ranges leave for the later steps."""
+    """What the processid ranges leave for the later steps: per range, its released records
+    (without keys) and their barcodes, each a file in scratch or, when there is one range
+    only, a frame in memory."""
 
     released: list[int] = field(default_factory=list)  # records per range
+    records: list[pl.LazyFrame] = field(default_factory=list)
+    sequences: list[pl.LazyFrame] = field(default_factory=list)
     by_file: Counter = field(default_factory=Counter)  # released records per file
     rejects: list[pl.DataFrame] = field(default_factory=list)  # duplicate, out-of-scope
 
@@ -108,11 +113,9 @@ def gather(
         result = summary(files, reasons, codes, 0, target_marker, scope)
         if result["released"] == 0 and not empty_ok:
             raise NothingReleased(f"no record was released: {nothing_released(result)}")
-        keys, result["barcode_keys"] = _number(
-            ranges.released, len(seq_bounds) + 1, scratch, outputs
-        )
+        keys, result["barcode_keys"] = _number(ranges, len(seq_bounds) + 1, outputs)
         check_conservation(result)
-        _write_records(ranges.released, keys, scratch, outputs)
+        _write_records(ranges, keys, outputs)
         io.write_parquet(rejects.drop(FILE), outputs["rejects"])
         with io.atomic_output(outputs["issues"]) as tmp_issues:
             issues.sink_parquet(tmp_issues, compression="lz4")
@@ -148,58 +151,73 @@ def _release_ranges(
     scope: Mapping[str, Sequence[str]] | None,
     scratch: Path,
 ) -> _Ranges:
-    """Release one row per processid, range by range; write each range's records (without
+    """Release one row per processid, range by range; keep each range's records (without
     barcodes) and its N-stripped barcodes (tagged with their sequence range)."""
     ranges = _Ranges()
     offset = 0
-    bounds = pl.Series(seq_bounds, dtype=pl.String)
     for number in range(len(pid_bounds) + 1):
         wanted = _in_range("processid", pid_bounds, number)
         scans = [pl.scan_parquet(run).filter(wanted) for run in runs]
         rows = pl.concat(scans).collect() if scans else None
         if rows is None or rows.is_empty():
-            ranges.released.append(0)
             continue
         released = release(rows, paths, scope)
         del rows
         records = released.records
         ranges.rejects.append(released.rejects)
         ranges.by_file.update(dict(records.group_by(FILE).len().iter_rows()))
-        barcode = pl.col("dna_barcode")
-        padded = barcode.str.starts_with("N") | barcode.str.ends_with("N")
-        stripped = pl.when(padded).then(barcode.str.strip_chars("N")).otherwise(barcode)
-        sequences = records.select(
-            pl.int_range(offset, offset + records.height, dtype=pl.UInt32).alias(_INDEX),
-            stripped.alias("sequence"),
-        )
-        sequences = sequences.with_columns(
-            bounds.search_sorted(sequences.get_column("sequence"), side="right")
-            .cast(pl.UInt32)
-            .alias(_RANGE)
-        ).sort(_RANGE, maintain_order=True)
-        io.write_parquet(
-            sequences, scratch / f"sequences-{number:05d}.parquet", row_group_size=16_384
-        )
-        unkeyed = records.with_columns(
-            pl.when(padded).then(barcode).alias("padded_barcode"), source(paths)
-        )
-        io.write_parquet(conform(unkeyed, _UNKEYED), scratch / f"records-{number:05d}.parquet")
-        ranges.released.append(records.height)
-        offset += records.height
+        sequences, unkeyed = _split(records, offset, seq_bounds, paths)
+        del records, released
+        if pid_bounds:
+            ranges.sequences.append(_spill(sequences, scratch / f"sequences-{number:05d}.parquet"))
+            ranges.records.append(_spill(unkeyed, scratch / f"records-{number:05d}.parquet"))
+        else:
+            ranges.sequences.append(sequences.lazy())
+            ranges.records.append(unkeyed.lazy())
+        ranges.released.append(unkeyed.height)
+        offset += unkeyed.height
     return ranges
 
 
-def _number(
-    released: list[int], count: int, scratch: Path, outputs: Mapping[str, str]
-) -> tuple[pl.Series, int]:
+def _split(
+    records: pl.DataFrame, offset: int, seq_bounds: list[str], paths: Sequence[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A range's records without their barcodes (``padded_barcode`` where a barcode is
+    N-padded, ``source_file``), and the N-stripped barcodes by record index (``_index``, from
+    ``offset``) with their sequence range, sorted by it."""
+    barcode = pl.col("dna_barcode")
+    padded = barcode.str.starts_with("N") | barcode.str.ends_with("N")
+    stripped = pl.when(padded).then(barcode.str.strip_chars("N")).otherwise(barcode)
+    sequences = records.select(
+        pl.int_range(offset, offset + records.height, dtype=pl.UInt32).alias(_INDEX),
+        stripped.alias("sequence"),
+    )
+    bounds = pl.Series(seq_bounds, dtype=pl.String)
+    where = bounds.search_sorted(sequences.get_column("sequence"), side="right")
+    sequences = sequences.with_columns(where.cast(pl.UInt32).alias(_RANGE))
+    if seq_bounds:
+        sequences = sequences.sort(_RANGE, maintain_order=True)
+    unkeyed = records.with_columns(
+        pl.when(padded).then(barcode).alias("padded_barcode"), source(paths)
+    )
+    return sequences, conform(unkeyed, _UNKEYED)
+
+
+def _spill(frame: pl.DataFrame, path: Path) -> pl.LazyFrame:
+    """``frame`` written to ``path`` (uncompressed: it is read back once, soon), as a scan."""
+    frame.write_parquet(path, compression="uncompressed", row_group_size=_SPILL_ROW_GROUP)
+    return pl.scan_parquet(path)
+
+
+def _number(ranges: _Ranges, count: int, outputs: Mapping[str, str]) -> tuple[pl.Series, int]:
     """Number the barcodes range by range and write barcodes.parquet; the key of every record
     (by record index) and the number of keys."""
-    keys = pl.repeat(0, sum(released), dtype=pl.UInt32, eager=True)
-    files = [scratch / f"sequences-{n:05d}.parquet" for n, size in enumerate(released) if size]
+    keys = pl.repeat(0, sum(ranges.released), dtype=pl.UInt32, eager=True)
+    tables = []
     next_key = 0
-    with io.atomic_output(outputs["barcodes"]) as tmp, _Writer(tmp, BARCODES_SCHEMA) as writer:
+    with tempfile.TemporaryDirectory(prefix="keys-", dir=Path(outputs["barcodes"]).parent) as tmp:
         for number in range(count):
-            scans = [pl.scan_parquet(f).filter(pl.col(_RANGE) == number) for f in files]
+            scans = [frame.filter(pl.col(_RANGE) == number) for frame in ranges.sequences]
             if not scans:
                 break
             frame = pl.concat(scans).select(_INDEX, "sequence").collect()
@@ -209,55 +227,39 @@ def _number(
             shifted = (numbered.keys.cast(pl.Int64) + next_key).cast(pl.UInt32)
             keys = keys.scatter(frame.get_column(_INDEX), shifted)
             table = numbered.sequences.with_columns(pl.col("barcode_key").cast(pl.Int64) + next_key)
-            writer.write(conform(table, BARCODES_SCHEMA))
+            table = conform(table, BARCODES_SCHEMA)
+            tables.append(
+                _spill(table, Path(tmp) / f"{number:05d}.parquet") if count > 1 else table.lazy()
+            )
             next_key += table.height
+        barcodes = pl.concat(tables) if tables else pl.LazyFrame(schema=BARCODES_SCHEMA)
+        with io.atomic_output(outputs["barcodes"]) as target:
+            barcodes.sink_parquet(target, compression="lz4")
     return keys, next_key
 
 
-def _write_records(
-    released: list[int], keys: pl.Series, scratch: Path, outputs: Mapping[str, str]
-) -> None:
+def _write_records(ranges: _Ranges, keys: pl.Series, outputs: Mapping[str, str]) -> None:
     """records.parquet and labels.parquet, range after range, with the barcode keys."""
-    offset = 0
+    parts, offset = [], 0
+    for frame, size in zip(ranges.records, ranges.released, strict=True):
+        parts.append(frame.with_columns(pl.lit(keys.slice(offset, size)).alias("barcode_key")))
+        offset += size
+    schema = {**_UNKEYED, "barcode_key": pl.UInt32()}
+    records = pl.concat(parts) if parts else pl.LazyFrame(schema=schema)
     with (
         io.atomic_output(outputs["records"]) as records_tmp,
         io.atomic_output(outputs["labels"]) as labels_tmp,
-        _Writer(records_tmp, RECORDS_SCHEMA) as records_out,
-        _Writer(labels_tmp, LABELS_SCHEMA) as labels_out,
     ):
-        for number, size in enumerate(released):
-            if not size:
-                continue
-            frame = pl.read_parquet(scratch / f"records-{number:05d}.parquet")
-            frame = frame.with_columns(keys.slice(offset, size).alias("barcode_key"))
-            records_out.write(conform(frame, RECORDS_SCHEMA))
-            labels_out.write(conform(frame, LABELS_SCHEMA))
-            offset += size
-
-
-class _Writer:
-    """One Parquet file written frame after frame (lz4, as every intermediate); an empty table
-    of ``schema`` when no frame came."""
-
-    def __init__(self, path: Path, schema: dict[str, pl.DataType]) -> None:
-        self._path = path
-        self._schema = schema
-        self._writer: pq.ParquetWriter | None = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def write(self, frame: pl.DataFrame) -> None:
-        table = frame.to_arrow()
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self._path, table.schema, compression="lz4")
-        self._writer.write_table(table)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._writer is None:
-            self.write(pl.DataFrame(schema=self._schema))
-        assert self._writer is not None
-        self._writer.close()
+        pl.collect_all(
+            [
+                conform(records, RECORDS_SCHEMA).sink_parquet(
+                    records_tmp, compression="lz4", lazy=True
+                ),
+                conform(records, LABELS_SCHEMA).sink_parquet(
+                    labels_tmp, compression="lz4", lazy=True
+                ),
+            ]
+        )
 
 
 def _all_rejects(

@@ -11,6 +11,7 @@ docs/decisions.md "Ingest reading" says why.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,17 +89,19 @@ def _read_fast(
     columns after it are shifted: the exact path counts every line and finds it.
     """
     width = len(columns.header.names)
-    frame = _scan_fields(data, first, columns, strict=True).with_columns(
-        (pl.col(f"_{width - 1}") == "").fill_null(True).alias(_MAYBE_SHORT)
-    )
-    rows = transform(frame.drop(f"_{width - 1}"), columns).collect()
-    candidates = rows.filter(_MAYBE_SHORT).get_column("source_line")
-    rows = rows.drop(_MAYBE_SHORT)
-    counted = _separator_counts(data, first, columns, candidates.to_list())
-    others = rows.height - candidates.len()
-    total = data.count(columns.header.separator.encode())
-    if total - sum(counted.values()) != others * (width - 1):
-        raise _LongLine
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # counted while polars parses (which releases the GIL)
+        total = pool.submit(data.count, columns.header.separator.encode())
+        frame = _scan_fields(data, first, columns, strict=True).with_columns(
+            (pl.col(f"_{width - 1}") == "").fill_null(True).alias(_MAYBE_SHORT)
+        )
+        rows = transform(frame.drop(f"_{width - 1}"), columns).collect()
+        candidates = rows.filter(_MAYBE_SHORT).get_column("source_line")
+        rows = rows.drop(_MAYBE_SHORT)
+        counted = _separator_counts(data, first, columns, candidates.to_list())
+        others = rows.height - candidates.len()
+        if total.result() - sum(counted.values()) != others * (width - 1):
+            raise _LongLine
     flagged = _wrong_lines(counted, columns)
     recovery = recover(data, first, flagged, columns)
     if recovery.dropped:

@@ -134,7 +134,10 @@ def reported_outputs():
 
 
 def build_summary():
-    """The closing lines of a successful build (printed by onsuccess in the Snakefile)."""
+    """The closing lines of a successful build (printed by onsuccess in the Snakefile); a run
+    that stopped short of the release (a target such as the ingest summary) says so."""
+    if not os.path.exists(L.release_file("parquet")):
+        return "Done: the targets asked for are built (not the release)."
     return console.summary(
         records=console.row_count(L.release_file("parquet")),
         rejected=console.row_count(L.release_file("rejects")),
