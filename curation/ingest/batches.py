@@ -11,7 +11,8 @@ part or batch therefore ends on the first whole line at or after it (or at the e
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
+from concurrent.futures import ThreadPoolExecutor
+from typing import BinaryIO, TypeVar
 
 from curation.ingest.layouts import ColumnMap
 
@@ -25,8 +26,9 @@ _BLOCK = 16 << 20
 
 
 #: Bytes a candidate row costs while a processid or sequence range is worked on (its barcode,
-#: labels, identifiers, and the copies sorting and gathering make).
-ROW_BYTES = 2400
+#: labels, identifiers, and the copies sorting and gathering make; the next range is read
+#: meanwhile).
+ROW_BYTES = 4000
 #: Samples taken per range of rows, to cut the ranges evenly.
 SAMPLES_PER_RANGE = 32
 
@@ -44,6 +46,20 @@ def range_rows(memory_gb: float) -> int:
 def sample_every(memory_gb: float) -> int:
     """One row in this many is sampled (for the range bounds)."""
     return max(1, range_rows(memory_gb) // SAMPLES_PER_RANGE)
+
+
+_Item = TypeVar("_Item")
+
+
+def read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
+    """``items``, each produced in a thread while the one before is used: reading a batch or a
+    range is mostly I/O and polars work that releases the GIL, so the two overlap."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        coming = pool.submit(next, items, None)
+        while (item := coming.result()) is not None:
+            coming = pool.submit(next, items, None)
+            yield item
+            del item
 
 
 def part_range(

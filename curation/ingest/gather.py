@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from curation.ingest.assemble import (
     summary,
 )
 from curation.ingest.barcodes import number_barcodes
-from curation.ingest.batches import range_rows, sample_every
+from curation.ingest.batches import range_rows, read_ahead, sample_every
 from curation.ingest.codes import IngestError, nothing_released
 from curation.ingest.parse import PART_JSON, SAMPLES
 from schemas.tables import (
@@ -155,12 +155,7 @@ def _release_ranges(
     barcodes) and its N-stripped barcodes (tagged with their sequence range)."""
     ranges = _Ranges()
     offset = 0
-    for number in range(len(pid_bounds) + 1):
-        wanted = _in_range("processid", pid_bounds, number)
-        scans = [pl.scan_parquet(run).filter(wanted) for run in runs]
-        rows = pl.concat(scans).collect() if scans else None
-        if rows is None or rows.is_empty():
-            continue
+    for number, rows in read_ahead(_range_rows(runs, pid_bounds)):
         released = release(rows, paths, scope)
         del rows
         records = released.records
@@ -179,26 +174,42 @@ def _release_ranges(
     return ranges
 
 
+def _range_rows(runs: list[Path], pid_bounds: list[str]) -> Iterator[tuple[int, pl.DataFrame]]:
+    """Every run's rows of each processid range that has any, range by range."""
+    for number in range(len(pid_bounds) + 1):
+        wanted = _in_range("processid", pid_bounds, number)
+        scans = [pl.scan_parquet(run).filter(wanted) for run in runs]
+        rows = pl.concat(scans).collect() if scans else None
+        if rows is not None and not rows.is_empty():
+            yield number, rows
+
+
 def _split(
     records: pl.DataFrame, offset: int, seq_bounds: list[str], paths: Sequence[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A range's records without their barcodes (``padded_barcode`` where a barcode is
     N-padded, ``source_file``), and the N-stripped barcodes by record index (``_index``, from
     ``offset``) with their sequence range, sorted by it."""
-    barcode = pl.col("dna_barcode")
+    barcode = records.get_column("dna_barcode")
     padded = barcode.str.starts_with("N") | barcode.str.ends_with("N")
-    stripped = pl.when(padded).then(barcode.str.strip_chars("N")).otherwise(barcode)
-    sequences = records.select(
-        pl.int_range(offset, offset + records.height, dtype=pl.UInt32).alias(_INDEX),
-        stripped.alias("sequence"),
-    )
-    bounds = pl.Series(seq_bounds, dtype=pl.String)
-    where = bounds.search_sorted(sequences.get_column("sequence"), side="right")
-    sequences = sequences.with_columns(where.cast(pl.UInt32).alias(_RANGE))
+    padded_rows = padded.arg_true()
+    sequence = barcode.alias("sequence")
+    if not padded_rows.is_empty():  # only the few padded barcodes are copied
+        stripped = barcode.gather(padded_rows).str.strip_chars("N")
+        sequence = sequence.clone().scatter(padded_rows, stripped)
+    index = pl.int_range(offset, offset + records.height, dtype=pl.UInt32, eager=True)
+    sequences = pl.DataFrame([index.alias(_INDEX), sequence])
     if seq_bounds:
-        sequences = sequences.sort(_RANGE, maintain_order=True)
+        bounds = pl.Series(seq_bounds, dtype=pl.String)
+        where = bounds.search_sorted(sequence, side="right").cast(pl.UInt32)
+        sequences = sequences.with_columns(where.alias(_RANGE)).sort(_RANGE, maintain_order=True)
+    else:
+        sequences = sequences.with_columns(pl.lit(0, pl.UInt32).alias(_RANGE))
     unkeyed = records.with_columns(
-        pl.when(padded).then(barcode).alias("padded_barcode"), source(paths)
+        pl.select(pl.when(pl.lit(padded)).then(pl.lit(barcode)))
+        .to_series()
+        .alias("padded_barcode"),
+        source(paths),
     )
     return sequences, conform(unkeyed, _UNKEYED)
 

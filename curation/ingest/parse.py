@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,13 @@ import polars as pl
 
 from curation import io
 from curation.ingest.assemble import batch_rejects, candidates, finish_file, name_issues
-from curation.ingest.batches import batch_bytes, part_range, read_batches, sample_every
+from curation.ingest.batches import (
+    batch_bytes,
+    part_range,
+    read_ahead,
+    read_batches,
+    sample_every,
+)
 from curation.ingest.decode import GZIP_MAGIC
 from curation.ingest.fields import clean_rows
 from curation.ingest.raw import RawExport
@@ -77,7 +81,7 @@ def parse_part(
             batches = read_batches(
                 handle, start, end, export.data_start, columns, batch_bytes(memory_gb)
             )
-            for number, (first, data) in enumerate(_ahead(batches)):
+            for number, (first, data) in enumerate(read_ahead(batches)):
                 raw = read_batch(path, columns, data, first, transform)
                 del data
                 meta["rows_read"] += raw.rows_read
@@ -118,17 +122,6 @@ def _finish(out: Path, meta: dict[str, Any], samples: list[pl.DataFrame]) -> dic
     io.write_parquet(frame, out / SAMPLES)
     io.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", out / PART_JSON)
     return meta
-
-
-def _ahead(batches: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
-    """``batches``, each read (and its lines counted) in a thread while the one before is
-    parsed: reading copies the bytes from the page cache, which costs kernel time."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        coming = pool.submit(next, batches, None)
-        while (batch := coming.result()) is not None:
-            coming = pool.submit(next, batches, None)
-            yield batch
-            del batch
 
 
 def _is_gzip(path: str) -> bool:
