@@ -100,7 +100,7 @@ def gather(
     samples = pl.concat([pl.read_parquet(part / SAMPLES) for part in parts])
     rows = range_rows(memory_gb)
     step = sample_every(memory_gb)
-    with tempfile.TemporaryDirectory(prefix="gather-", dir=Path(outputs["records"]).parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix="gather-", dir=parts[0].parent) as tmp:
         scratch = Path(tmp)
         pid_bounds = _bounds(samples, "processid", rows // step)
         seq_bounds = _bounds(samples, "sequence", rows // step)
@@ -113,7 +113,7 @@ def gather(
         result = summary(files, reasons, codes, 0, target_marker, scope)
         if result["released"] == 0 and not empty_ok:
             raise NothingReleased(f"no record was released: {nothing_released(result)}")
-        keys, result["barcode_keys"] = _number(ranges, len(seq_bounds) + 1, outputs)
+        keys, result["barcode_keys"] = _number(ranges, len(seq_bounds) + 1, scratch, outputs)
         check_conservation(result)
         _write_records(ranges, keys, outputs)
         io.write_parquet(rejects.drop(FILE), outputs["rejects"])
@@ -220,33 +220,39 @@ def _spill(frame: pl.DataFrame, path: Path) -> pl.LazyFrame:
     return pl.scan_parquet(path)
 
 
-def _number(ranges: _Ranges, count: int, outputs: Mapping[str, str]) -> tuple[pl.Series, int]:
+def _number(
+    ranges: _Ranges, count: int, scratch: Path, outputs: Mapping[str, str]
+) -> tuple[pl.Series, int]:
     """Number the barcodes range by range and write barcodes.parquet; the key of every record
     (by record index) and the number of keys."""
     keys = pl.repeat(0, sum(ranges.released), dtype=pl.UInt32, eager=True)
     tables = []
     next_key = 0
-    with tempfile.TemporaryDirectory(prefix="keys-", dir=Path(outputs["barcodes"]).parent) as tmp:
-        for number in range(count):
-            scans = [frame.filter(pl.col(_RANGE) == number) for frame in ranges.sequences]
-            if not scans:
-                break
-            frame = pl.concat(scans).select(_INDEX, "sequence").collect()
-            if frame.is_empty():
-                continue
-            numbered = number_barcodes(frame.get_column("sequence"))
-            shifted = (numbered.keys.cast(pl.Int64) + next_key).cast(pl.UInt32)
-            keys = keys.scatter(frame.get_column(_INDEX), shifted)
-            table = numbered.sequences.with_columns(pl.col("barcode_key").cast(pl.Int64) + next_key)
-            table = conform(table, BARCODES_SCHEMA)
-            tables.append(
-                _spill(table, Path(tmp) / f"{number:05d}.parquet") if count > 1 else table.lazy()
-            )
-            next_key += table.height
-        barcodes = pl.concat(tables) if tables else pl.LazyFrame(schema=BARCODES_SCHEMA)
-        with io.atomic_output(outputs["barcodes"]) as target:
-            barcodes.sink_parquet(target, compression="lz4")
+    for number, frame in read_ahead(_sequence_ranges(ranges.sequences, count)):
+        numbered = number_barcodes(frame.get_column("sequence"))
+        shifted = (numbered.keys.cast(pl.Int64) + next_key).cast(pl.UInt32)
+        keys = keys.scatter(frame.get_column(_INDEX), shifted)
+        table = numbered.sequences.with_columns(pl.col("barcode_key").cast(pl.Int64) + next_key)
+        table = conform(table, BARCODES_SCHEMA)
+        tables.append(
+            _spill(table, scratch / f"barcodes-{number:05d}.parquet") if count > 1 else table.lazy()
+        )
+        next_key += table.height
+    barcodes = pl.concat(tables) if tables else pl.LazyFrame(schema=BARCODES_SCHEMA)
+    with io.atomic_output(outputs["barcodes"]) as target:
+        barcodes.sink_parquet(target, compression="lz4")
     return keys, next_key
+
+
+def _sequence_ranges(
+    sequences: list[pl.LazyFrame], count: int
+) -> Iterator[tuple[int, pl.DataFrame]]:
+    """The barcodes (``_index``, ``sequence``) of each sequence range that has any."""
+    for number in range(count if sequences else 0):
+        scans = [frame.filter(pl.col(_RANGE) == number) for frame in sequences]
+        frame = pl.concat(scans).select(_INDEX, "sequence").collect()
+        if not frame.is_empty():
+            yield number, frame
 
 
 def _write_records(ranges: _Ranges, keys: pl.Series, outputs: Mapping[str, str]) -> None:
