@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tests.support import REAL, ROOT
-from tests.workflow import build, snakemake, write_config
+from tests.workflow import build, digests, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -27,6 +27,13 @@ EXPORTS = [
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("real"), {"input": {"files": [str(p) for p in EXPORTS]}})
+
+
+def test_real_files_in_tiny_batches_and_shards_give_a_byte_identical_release(release, tmp_path):
+    """The batched, range-by-range ingest on these real files, six inputs cut in two parts each
+    (tests/unit/test_ingest_batches.py cuts every real export, invalid UTF-8 included)."""
+    config = {"input": {"files": [str(p) for p in EXPORTS]}, "memory_gb": 0.002, "shards": 2}
+    assert digests(build(tmp_path / "tiny", config)) == digests(release)
 
 
 def test_every_real_row_is_released_or_rejected(release):
@@ -79,10 +86,10 @@ def test_an_unsupported_file_is_the_last_thing_a_build_says(tmp_path):
     assert lines[-3:] == [
         "Build failed:",
         (
-            f"  ingest: {unsupported}: line 1: unknown layout: header starts 'foo', 'bar'; "
+            f"  ingest/0-0: {unsupported}: line 1: unknown layout: header starts 'foo', 'bar'; "
             "supported: BOLD v4 combined/specimen TSV, BCDM data-package TSV (2023-2025 layouts), "
             "BIOSCAN-5M metadata CSV, BIOSCAN-1M metadata TSV; plain or gzip"
         ),
-        "    (log: results/work/logs/ingest.log)",
+        "    (log: results/work/logs/ingest/0-0.log)",
     ]
     assert len(lines) <= 6 and "Traceback" not in done.stderr and "field -" not in done.stderr
