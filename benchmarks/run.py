@@ -113,7 +113,10 @@ def run_workflow(
         _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
+    # A checkout older than --until's support fails in its closing summary (no release to
+    # summarise) after building the target: the target is what counts.
+    built = until != "all" and (run_dir / UNTIL[until]).is_file()
+    if process.returncode != 0 and not built:
         sys.exit(f"workflow failed in {run_dir}:\n{log.read_text()[-4000:]}")
     return Build(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
