@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curation.ingest.parse import part_name
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release import publish
@@ -180,15 +181,9 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
 
 
 def ingest_parts(files: int, parts: int) -> list[str]:
-    """The ``{part}`` names of ingest's parse jobs, in input order: ``<file>-<range>`` for each
-    of ``files`` inputs cut in ``parts`` byte ranges (``shards``; curation/ingest/batches.py)."""
-    return [f"{file}-{part}" for file in range(files) for part in range(parts)]
-
-
-def part_of(name: str) -> tuple[int, int]:
-    """(input position, byte range) of an ingest part name."""
-    file, part = name.split("-")
-    return int(file), int(part)
+    """The ``{part}`` names of ingest's parse jobs, in input order: each of ``files`` inputs cut
+    in ``parts`` byte ranges (``shards``; curation/ingest/batches.py)."""
+    return [part_name(file, part) for file in range(files) for part in range(parts)]
 
 
 def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:

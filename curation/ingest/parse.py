@@ -16,6 +16,7 @@ other, so the part's rejects and issues are in input order when read batch after
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -59,7 +60,28 @@ def parse_part(
     others are empty.  Returns what ``part.json`` holds.  Raises IngestError for an input that
     cannot be read.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # built beside ``out`` and renamed when complete: a failed part leaves nothing behind
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        meta = _parse_into(path, index, part, parts, target_marker, memory_gb, staging)
+        shutil.rmtree(out, ignore_errors=True)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return meta
+
+
+def _parse_into(
+    path: str,
+    index: int,
+    part: int,
+    parts: int,
+    target_marker: str,
+    memory_gb: float,
+    out: Path,
+) -> dict[str, Any]:
+    """:func:`parse_part`'s work, into the directory ``out``."""
     meta: dict[str, Any] = {"file": index, "part": part, "rows_read": 0, "blank_lines": 0}
     meta["batches"] = 0
     if part > 0 and _is_gzip(path):
@@ -122,6 +144,17 @@ def _finish(out: Path, meta: dict[str, Any], samples: list[pl.DataFrame]) -> dic
     io.write_parquet(frame, out / SAMPLES)
     io.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", out / PART_JSON)
     return meta
+
+
+def part_name(file: int, part: int) -> str:
+    """The ``{part}`` wildcard of ingest_part: input position and byte range, ``<file>-<part>``."""
+    return f"{file}-{part}"
+
+
+def part_of(name: str) -> tuple[int, int]:
+    """(input position, byte range) of an ingest part name."""
+    file, part = name.split("-")
+    return int(file), int(part)
 
 
 def _is_gzip(path: str) -> bool:

@@ -24,11 +24,11 @@ from curation.wiring import (
     foreign_files,
     ingest_parts,
     missing_inputs,
-    part_of,
     rule_params,
     unpublished,
 )
 from curation import console
+from curation.ingest.parse import part_of
 from curation.release.report import PLOTS
 from curation.sources import digest
 from schemas.config import ConfigError, load_config, typed_command_line

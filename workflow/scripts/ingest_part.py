@@ -8,8 +8,7 @@ from pathlib import Path
 
 from curation import console, io
 from curation.ingest.codes import IngestError
-from curation.ingest.parse import parse_part
-from curation.wiring import part_of
+from curation.ingest.parse import parse_part, part_of
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
