@@ -91,6 +91,16 @@ def partition_line(checks: Mapping, splits: Sequence[str]) -> str:
     return line + (f"; FAILED: {', '.join(failed)}" if failed else "")
 
 
+def moves_line(stable: Mapping) -> str:
+    """Stable partitioning: previous records that kept their split, and the moves by reason."""
+    moved = sum(stable["moved"].values())
+    line = (
+        f"{stable['kept']:,} of {stable['previous_records']:,} previous records kept their split, "
+        f"{moved:,} moved{_also(counted(stable['moved'], list(stable['moved'])))}"
+    )
+    return line + ("" if stable["passed"] else "; UNEXPLAINED MOVES")
+
+
 def release_line(records: int, failed_checks: Sequence[str], total_checks: int) -> str:
     verdict = (
         f"all {total_checks} checks passed"

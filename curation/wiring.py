@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curation.evolve import releases
 from curation.ingest.parse import part_name
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
@@ -46,6 +47,7 @@ WORK_FILES: dict[str, str] = {
     "curation_summary": "curation/summary.json",
     "splits": "partition/splits.parquet",
     "partition_checks": "partition/checks.json",
+    "split_moves": "partition/split_moves.parquet",
     "digest": "emit/digest.json",
     "metadata_checksums": "emit/metadata_checksums.json",
     "published": "emit/published.json",
@@ -82,6 +84,8 @@ RELEASE_FILES: dict[str, str] = {
     "report": "report.html",
     "manifest": "MANIFEST",
 }
+#: Release files only a stable build (partition.previous_release set) has.
+STABLE_RELEASE_FILES: dict[str, str] = {"split_moves": "metadata/parquet/split_moves.parquet"}
 #: The per-split Parquet files, in split order.
 SPLIT_FILES: tuple[str, ...] = tuple(f"split_{name}" for name in SPLITS)
 #: The release tables (emit_metadata writes them, Croissant describes them).
@@ -119,7 +123,7 @@ class Layout:
 
     def release_file(self, key: str) -> str:
         """A published release file by its RELEASE_FILES key (where a reader finds it)."""
-        return f"{self.release}/{RELEASE_FILES[key].format(stem=self.stem)}"
+        return f"{self.release}/{_release_path(key).format(stem=self.stem)}"
 
     def release_files(self) -> dict[str, str]:
         """Every published release file, by key."""
@@ -132,11 +136,31 @@ class Layout:
 
     def staged_file(self, key: str) -> str:
         """A release file by its RELEASE_FILES key, where the emit rules write it."""
-        return f"{self.staging}/{RELEASE_FILES[key].format(stem=self.stem)}"
+        return f"{self.staging}/{_release_path(key).format(stem=self.stem)}"
 
     def staged_files(self) -> dict[str, str]:
         """Every release file where the emit rules write it, by key."""
         return {key: self.staged_file(key) for key in RELEASE_FILES}
+
+
+def _release_path(key: str) -> str:
+    """A release file's path template, of every build or of stable builds only."""
+    return RELEASE_FILES[key] if key in RELEASE_FILES else STABLE_RELEASE_FILES[key]
+
+
+def stable_files(cfg: PipelineConfig, layout: Layout) -> list[str]:
+    """The staged release files a stable build adds (none when previous_release is null)."""
+    if cfg.partition.previous_release is None:
+        return []
+    return [layout.staged_file(key) for key in STABLE_RELEASE_FILES]
+
+
+def previous_release_table(cfg: PipelineConfig) -> list[str]:
+    """The previous release's metadata table (an input of partition and digest), or none."""
+    if cfg.partition.previous_release is None:
+        return []
+    # resolved: a published link's target, which the next publication does not change
+    return [os.path.realpath(releases.release_table(cfg.partition.previous_release))]
 
 
 def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
@@ -163,6 +187,11 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         "digest": {"settings": cfg.content_settings()},
         "partition": {"partition": cfg.partition.model_dump()},
         "emit_metadata": {
+            "name": release.name,
+            "version": release.version,
+            "row_group_size": release.parquet_row_group_size,
+        },
+        "emit_split_moves": {
             "name": release.name,
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,

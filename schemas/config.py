@@ -139,6 +139,10 @@ class PartitionConfig(_Strict):
     long_tail_min_rows: Annotated[int, Field(ge=1)] = 7
     #: Val_unseen step: a fraction of each unseen species' rows left after test_unseen.
     val_unseen_fraction: Annotated[float, Field(gt=0, lt=1)] = 0.20
+    #: The release this one follows (its directory, or a metadata CSV or Parquet file, any
+    #: BIOSCAN-5M metadata CSV too): its records keep their splits where the policy of
+    #: docs/curation.md#stable-partitioning allows.  Null: the original algorithm.
+    previous_release: str | None = None
 
 
 class Agent(_Strict):
@@ -240,6 +244,8 @@ class PipelineConfig(_Strict):
         "memory_gb": True,
         "input": {"files", "bioscan1m_metadata", "bounding_boxes"},
         "curation": {"corrections_table"},
+        # its table's checksum is one of the digest's inputs, as the exports' are
+        "partition": {"previous_release"},
         "release": {"output_dir", "work_dir"},
     }
 

@@ -183,6 +183,30 @@ SPLITS_SCHEMA: dict[str, pl.DataType] = {
     "is_placeholder": pl.Boolean,
 }
 
+#: Why a record of the previous release moved or left (docs/curation.md#stable-partitioning);
+#: ``unexplained`` is a move no rule of the policy names, which a correct run never has.
+MOVE_REASONS: tuple[str, ...] = (
+    "withdrawn",
+    "label_removed",
+    "label_added",
+    "species_named",
+    "species_set_changed",
+    "key_joins_splits",
+    "singleton",
+    "test_minimum",
+    "no_training_record",
+    "unexplained",
+)
+
+#: Stable partitioning's report: one row per record of the previous release that is not in the
+#: split it had there (``split`` null: not released now), sorted by processid.
+SPLIT_MOVES_SCHEMA: dict[str, pl.DataType] = {
+    "processid": pl.String,
+    "previous_split": SPLIT_DTYPE,
+    "split": SPLIT_DTYPE,
+    "reason": pl.Enum(MOVE_REASONS),
+}
+
 #: The 23 columns of the BIOSCAN-5M metadata CSV (paper Table A3), in release order.
 RELEASE_COLUMNS: tuple[str, ...] = (
     "processid",

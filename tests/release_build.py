@@ -74,6 +74,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
                 "corrections": [str(ROOT / "resources" / "corrections.tsv")],
                 "bioscan1m": [],
                 "bounding_boxes": [],
+                "previous_release": [],
             },
             digest,
         )

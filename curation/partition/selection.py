@@ -51,6 +51,10 @@ class SelectionRule:
     key_cap: Callable[[int], float]
     soft_fallback: float
     soft_cumulative: float = SOFT_CUMULATIVE
+    #: Keys and records the species has besides its candidates (stable partitioning: those it
+    #: keeps from a previous release).  The only-key and "most of the species" guards count them.
+    kept_keys: int = 0
+    kept_records: int = 0
 
 
 def count_target(n: int, min_rows: int, cap: int) -> int:
@@ -99,7 +103,7 @@ def fraction_rule(name: str, seed: int, fraction: float, min_rows: int = 0) -> S
 
 @dataclass(frozen=True)
 class _Aim:
-    """What one rule asks of one species of ``n`` candidate records."""
+    """What one rule asks of one species of ``n`` records (candidates and kept ones)."""
 
     rule: str
     n: int
@@ -120,11 +124,11 @@ def pick_positions(
     species is skipped or its picks stay below the lower bound.
     """
     target = rule.target(n)
-    if target == 0 or len(sizes) == 1:  # never split a species' only barcode
+    if target == 0 or len(sizes) + rule.kept_keys == 1:  # never split a species' only barcode
         return []
     aim = _Aim(
         rule.name,
-        n,
+        n + rule.kept_records,
         target,
         rule.lower(n),
         rule.upper(n),
@@ -227,21 +231,33 @@ def _species_bounds(sizes: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def select(sizes: pl.DataFrame, rule: SelectionRule) -> pl.DataFrame:
+def select(
+    sizes: pl.DataFrame,
+    rule: SelectionRule,
+    rule_of: Callable[[str], SelectionRule | None] | None = None,
+) -> pl.DataFrame:
     """Run the routine over every species of a :func:`key_sizes` table.
 
+    ``rule_of``, if given, gives each species its own rule (None skips the species); the
+    generator is ``rule``'s all the same (stable partitioning: targets net of kept records).
     Returns the picked keys (KEY_SIZES_SCHEMA plus ``pick``, the order of picking within the
     species), sorted by species then pick order.
     """
     sizes = sizes.sort("species", "size", "barcode_key")  # each species a contiguous, ascending run
-    # Species with a single key neither pick nor draw: leave them out of the Python loop.
-    bounds = _species_bounds(sizes).filter(pl.col("keys") > 1)
+    # Species with a single key neither pick nor draw: leave them out of the Python loop (unless
+    # their rules count kept keys besides).
+    bounds = _species_bounds(sizes)
+    if rule_of is None:
+        bounds = bounds.filter(pl.col("keys") > 1)
     all_sizes = sizes.get_column("size").to_list()
     rng = np.random.default_rng(rule.seed)
     rows: list[int] = []
     picks: list[int] = []
-    for start, nb, n in bounds.select("start", "keys", "records").iter_rows():
-        positions = pick_positions(all_sizes[start : start + nb], n, rule, rng)
+    for species, start, nb, n in bounds.select("species", "start", "keys", "records").iter_rows():
+        own = rule if rule_of is None else rule_of(species)
+        if own is None:
+            continue
+        positions = pick_positions(all_sizes[start : start + nb], n, own, rng)
         rows.extend(start + p for p in positions)
         picks.extend(range(len(positions)))
     return sizes[rows].with_columns(pick=pl.Series(picks, dtype=pl.UInt32)).sort("species", "pick")

@@ -46,7 +46,7 @@ def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame
     lacks a column, a processid or a key, when the configured targets cannot be met, or when an
     invariant fails; the message names the invariant, the species and the keys involved.
     """
-    frame = _prepare(curated)
+    frame = prepare(curated)
     # Every step chooses among species-labelled records; the unlabelled 90 % only matter where
     # a key step's global assignment reaches them, which whole_table() replays.
     run = _Run(frame.filter(pl.col("species").is_not_null()))
@@ -59,10 +59,22 @@ def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame
     leftover = species_sets.heldout_candidates()
     run.relabel("other_heldout", leftover, leftover, "other_heldout")
     records = run.whole_table(frame)
+    return finish(records, run.frame, singletons, pl.concat(run.leaks), run.steps, cfg)
 
+
+def finish(
+    records: pl.DataFrame,
+    labelled: pl.DataFrame,
+    singletons: pl.Series,
+    leaks: pl.DataFrame,
+    steps: dict[str, Any],
+    cfg: PartitionConfig,
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """Check the invariants of a finished run and give its splits and checks (see
+    :func:`partition`).  ``records`` has every record with its final ``state``, ``labelled``
+    the species-labelled ones; raises :class:`PartitionError` naming every failed invariant."""
     key_splits = _key_splits(records)
-    leaks = pl.concat(run.leaks)
-    invariants = run_checks(gather_facts(records, run.frame, key_splits, singletons, leaks, cfg))
+    invariants = run_checks(gather_facts(records, labelled, key_splits, singletons, leaks, cfg))
     failed = [check for check in invariants if not check["passed"]]
     if failed:
         raise PartitionError(
@@ -84,7 +96,7 @@ def partition(curated: pl.DataFrame, cfg: PartitionConfig) -> tuple[pl.DataFrame
     checks = {
         "records": records.height,
         "invariants": invariants,
-        "steps": run.steps,
+        "steps": steps,
         "splits": _split_counts(records, key_splits),
     }
     return conform(splits, SPLITS_SCHEMA), checks
@@ -169,7 +181,7 @@ class _Run:
         return relabelled, int(tagged.get_column("_selected").sum())
 
 
-def _prepare(curated: pl.DataFrame) -> pl.DataFrame:
+def prepare(curated: pl.DataFrame) -> pl.DataFrame:
     """The columns partitioning needs, checked and sorted by processid, plus the placeholder
     flag and ``row``, the record's position in that order.
 

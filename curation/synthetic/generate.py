@@ -71,6 +71,12 @@ rejected rows, truth table).
 Command line::
 
     python -m curation.synthetic --records N --seed S --out export.tsv [--truth truth.parquet]
+    python -m curation.synthetic --records N --seed S --out next.tsv --previous prev.tsv \
+        [--changes changes.parquet] [--previous-share 0.8]
+
+The second form writes two releases' exports of one population (release N's a subsample, N+1's
+the whole with later identifications and withdrawals) and the changes injected between them
+(:mod:`curation.synthetic.evolution`).
 """
 
 from __future__ import annotations
@@ -88,7 +94,7 @@ from pathlib import Path
 import polars as pl
 
 from curation import io
-from curation.synthetic import export, geography, sequences
+from curation.synthetic import evolution, export, geography, sequences
 from curation.synthetic import groups as groups_mod
 from curation.synthetic import labels as labels_mod
 from curation.synthetic import taxonomy as taxonomy_mod
@@ -193,15 +199,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", required=True, help="export TSV to write")
     parser.add_argument("--truth", help="truth Parquet to write (optional)")
+    parser.add_argument(
+        "--previous",
+        help="also write the previous release's export here: --out then gets the next release's "
+        "(a population evolved between two releases)",
+    )
+    parser.add_argument("--changes", help="with --previous: the injected changes (Parquet)")
+    parser.add_argument(
+        "--previous-share",
+        type=float,
+        default=evolution.Shares.previous,
+        help="with --previous: share of the population's specimens in it (default 0.8)",
+    )
     args = parser.parse_args(argv)
     if args.records < 1:
         parser.error("--records must be positive")
     if args.seed < 0:
         parser.error("--seed must be a non-negative integer")
+    if args.previous is None and args.changes is not None:
+        parser.error("--changes needs --previous")
+    if args.previous is not None and args.truth is not None:
+        parser.error("--truth describes one export, not an evolved pair: drop it or --previous")
+    if not 0 < args.previous_share <= 1:
+        parser.error("--previous-share must be in (0, 1]")
     # Stage next to the outputs, so the final move is an atomic rename on one filesystem.
     os.environ.setdefault(io.STAGING_ENV, str(Path(args.out).resolve().parent))
     with io.rule_log(None):
-        write(args.records, args.seed, args.out, args.truth)
+        if args.previous is None:
+            write(args.records, args.seed, args.out, args.truth)
+        else:
+            shares = evolution.Shares(previous=args.previous_share)
+            counts = evolution.write(
+                args.records, args.seed, args.previous, args.out, args.changes, shares
+            )
+            log.info("evolved exports written: %s", counts)
     return 0
 
 

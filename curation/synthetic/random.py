@@ -21,6 +21,7 @@ STREAMS = {
     "geography": 8,
     "specimens": 9,
     "rows": 10,
+    "evolution": 11,
 }
 
 

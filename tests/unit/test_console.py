@@ -180,3 +180,18 @@ def test_the_filter_goes_on_the_terminal_handler_not_the_log_file(tmp_path):
         logger.removeHandler(stream)
         logger.removeHandler(file)
         file.close()
+
+
+def test_moves_line_counts_the_kept_and_the_moves_by_reason():
+    stable = {
+        "passed": True,
+        "previous_records": 16000,
+        "kept": 15498,
+        "moved": {"withdrawn": 160, "label_added": 252, "singleton": 0, "species_named": 90},
+    }
+    # _GLUE keeps a reason and its count on one line when the console wraps the text
+    assert console.moves_line(stable).replace(console._GLUE, " ") == (
+        "15,498 of 16,000 previous records kept their split, 502 moved "
+        "(withdrawn 160, label_added 252, species_named 90)"
+    )
+    assert console.moves_line({**stable, "passed": False}).endswith("; UNEXPLAINED MOVES")

@@ -24,10 +24,13 @@ from curation.wiring import (
     foreign_files,
     ingest_parts,
     missing_inputs,
+    previous_release_table,
     rule_params,
+    stable_files,
     unpublished,
 )
 from curation import console
+from curation.evolve.releases import ReleaseError
 from curation.ingest.parse import part_of
 from curation.release.report import PLOTS
 from curation.sources import digest
@@ -69,6 +72,16 @@ if _foreign := foreign_files(L):
         f"{len(_foreign)} files this pipeline did not write (e.g. {', '.join(_foreign[:3])}); "
         "name a new path: the release is published there as a link to its current version"
     )
+try:
+    #: The previous release's table, for stable partitioning (a list of none or one path).
+    PREVIOUS_TABLE = previous_release_table(CFG)
+except ReleaseError as err:
+    sys.exit(f"partition.previous_release: {err}")
+#: The release files of stable builds only; a stable build's left in the staging directory by an
+#: earlier build would not be in this one's MANIFEST, and publish would refuse the directory.
+STABLE_FILES = stable_files(CFG, L)
+if not STABLE_FILES and os.path.exists(L.staged_file("split_moves")):
+    os.remove(L.staged_file("split_moves"))
 if unpublished(L):
     # The link or its version was removed by hand: forget the publication, so publish runs.
     os.remove(L.work_file("published"))
@@ -80,6 +93,14 @@ def code(script):
     follow imports)."""
     root = Path(workflow.basedir)
     return digest(root, [root / "workflow" / "scripts" / f"{script}.py"])
+
+
+def stable_inputs():
+    """partition's inputs in stable mode: the previous release's table and the barcodes, whose
+    sequences link its records' barcodes to this build's keys."""
+    if not PREVIOUS_TABLE:
+        return {}
+    return {"previous": PREVIOUS_TABLE[0], "barcodes": L.work_file("barcodes")}
 
 
 def labels_of_shard(wildcards):

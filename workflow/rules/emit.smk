@@ -12,6 +12,7 @@ rule digest:
         corrections=[corrections_table()],
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
+        previous_release=PREVIOUS_TABLE,
     output:
         digest=L.work_file("digest"),
     params:
@@ -63,6 +64,29 @@ rule emit_metadata:
         "../scripts/emit_metadata.py"
 
 
+rule emit_split_moves:
+    """Stable builds only: the records of the previous release that moved, and why."""
+    input:
+        moves=L.work_file("split_moves"),
+        digest=L.work_file("digest"),
+    output:
+        moves=L.staged_file("split_moves"),
+    params:
+        code=code("emit_split_moves"),
+        **rule_params(CFG, "emit_split_moves"),
+    log:
+        L.log("emit_split_moves"),
+    benchmark:
+        L.benchmark("emit_split_moves")
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/emit_split_moves.py"
+
+
 rule emit_card:
     """The dataset card README.md: Hugging Face configs and features, licence, citation."""
     input:
@@ -112,7 +136,8 @@ rule emit_croissant:
 
 rule emit_manifest:
     input:
-        release=[path for key, path in L.staged_files().items() if key != "manifest"],
+        release=[path for key, path in L.staged_files().items() if key != "manifest"]
+        + STABLE_FILES,
         digest=L.work_file("digest"),
         # checksums of the large files, taken by the jobs that wrote (or read) them
         measured=[L.work_file("metadata_checksums"), L.work_file("input_checksums")],
@@ -137,7 +162,8 @@ rule emit_manifest:
 rule publish:
     """Switch release.output_dir to the new release in one step (docs/decisions.md)."""
     input:
-        release=[path for key, path in L.staged_files().items() if key != "manifest"],
+        release=[path for key, path in L.staged_files().items() if key != "manifest"]
+        + STABLE_FILES,
         manifest=L.staged_file("manifest"),
     output:
         published=L.work_file("published"),

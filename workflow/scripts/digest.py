@@ -15,7 +15,7 @@ with io.rule_log(smk.log[0]) as log:
         {"role": "export", "name": name, "entry": exports[path]}
         for name, path in zip(source_names(smk.input.exports), smk.input.exports, strict=True)
     ]
-    for role in ("corrections", "bioscan1m", "bounding_boxes"):
+    for role in ("corrections", "bioscan1m", "bounding_boxes", "previous_release"):
         inputs += [
             {"role": role, "name": os.path.basename(path), "entry": manifest.measure(path)}
             for path in smk.input[role]
