@@ -19,6 +19,7 @@ from typing import Any
 from curation.evolve import output as diff_output
 from curation.evolve import releases
 from curation.evolve.releases import ReleaseError, release_table
+from curation.ingest.parse import part_name
 from curation.labels.chain import STEP_SETTINGS
 from curation.labels.chain import settings as step_settings
 from curation.release import publish
@@ -33,6 +34,8 @@ from schemas.tables import SPLITS
 WORK_FILES: dict[str, str] = {
     "export": "input/generated_bcdm.tsv",
     "truth": "input/generated_truth.parquet",
+    # one directory of sorted runs per part of an input ({part}: curation.wiring.ingest_parts)
+    "ingest_part": "ingest/parts/{part}",
     "records": "ingest/records.parquet",
     "barcodes": "ingest/barcodes.parquet",
     "labels": "ingest/labels.parquet",
@@ -185,10 +188,16 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "records": cfg.input.generator.records,
             "seed": cfg.input.generator.seed,
         },
+        "ingest_part": {
+            "target_marker": cfg.input.target_marker,
+            "memory_gb": cfg.memory_gb,
+            "parts": cfg.shards,
+            "fingerprints": input_fingerprints(cfg.input.files),
+        },
         "ingest": {
             "target_marker": cfg.input.target_marker,
             "scope": cfg.input.scope,
-            "fingerprints": input_fingerprints(cfg.input.files),
+            "memory_gb": cfg.memory_gb,
         },
         "digest": {"settings": cfg.content_settings()},
         "partition": {"partition": cfg.partition.model_dump()},
@@ -286,6 +295,12 @@ def effective_shards(cfg: PipelineConfig) -> int:
 def memory_mb(cfg: PipelineConfig) -> int:
     """The memory a bounded-memory job declares to the scheduler (``memory_gb``), in MB."""
     return int(cfg.memory_gb * 1024)
+
+
+def ingest_parts(files: int, parts: int) -> list[str]:
+    """The ``{part}`` names of ingest's parse jobs, in input order: each of ``files`` inputs cut
+    in ``parts`` byte ranges (``shards``; curation/ingest/batches.py)."""
+    return [part_name(file, part) for file in range(files) for part in range(parts)]
 
 
 def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:

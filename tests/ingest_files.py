@@ -3,10 +3,14 @@ ingest stage run on files as its rule runs it."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from curation.ingest.assemble import IngestResult, assemble
-from curation.ingest.read import read_exports
+import polars as pl
+
+from curation.ingest.assemble import IngestResult
+from curation.ingest.gather import gather
+from curation.ingest.parse import parse_part
 from schemas.tables import RANKS
 
 #: A BCDM data-package header with just the columns ingest reads (real files have 56-76).
@@ -98,8 +102,25 @@ def write_export(
 
 
 def ingest(
-    paths: list[str], target_marker: str = "COI-5P", scope: dict[str, list[str]] | None = None
+    paths: list[str],
+    target_marker: str = "COI-5P",
+    scope: dict[str, list[str]] | None = None,
+    memory_gb: float = 3.0,
+    parts: int = 1,
 ) -> IngestResult:
-    """Read the exports, then assemble them (the ingest rule's two steps); ``scope`` as the
-    rule passes ``input.scope`` (None keeps every record)."""
-    return assemble(read_exports(paths, target_marker), target_marker, scope)
+    """Parse every part of the exports, then gather them (the ingest rules' two steps);
+    ``scope`` as the rule passes ``input.scope`` (None keeps every record)."""
+    with tempfile.TemporaryDirectory(prefix="ingest-test-") as tmp:
+        root = Path(tmp)
+        dirs = []
+        for file, path in enumerate(paths):
+            for part in range(parts):
+                dirs.append(root / f"parts/{file}-{part}")
+                parse_part(path, file, part, parts, target_marker, memory_gb, dirs[-1])
+        outputs = {key: str(root / f"{key}.parquet") for key in TABLES}
+        summary = gather(dirs, paths, target_marker, scope, memory_gb, outputs, empty_ok=True)
+        tables = {key: pl.read_parquet(path) for key, path in outputs.items()}
+    return IngestResult(**tables, summary=summary)
+
+
+TABLES = ("records", "barcodes", "labels", "rejects", "issues")

@@ -28,6 +28,7 @@ def run_rule_script(
     log: str | Path,
     cfg: PipelineConfig | None = None,
     params: Mapping[str, Any] | None = None,
+    wildcards: Mapping[str, str] | None = None,
 ) -> None:
     """Run ``workflow/scripts/<rule>.py``; its params are ``params`` or those of ``cfg``."""
     if params is None:
@@ -37,6 +38,7 @@ def run_rule_script(
         output=Namedlist(fromdict={k: _text(v) for k, v in outputs.items()}),
         params=Namedlist(fromdict=dict(params)),
         log=[str(log)],
+        wildcards=Namedlist(fromdict=dict(wildcards or {})),
     )
     runpy.run_path(str(SCRIPTS / f"{rule}.py"), init_globals={"snakemake": smk})
 

@@ -1,23 +1,24 @@
-"""The ingest assembly: the read exports -> records, barcodes, labels, rejects, issues, summary.
+"""The ingest assembly, as pure steps on frames: a parsed batch -> candidate rows, rejects and
+issues; a processid range of candidates -> released records and duplicate/scope rejects.
 
 Every data row of every input file ends up either in the records (one per processid, sorted by
-processid) or in the rejects with one reason from REJECT_REASONS, and :func:`assemble` checks that
-conservation on every run.  Reading is :mod:`curation.ingest.read`; this module reads no file.
-It finishes the cleaning (:mod:`curation.ingest.fields`), chooses the released row per processid
-(docs/curation.md#ingest) and numbers the barcodes (docs/curation.md#barcode-key).
+processid) or in the rejects with one reason from REJECT_REASONS, and the ingest checks that
+conservation on every run (:func:`check_conservation`).  Reading is :mod:`curation.ingest.read`,
+the files between the steps are :mod:`curation.ingest.runs`; this module reads no file.  It
+finishes the cleaning (:mod:`curation.ingest.fields`) and chooses the released row per processid
+(docs/curation.md#ingest).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
-from curation.ingest.barcodes import dna_barcodes, number_barcodes
+from curation.ingest.barcodes import dna_barcodes
 from curation.ingest.codes import ISSUE_CODES, REJECT_REASONS
 from curation.ingest.fields import (
     REASON,
@@ -27,16 +28,10 @@ from curation.ingest.fields import (
     reject_detail,
 )
 from curation.ingest.raw import RawExport
-from curation.ingest.scope import restrict
+from curation.ingest.scope import REASON as SCOPE_REASON
+from curation.ingest.scope import out_of_scope
 from curation.sorting import text_order
-from schemas.tables import (
-    BARCODES_SCHEMA,
-    INGEST_ISSUES_SCHEMA,
-    LABELS_SCHEMA,
-    RECORDS_SCHEMA,
-    REJECTS_SCHEMA,
-    conform,
-)
+from schemas.tables import INGEST_ISSUES_SCHEMA, RECORDS_SCHEMA
 
 #: Position of a row's file in the input list; with ``source_line`` it is the input order.
 FILE = "_file"
@@ -44,6 +39,19 @@ _ORDER = [FILE, "source_line"]
 _ROW = "_row"
 #: Row fields that make two rows of one processid "exactly" the same row.
 VALUE_COLUMNS = [c for c in ROW_COLUMNS if c not in ("source_line", REASON)]
+#: Rejects between the steps: the file's position instead of its name (REJECTS_SCHEMA).
+REJECT_COLUMNS: dict[str, pl.DataType] = {
+    FILE: pl.UInt32(),
+    "source_line": pl.Int64(),
+    "processid": pl.String(),
+    "reason": pl.String(),
+    "detail": pl.String(),
+}
+#: Issues between the steps, likewise (INGEST_ISSUES_SCHEMA).
+ISSUE_COLUMNS: dict[str, pl.DataType] = {
+    FILE: pl.UInt32(),
+    **{name: dtype for name, dtype in INGEST_ISSUES_SCHEMA.items() if name != "source_file"},
+}
 
 
 @dataclass(frozen=True)
@@ -62,27 +70,6 @@ class IngestResult:
         sequences = self.barcodes.get_column("sequence")
         keys, padded = records.get_column("barcode_key"), records.get_column("padded_barcode")
         return records.with_columns(dna_barcodes(keys, padded, sequences))
-
-
-def assemble(
-    exports: Sequence[RawExport],
-    target_marker: str,
-    scope: Mapping[str, Sequence[str]] | None = None,
-) -> IngestResult:
-    """The records, barcodes, labels, rejects, issues and summary of the read ``exports``.
-
-    Each file's rows are finished (:func:`finish_file`) and concatenated, then one row per
-    processid is released.  The exports' rows are consumed on the way, so the row table is held
-    once.  Records outside ``scope`` are then rejected (:mod:`curation.ingest.scope`); None
-    keeps every record.
-    """
-    parts, issues = [], []
-    for index, export in enumerate(exports):
-        rows, found = finish_file(export, index, target_marker)
-        parts.append(rows)
-        issues.append(found)
-    result = _release(exports, _concat_consuming(parts), pl.concat(issues), target_marker)
-    return restrict(result, scope)
 
 
 def finish_file(
@@ -107,83 +94,112 @@ def finish_file(
     return rows.with_columns(tag), issues
 
 
-def _concat_consuming(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate and empty ``parts``, so the result is the rows' only reference."""
-    rows = pl.concat(parts, how="vertical")
-    parts.clear()
-    return rows
-
-
-def _release(
-    exports: Sequence[RawExport], rows: pl.DataFrame, issues: pl.DataFrame, target_marker: str
-) -> IngestResult:
-    """Choose one released row per processid, number the barcodes, and summarise.
-
-    ``rows`` is consumed: it is released column by column while the records are gathered, so
-    the peak holds the row table once, not twice.  The barcode sort (the one costly step that
-    cannot be split) runs in a second thread meanwhile; polars releases the GIL.
-    """
-    paths = [export.path for export in exports]
-    order, duplicates = _release_order(rows, paths)
-    # The barcodes are numbered in row order, in which their bytes lie in memory in sequence
-    # (in processid order every barcode hashed or compared is fetched from a random place).
-    by_row = order.arg_sort()
-    barcodes = rows.get_column("dna_barcode").gather(order.gather(by_row))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        numbering = pool.submit(number_barcodes, barcodes)
-        rejects = _rejects(exports, rows, duplicates)
-        issues = _issues(issues, rows, paths)
-        records = _gather_consuming(rows.drop("dna_barcode"), order)
-        del rows, barcodes
-        numbered = numbering.result()
-        to_processid_order = by_row.arg_sort()
-        records = records.with_columns(
-            numbered.keys.gather(to_processid_order),
-            numbered.padded.gather(to_processid_order),
-            _source(paths),
-        )
-    summary = _summary(exports, records, rejects, issues, target_marker)
-    check_conservation(summary)
-    labels = conform(records, LABELS_SCHEMA)
-    records = conform(records, RECORDS_SCHEMA)
-    return IngestResult(
-        records=records,
-        barcodes=conform(numbered.sequences, BARCODES_SCHEMA),
-        labels=labels,
-        rejects=conform(rejects, REJECTS_SCHEMA),
-        issues=issues,
-        summary=summary,
+def batch_rejects(export: RawExport, index: int, rows: pl.DataFrame) -> pl.DataFrame:
+    """A batch's row-level rejects and the reader's ragged rows, in line order (REJECT_COLUMNS)."""
+    ragged = pl.DataFrame(
+        [(index, line, None, "ragged_row", detail) for line, detail in export.ragged],
+        schema=REJECT_COLUMNS,
+        orient="row",
     )
+    row_level = (
+        rows.filter(pl.col(REASON).is_not_null())
+        .select(
+            *_ORDER,
+            "processid",
+            "sampleid",
+            "marker_code",
+            "dna_barcode",
+            pl.col(REASON).cast(pl.String).alias("reason"),
+        )
+        .with_columns(detail=reject_detail())
+    )
+    combined = pl.concat([frame.select(list(REJECT_COLUMNS)) for frame in (ragged, row_level)])
+    return sort_rejects(combined.cast(REJECT_COLUMNS))
+
+
+def sort_rejects(rejects: pl.DataFrame) -> pl.DataFrame:
+    """Rejects (REJECT_COLUMNS) in input order: file, line, reason order."""
+    order = pl.col("reason").cast(REASON_DTYPE).to_physical()
+    return rejects.sort([*_ORDER, order])
+
+
+def name_issues(issues: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """A batch's issues, line-level ones given the processid of their line (the line is in the
+    same batch), in input order; ISSUE_COLUMNS."""
+    unnamed = issues.filter(pl.col("processid").is_null())
+    if not unnamed.is_empty():
+        lookup = rows.select(*_ORDER, pl.col("processid").alias("_pid")).join(
+            unnamed.select(_ORDER).unique(), on=_ORDER, how="semi"
+        )
+        issues = issues.join(lookup, on=_ORDER, how="left").with_columns(
+            pl.coalesce("processid", "_pid").alias("processid")
+        )
+    code = pl.col("issue").replace_strict(list(ISSUE_CODES), range(len(ISSUE_CODES)))
+    return issues.sort([*_ORDER, "field", code, "detail"]).select(
+        pl.col(name).cast(dtype) for name, dtype in ISSUE_COLUMNS.items()
+    )
+
+
+def candidates(rows: pl.DataFrame) -> pl.DataFrame:
+    """A batch's rows that no row-level check rejected, in processid order (a sorted run)."""
+    kept = rows.filter(pl.col(REASON).is_null()).drop(REASON)
+    return kept[text_order(kept.get_column("processid"))]
+
+
+@dataclass(frozen=True)
+class Released:
+    """What :func:`release` makes of the candidates of one processid range."""
+
+    #: One row per released processid, in processid order: the candidates' columns, typed as
+    #: in RECORDS_SCHEMA where they are in it.
+    records: pl.DataFrame
+    #: Duplicate and out-of-scope rejects (REJECT_COLUMNS), in no particular order.
+    rejects: pl.DataFrame
+
+
+def release(
+    rows: pl.DataFrame, paths: Sequence[str], scope: Mapping[str, Sequence[str]] | None
+) -> Released:
+    """Choose one released row per processid among ``rows`` (every candidate of the processids
+    it holds), then reject the records outside ``scope`` (:mod:`curation.ingest.scope`; None
+    keeps every record)."""
+    order, duplicates = _release_order(rows, paths)
+    duplicated = rows.with_row_index(_ROW).join(duplicates, on=_ROW, how="inner")
+    records = pl.DataFrame(
+        [
+            column.cast(RECORDS_SCHEMA[column.name]) if column.name in RECORDS_SCHEMA else column
+            for column in (rows.get_column(name).gather(order) for name in rows.columns)
+        ]
+    )
+    outside = out_of_scope(records, scope or {})
+    rejected = [duplicated.select(list(REJECT_COLUMNS))]
+    if not outside.is_empty():
+        gone = outside.get_column("processid").implode()
+        rejected.append(
+            records.join(outside, on="processid", how="inner").select(
+                *_ORDER, "processid", pl.lit(SCOPE_REASON).alias("reason"), "detail"
+            )
+        )
+        records = records.filter(~pl.col("processid").is_in(gone))
+    return Released(records, pl.concat([f.cast(REJECT_COLUMNS) for f in rejected]))
 
 
 def _release_order(rows: pl.DataFrame, paths: Sequence[str]) -> tuple[pl.Series, pl.DataFrame]:
     """Row indices of the released rows in processid order, and the duplicate rejects.
 
-    The candidates are sorted by processid anyway, so rows sharing one are neighbours there:
-    no hashing of millions of identifiers.
+    The rows are sorted by processid, so rows sharing one are neighbours there: no hashing of
+    millions of identifiers.
     """
     index = pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW)
-    candidates = rows.select(index, "processid", pl.col(REASON).is_null().alias("_candidate"))
-    candidates = candidates.filter("_candidate").drop("_candidate")
+    candidates = rows.select(index, "processid")
     candidates = candidates[text_order(candidates["processid"])]
     pid = pl.col("processid")
     shared = candidates.filter((pid == pid.shift(1)) | (pid == pid.shift(-1))).get_column(_ROW)
-    shared_rows = rows[shared].with_columns(shared.alias(_ROW), _source(paths))
+    shared_rows = rows[shared].with_columns(shared.alias(_ROW), source(paths))
     duplicates = deduplicate(shared_rows)
     rejected = duplicates.get_column(_ROW).implode()
     order = candidates.filter(~pl.col(_ROW).is_in(rejected)).get_column(_ROW)
     return order, duplicates
-
-
-def _gather_consuming(rows: pl.DataFrame, order: pl.Series) -> pl.DataFrame:
-    """``rows[order]`` with the record types, one column at a time, dropping each source column
-    once gathered (categorical labels become strings here, only for released rows)."""
-    gathered = []
-    for name in rows.columns:
-        column = rows.get_column(name).gather(order)
-        gathered.append(column.cast(RECORDS_SCHEMA[name]) if name in RECORDS_SCHEMA else column)
-        rows = rows.drop(name)
-    return pl.DataFrame(gathered)
 
 
 def source_names(paths: Sequence[str]) -> list[str]:
@@ -197,7 +213,7 @@ def source_names(paths: Sequence[str]) -> list[str]:
     ]
 
 
-def _source(paths: Sequence[str]) -> pl.Expr:
+def source(paths: Sequence[str]) -> pl.Expr:
     """``source_file`` (see :func:`source_names`) from the file position; added late, as it is
     16 bytes per row."""
     return (
@@ -242,96 +258,27 @@ def deduplicate(shared: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([copies, losers]).cast(schema)
 
 
-def _rejects(
-    exports: Sequence[RawExport], rows: pl.DataFrame, duplicates: pl.DataFrame
-) -> pl.DataFrame:
-    """All rejects in input order (file, line), the reader's ragged rows included."""
-    columns = {
-        FILE: pl.UInt32,
-        "source_line": pl.Int64,
-        "processid": pl.String,
-        "reason": pl.String,
-        "detail": pl.String,
-    }
-    ragged = pl.DataFrame(
-        [
-            (index, line, None, "ragged_row", detail)
-            for index, export in enumerate(exports)
-            for line, detail in export.ragged
-        ],
-        schema=columns,
-        orient="row",
-    )
-    row_level = (
-        rows.filter(pl.col(REASON).is_not_null())
-        .select(
-            *_ORDER,
-            "processid",
-            "sampleid",
-            "marker_code",
-            "dna_barcode",
-            pl.col(REASON).cast(pl.String).alias("reason"),
-        )
-        .with_columns(detail=reject_detail())
-    )
-    duplicated = rows.with_row_index(_ROW).join(duplicates, on=_ROW, how="inner")
-    combined = pl.concat(
-        [frame.select(list(columns)).cast(columns) for frame in (ragged, row_level, duplicated)]
-    )
-    order = pl.col("reason").cast(REASON_DTYPE).to_physical()
-    paths = [export.path for export in exports]
-    return combined.sort([*_ORDER, order]).with_columns(_source(paths))
-
-
-def _issues(issues: pl.DataFrame, rows: pl.DataFrame, paths: list[str]) -> pl.DataFrame:
-    """All issues, line-level ones given the processid of their line, in input order."""
-    unnamed = issues.filter(pl.col("processid").is_null())
-    if not unnamed.is_empty():
-        lookup = rows.select(*_ORDER, pl.col("processid").alias("_pid")).join(
-            unnamed.select(_ORDER).unique(), on=_ORDER, how="semi"
-        )
-        issues = issues.join(lookup, on=_ORDER, how="left").with_columns(
-            pl.coalesce("processid", "_pid").alias("processid")
-        )
-    code = pl.col("issue").replace_strict(list(ISSUE_CODES), range(len(ISSUE_CODES)))
-    issues = issues.sort([*_ORDER, "field", code, "detail"]).with_columns(_source(paths))
-    return conform(issues, INGEST_ISSUES_SCHEMA)
-
-
-def _summary(
-    exports: Sequence[RawExport],
-    records: pl.DataFrame,
-    rejects: pl.DataFrame,
-    issues: pl.DataFrame,
+def summary(
+    files: Sequence[dict[str, Any]],
+    reasons: Mapping[str, int],
+    codes: Mapping[str, int],
+    barcode_keys: int,
     target_marker: str,
+    scope: Mapping[str, Sequence[str]] | None,
 ) -> dict[str, Any]:
-    """Counts only (no timings, no machine paths): the same input gives the same summary."""
-    released_by_file = dict(records.group_by(FILE).len().iter_rows())
-    rejected_by_file = dict(rejects.group_by(FILE).len().iter_rows())
-    reasons = dict(rejects.group_by("reason").len().iter_rows())
-    codes = dict(issues.group_by("issue").len().iter_rows())
-    names = source_names([export.path for export in exports])
+    """The ingest summary: counts only (no timings, no machine paths), so the same input gives
+    the same summary.  ``files`` are the per-file entries (path, layout, columns, utf8_bom,
+    rows_read, blank_lines, released, rejected)."""
     return {
         "target_marker": target_marker,
-        "files": [
-            {
-                "path": names[index],
-                "layout": export.columns.layout.name,
-                "columns": len(export.columns.header.names),
-                "utf8_bom": export.columns.header.bom,
-                "rows_read": export.rows_read,
-                "blank_lines": export.blank_lines,
-                "released": released_by_file.get(index, 0),
-                "rejected": rejected_by_file.get(index, 0),
-            }
-            for index, export in enumerate(exports)
-        ],
-        "rows_read": sum(export.rows_read for export in exports),
-        "released": records.height,
-        "rejected": rejects.height,
+        "files": list(files),
+        "rows_read": sum(entry["rows_read"] for entry in files),
+        "released": sum(entry["released"] for entry in files),
+        "rejected": sum(entry["rejected"] for entry in files),
         "rejects": {reason: reasons.get(reason, 0) for reason in REJECT_REASONS},
         "issues": {code: codes.get(code, 0) for code in ISSUE_CODES},
-        "barcode_keys": records.get_column("barcode_key").n_unique(),
+        "barcode_keys": barcode_keys,
+        "scope": {rank: list(taxa) for rank, taxa in (scope or {}).items()},
     }
 
 

@@ -9,13 +9,13 @@ re-decodes the lines that fail.
 
 from __future__ import annotations
 
-import bisect
 import gzip
+import io
 import os
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from curation.ingest.codes import IngestError
@@ -116,34 +116,39 @@ def _split_terminator(line: bytes) -> tuple[bytes, bytes]:
 
 
 def repair_utf8(
-    path: Path, scratch: Path, names: Sequence[str], separator: str
-) -> tuple[Path, list[tuple[int, str, str]]]:
-    """A copy of ``path`` in which every invalid UTF-8 field is re-decoded (cp1252 fallback).
+    data: bytes, first: int, names: Sequence[str], separator: str
+) -> tuple[bytes, list[tuple[int, str, str]]]:
+    """``data`` (lines from line ``first`` on) with every invalid UTF-8 field re-decoded
+    (cp1252 fallback).
 
-    Returns the copy and one ``(line, field name, detail)`` per repaired field.  Line structure is
-    untouched (the fallback never produces a tab or a line break), so line numbers stay valid.
+    Returns the repaired bytes and one ``(line, field name, detail)`` per repaired field.  Line
+    structure is untouched (the fallback never produces a tab or a line break), so line numbers
+    stay valid.
     """
     sep = separator.encode()
     issues: list[tuple[int, str, str]] = []
-    fd, name = tempfile.mkstemp(prefix="utf8-", suffix=".txt", dir=scratch)
-    with open(path, "rb") as source, os.fdopen(fd, "wb") as target:
-        line_number = 1
-        carry = b""
-        while True:
-            block = source.read(BLOCK)
-            data = carry + block
-            cut = len(data) if not block else data.rfind(b"\n") + 1
-            complete, carry = data[:cut], data[cut:]
-            try:
-                complete.decode("utf-8")
-                target.write(complete)
-                line_number += complete.count(b"\n")
-            except UnicodeDecodeError:
-                for line in split_lines(complete):
-                    target.write(_repair_line(line, line_number, names, sep, issues))
-                    line_number += line.endswith(b"\n")
-            if not block:
-                return Path(name), issues
+    out = io.BytesIO()
+    line_number = first
+    for complete in _line_blocks(data):
+        try:
+            complete.decode("utf-8")
+            out.write(complete)
+            line_number += complete.count(b"\n")
+        except UnicodeDecodeError:
+            for line in split_lines(complete):
+                out.write(_repair_line(line, line_number, names, sep, issues))
+                line_number += line.endswith(b"\n")
+    return out.getvalue(), issues
+
+
+def _line_blocks(data: bytes) -> Iterator[bytes]:
+    """``data`` in pieces of about BLOCK bytes, each cut after a line end (but the last)."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", start + BLOCK) + 1 if start + BLOCK < len(data) else 0
+        end = end or len(data)
+        yield data[start:end]
+        start = end
 
 
 def _repair_line(
@@ -166,35 +171,19 @@ def _repair_line(
     return sep.join(fields) + end
 
 
-def read_lines(path: Path, wanted: Iterable[int]) -> dict[int, bytes]:
-    """The raw bytes (terminator included) of the 1-based lines ``wanted``."""
-    targets = set(wanted)
-    ordered = sorted(targets)
+def read_lines(data: bytes, first: int, wanted: Iterable[int]) -> dict[int, bytes]:
+    """The raw bytes (terminator included) of the lines ``wanted`` of ``data``, whose first line
+    is line ``first``."""
+    targets = sorted(set(wanted))
     found: dict[int, bytes] = {}
-    with open(path, "rb") as handle:
-        line_number = 1
-        carry = b""
-        while len(found) < len(targets):
-            block = handle.read(BLOCK)
-            data = carry + block
-            cut = len(data) if not block else data.rfind(b"\n") + 1
-            complete, carry = data[:cut], data[cut:]
-            count = complete.count(b"\n") + (not block and not complete.endswith(b"\n"))
-            first = bisect.bisect_left(ordered, line_number)
-            if first < len(ordered) and ordered[first] < line_number + count:
-                for offset, line in enumerate(split_lines(complete)):
-                    if line_number + offset in targets:
-                        found[line_number + offset] = line
-            line_number += count
-            if not block:
-                break
+    line_number, position = first, 0
+    for target in targets:
+        while line_number < target and position < len(data):
+            position = data.find(b"\n", position)
+            position = len(data) if position < 0 else position + 1
+            line_number += 1
+        if line_number != target or position >= len(data):
+            break
+        end = data.find(b"\n", position)
+        found[target] = data[position : len(data) if end < 0 else end + 1]
     return found
-
-
-def count_bytes(path: Path, byte: bytes, chunk: int = 8 << 20) -> int:
-    """How often ``byte`` occurs in the file (read in pieces; ``bytes.count`` is a memchr loop)."""
-    total = 0
-    with open(path, "rb", buffering=0) as handle:
-        while piece := handle.read(chunk):
-            total += piece.count(byte)
-    return total

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from curation.ingest.decode import read_lines
 from curation.ingest.layouts import ColumnMap
@@ -38,13 +37,15 @@ class Recovery:
     blank: int = 0
 
 
-def recover(path: Path, flagged: list[int], columns: ColumnMap) -> Recovery:
+def recover(data: bytes, first: int, flagged: list[int], columns: ColumnMap) -> Recovery:
     """Decide what each flagged line is: blank, ragged, a quoted CSV row, or part of a row.
 
     A line ending in a bare LF is joined with the following flagged line(s) when the joined
     text ends in CRLF and has exactly the header's field count: the LF was in-field text
     (ropensci/bold#104).  The line before a flagged run takes part, as a row whose last field
-    holds the LF has a full field count itself.
+    holds the LF has a full field count itself.  ``data`` holds the lines from line ``first``
+    on; the line before a run is in it (a batch starts with a line that is not flagged:
+    :mod:`curation.ingest.batches`).
     """
     recovery = Recovery(dropped=set(flagged))
     if not flagged:
@@ -57,11 +58,12 @@ def recover(path: Path, flagged: list[int], columns: ColumnMap) -> Recovery:
             runs[-1].append(line)
         else:
             runs.append([line])
-    wanted = {line for run in runs for line in run} | {run[0] - 1 for run in runs if run[0] > 2}
-    raw = read_lines(path, wanted)
+    wanted = {line for run in runs for line in run}
+    wanted |= {run[0] - 1 for run in runs if run[0] > first}
+    raw = read_lines(data, first, wanted)
     flagged_set = set(flagged)
     for run in runs:
-        lines = ([run[0] - 1] if run[0] > 2 else []) + run
+        lines = ([run[0] - 1] if run[0] > first else []) + run
         pieces = [_piece(number, raw[number], number in flagged_set) for number in lines]
         if separator == ",":
             _recover_csv(pieces, width, recovery)

@@ -29,9 +29,13 @@ def release(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("real"), {"input": {"files": [str(p) for p in EXPORTS]}})
 
 
-def test_a_tiny_memory_budget_gives_the_same_real_release(release, tmp_path):
-    """Assembled in many small pieces (curation/release/parts.py), the release is the same."""
-    config = {"input": {"files": [str(p) for p in EXPORTS]}, "memory_gb": 0.001}
+def test_real_files_in_tiny_batches_shards_and_parts_give_a_byte_identical_release(
+    release, tmp_path
+):
+    """Ingest reading these real files in tiny batches and two byte ranges each
+    (tests/unit/test_ingest_batches.py cuts every real export, invalid UTF-8 included), and the
+    release assembled in many small parts (curation/release/parts.py): the same release."""
+    config = {"input": {"files": [str(p) for p in EXPORTS]}, "memory_gb": 0.001, "shards": 2}
     assert digests(build(tmp_path / "tiny", config)) == digests(release)
 
 
@@ -85,10 +89,10 @@ def test_an_unsupported_file_is_the_last_thing_a_build_says(tmp_path):
     assert lines[-3:] == [
         "Build failed:",
         (
-            f"  ingest: {unsupported}: line 1: unknown layout: header starts 'foo', 'bar'; "
+            f"  ingest/0-0: {unsupported}: line 1: unknown layout: header starts 'foo', 'bar'; "
             "supported: BOLD v4 combined/specimen TSV, BCDM data-package TSV (2023-2025 layouts), "
             "BIOSCAN-5M metadata CSV, BIOSCAN-1M metadata TSV; plain or gzip"
         ),
-        "    (log: results/work/logs/ingest.log)",
+        "    (log: results/work/logs/ingest/0-0.log)",
     ]
     assert len(lines) <= 6 and "Traceback" not in done.stderr and "field -" not in done.stderr

@@ -103,6 +103,15 @@ def test_a_tiny_memory_budget_gives_a_byte_identical_release(tmp_path):
         assert all(pieces in p.read_text() for p in shard_logs)
 
 
+def test_ingest_in_tiny_batches_and_two_shards_gives_a_byte_identical_release(release, tmp_path):
+    """memory_gb small enough that ingest reads the export in many batches and works on many
+    processid and sequence ranges (the out-of-core path), with ingest sharded too."""
+    tiny = build(tmp_path / "tiny", {**CONFIG, "memory_gb": 0.0005, "shards": 2})
+    assert digests(tiny) == digests(release)
+    log = (tmp_path / "tiny" / "results" / "work" / "logs" / "ingest" / "0-0.log").read_text()
+    assert int(re.search(r"in (\d+) batches", log).group(1)) > 3
+
+
 def test_the_same_input_gives_the_same_bytes_wherever_it_is_built(release, tmp_path):
     export = release.parent / "work" / "input" / "generated_bcdm.tsv"
     copy = tmp_path / "elsewhere" / "generated_bcdm.tsv"

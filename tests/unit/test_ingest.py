@@ -12,12 +12,21 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curation.ingest.assemble import assemble
 from curation.ingest.codes import ISSUE_CODES, REJECT_REASONS, IngestError
-from curation.ingest.read import read_exports
+from curation.ingest.gather import gather
+from curation.ingest.parse import parse_part
 from schemas.tables import INGEST_ISSUES_SCHEMA, LABELS_SCHEMA, RECORDS_SCHEMA, REJECTS_SCHEMA
 from schemas.vocabulary import MISSING_TOKENS
-from tests.ingest_files import BARCODE, BCDM, V4, bcdm_row, ingest, v4_row, write_export
+from tests.ingest_files import (
+    BARCODE,
+    BCDM,
+    TABLES,
+    V4,
+    bcdm_row,
+    ingest,
+    v4_row,
+    write_export,
+)
 
 
 def run(tmp_path, rows, name="export.tsv", **options):
@@ -527,15 +536,18 @@ def test_same_input_gives_identical_output(tmp_path):
     assert first.summary == second.summary
 
 
-def test_the_assembly_reads_no_file(tmp_path):
+def test_the_gather_reads_the_parts_not_the_inputs(tmp_path):
     paths = [
         write_export(tmp_path / "a.tsv", [bcdm_row()]),
         write_export(tmp_path / "b.tsv", [bcdm_row(processid="P2"), bcdm_row(processid="P3")]),
     ]
-    exports = read_exports(paths, "COI-5P")
-    assert [export.rows_read for export in exports] == [1, 2]
+    parts = [tmp_path / f"parts/{index}-0" for index in range(2)]
+    metas = [parse_part(p, i, 0, 1, "COI-5P", 3.0, parts[i]) for i, p in enumerate(paths)]
+    assert [meta["rows_read"] for meta in metas] == [1, 2]
     for path in paths:
         Path(path).unlink()
-    result = assemble(exports, "COI-5P")
-    assert result.records["processid"].to_list() == ["P2", "P3", "PROC001-24"]
-    assert [entry["path"] for entry in result.summary["files"]] == ["a.tsv", "b.tsv"]
+    outputs = {key: str(tmp_path / f"{key}.parquet") for key in TABLES}
+    summary = gather(parts, paths, "COI-5P", None, 3.0, outputs)
+    records = pl.read_parquet(outputs["records"])
+    assert records["processid"].to_list() == ["P2", "P3", "PROC001-24"]
+    assert [entry["path"] for entry in summary["files"]] == ["a.tsv", "b.tsv"]

@@ -52,17 +52,15 @@ def test_lone_cr_is_not_a_line_break():
     assert split_lines(b"a\rb\r\nc\nd") == [b"a\rb\r\n", b"c\n", b"d"]
 
 
-def test_read_lines_returns_raw_lines_with_terminators(tmp_path):
-    path = tmp_path / "f.tsv"
-    path.write_bytes(b"h\n1\r\n2\n3")
-    assert read_lines(path, [2, 4, 3]) == {2: b"1\r\n", 3: b"2\n", 4: b"3"}
+def test_read_lines_returns_raw_lines_with_terminators():
+    """Lines are numbered from ``first``: the data of a batch starting at line 2."""
+    assert read_lines(b"1\r\n2\n3", 2, [2, 4, 3]) == {2: b"1\r\n", 3: b"2\n", 4: b"3"}
+    assert read_lines(b"1\r\n2\n3", 7, [8, 20]) == {8: b"2\n"}
 
 
-def test_repair_rewrites_only_invalid_fields_and_names_them(tmp_path):
-    path = tmp_path / "f.tsv"
-    path.write_bytes(b"a\tb\n\x96x\tok\r\nfine\tline\n")
-    fixed, issues = repair_utf8(path, tmp_path, ["a", "b"], "\t")
-    assert fixed.read_bytes() == "a\tb\n–x\tok\r\nfine\tline\n".encode()
+def test_repair_rewrites_only_invalid_fields_and_names_them():
+    fixed, issues = repair_utf8(b"\x96x\tok\r\nfine\tline\n", 2, ["a", "b"], "\t")
+    assert fixed == "–x\tok\r\nfine\tline\n".encode()
     assert issues == [(2, "a", "0x96 -> '–'")]
 
 

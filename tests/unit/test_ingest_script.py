@@ -1,4 +1,5 @@
-"""The ingest rule script: outputs on success; one logged error line, no output, on bad input."""
+"""The ingest rule scripts (ingest_part per input, then ingest): outputs on success; one logged
+error line, no output, on bad input."""
 
 from __future__ import annotations
 
@@ -21,7 +22,18 @@ def run_script(tmp_path: Path, exports: list[str]) -> dict[str, Path]:
         name: tmp_path / "out" / f"{name}.{'json' if name in json_outputs else 'parquet'}"
         for name in OUTPUTS
     }
-    run_rule_script("ingest", {"exports": exports}, outputs, log=tmp_path / "ingest.log")
+    parts = []
+    for index, export in enumerate(exports):
+        parts.append(tmp_path / "parts" / f"{index}-0")
+        run_rule_script(
+            "ingest_part",
+            {"export": export},
+            {"part": parts[-1]},
+            log=tmp_path / f"ingest_part_{index}.log",
+            wildcards={"part": f"{index}-0"},
+        )
+    inputs = {"exports": exports, "parts": parts}
+    run_rule_script("ingest", inputs, outputs, log=tmp_path / "ingest.log")
     return outputs
 
 
@@ -58,7 +70,7 @@ def test_bad_input_is_one_logged_line_and_no_output(tmp_path, capsys):
     assert stopped.value.code == 1
     # The build prints the logged line last (curation.console.failure); nothing else is said.
     assert capsys.readouterr().err == ""
-    [error] = error_lines(tmp_path / "ingest.log")
+    [error] = error_lines(tmp_path / "ingest_part_0.log")
     assert error.startswith(f"{tmp_path / 'seq.fasta'}: line 1: this is a FASTA")
     assert not (tmp_path / "out").exists()
 

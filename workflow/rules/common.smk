@@ -27,6 +27,7 @@ from curation.wiring import (
     compared_table,
     effective_shards,
     foreign_files,
+    ingest_parts,
     missing_inputs,
     memory_mb,
     previous_release_table,
@@ -36,6 +37,7 @@ from curation.wiring import (
 )
 from curation import console
 from curation.evolve.releases import ReleaseError
+from curation.ingest.parse import part_of
 from curation.release.report import PLOTS
 from curation.sources import digest
 from schemas.config import ConfigError, load_config, typed_command_line
@@ -137,6 +139,16 @@ def input_files():
     return [L.work_file("export")]
 
 
+def export_of_part(wildcards):
+    """The input file an ingest part reads."""
+    return input_files()[part_of(wildcards.part)[0]]
+
+
+def memory_mb():
+    """The memory a bounded-memory job declares (memory_gb)."""
+    return max(1, int(CFG.memory_gb * 1024))
+
+
 def corrections_table():
     """The C1 corrections table: the configured one, or the (empty) table shipped with the pipeline."""
     return CFG.curation.corrections_table or os.path.join(workflow.basedir, "resources", "corrections.tsv")
@@ -164,7 +176,10 @@ def reported_outputs():
 
 
 def build_summary():
-    """The closing lines of a successful build (printed by onsuccess in the Snakefile)."""
+    """The closing lines of a successful build (printed by onsuccess in the Snakefile); a run
+    that stopped short of the release (a target such as the ingest summary) says so."""
+    if not os.path.exists(L.release_file("parquet")):
+        return "Done: the targets asked for are built (not the release)."
     return console.summary(
         records=console.row_count(L.release_file("parquet")),
         rejected=console.row_count(L.release_file("rejects")),

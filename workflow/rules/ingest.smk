@@ -22,9 +22,35 @@ rule generate_input:
         "../scripts/generate_input.py"
 
 
+rule ingest_part:
+    """One byte range of one input, parsed in batches into sorted runs (shards > 1: several per
+    input, so the parsing spreads over jobs)."""
+    input:
+        export=export_of_part,
+    output:
+        part=temp(directory(L.work_file("ingest_part"))),
+    params:
+        code=code("ingest_part"),
+        **rule_params(CFG, "ingest_part"),
+    log:
+        L.log("ingest/{part}"),
+    benchmark:
+        L.benchmark("ingest/{part}")
+    threads: CFG.threads
+    resources:
+        mem_mb=memory_mb(),
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/ingest_part.py"
+
+
 rule ingest:
+    """The parts' runs -> records, barcodes, labels, rejects, issues, summary (the global steps:
+    duplicate processids, barcode keys, counts)."""
     input:
         exports=input_files(),
+        parts=expand(L.work_file("ingest_part"), part=ingest_parts(len(input_files()), CFG.shards)),
     output:
         records=L.work_file("records"),
         barcodes=L.work_file("barcodes"),
@@ -42,7 +68,7 @@ rule ingest:
         L.benchmark("ingest")
     threads: CFG.threads
     resources:
-        mem_mb=8000,
+        mem_mb=memory_mb(),
     conda:
         "../envs/pipeline.yaml"
     script:

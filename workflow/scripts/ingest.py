@@ -1,40 +1,37 @@
-"""Rule ingest: raw exports -> records, barcode sequences, labels, rejects, issues, a summary.
+"""Rule ingest: the parts' runs -> records, barcode sequences, labels, rejects, issues, a summary.
 
-An input that cannot be read at all (IngestError) stops the rule with one line naming file, line
-and field (the build prints it last), and no output is written.  The inputs are checksummed for the MANIFEST
-while the records are assembled (docs/decisions.md "Checksums where the bytes are").
+When no record is released the rule stops, saying why, and writes nothing.  The inputs are
+checksummed for the MANIFEST while the records are assembled (docs/decisions.md "Checksums where
+the bytes are").
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from curation import console, io
-from curation.ingest.assemble import assemble
-from curation.ingest.codes import IngestError, nothing_released
-from curation.ingest.read import read_exports
+from curation.ingest.gather import NothingReleased, gather
 from curation.release import manifest
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
 paths = list(smk.input.exports)
-marker = smk.params.target_marker
+outputs = {key: smk.output[key] for key in ("records", "barcodes", "labels", "rejects", "issues")}
 with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
-    try:
-        exports = read_exports(paths, marker)
-    except IngestError as err:
-        console.stop(log, str(err))
     checksums = pool.submit(lambda: [manifest.measure(path) for path in paths])
-    result = assemble(exports, marker, scope=smk.params.scope)
-    if result.summary["released"] == 0:
+    try:
+        summary = gather(
+            [Path(part) for part in smk.input.parts],
+            paths,
+            smk.params.target_marker,
+            smk.params.scope,
+            smk.params.memory_gb,
+            outputs,
+        )
+    except NothingReleased as err:
         # An empty release helps no one: stop here, saying why, rather than write one.
-        console.stop(log, f"no record was released: {nothing_released(result.summary)}")
-    io.write_parquet(result.records, smk.output.records)
-    io.write_parquet(result.barcodes, smk.output.barcodes)
-    io.write_parquet(result.labels, smk.output.labels)
-    io.write_parquet(result.rejects, smk.output.rejects)
-    io.write_parquet(result.issues, smk.output.issues)
-    io.write_json(result.summary, smk.output.summary)
+        console.stop(log, str(err))
+    io.write_json(summary, smk.output.summary)
     manifest.save_measured(checksums.result(), smk.output.checksums)
-    summary = result.summary
     console.stage("ingest", console.ingest_line(summary))
     log.info(
         "%d rows read = %d released + %d rejected; %d barcode keys",
