@@ -294,7 +294,7 @@ def effective_shards(cfg: PipelineConfig) -> int:
 
 def memory_mb(cfg: PipelineConfig) -> int:
     """The memory a bounded-memory job declares to the scheduler (``memory_gb``), in MB."""
-    return int(cfg.memory_gb * 1024)
+    return max(1, int(cfg.memory_gb * 1024))
 
 
 def ingest_parts(files: int, parts: int) -> list[str]:

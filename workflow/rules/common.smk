@@ -144,11 +144,6 @@ def export_of_part(wildcards):
     return input_files()[part_of(wildcards.part)[0]]
 
 
-def memory_mb():
-    """The memory a bounded-memory job declares (memory_gb)."""
-    return max(1, int(CFG.memory_gb * 1024))
-
-
 def corrections_table():
     """The C1 corrections table: the configured one, or the (empty) table shipped with the pipeline."""
     return CFG.curation.corrections_table or os.path.join(workflow.basedir, "resources", "corrections.tsv")

@@ -38,7 +38,7 @@ rule ingest_part:
         L.benchmark("ingest/{part}")
     threads: CFG.threads
     resources:
-        mem_mb=memory_mb(),
+        mem_mb=memory_mb(CFG),
     conda:
         "../envs/pipeline.yaml"
     script:
@@ -68,7 +68,7 @@ rule ingest:
         L.benchmark("ingest")
     threads: CFG.threads
     resources:
-        mem_mb=memory_mb(),
+        mem_mb=memory_mb(CFG),
     conda:
         "../envs/pipeline.yaml"
     script:
