@@ -116,7 +116,8 @@ def _join(pieces: list[_Piece], start: int, separator: str, width: int) -> tuple
     end = start
     while pieces[end].terminator == "\n" and end + 1 < len(pieces):
         following = pieces[end + 1]
-        if not following.flagged or following.text == "":
+        # an empty piece ending in a bare LF is a field's second LF in a row ("a\n\nb")
+        if not following.flagged or (following.text == "" and following.terminator != "\n"):
             return None
         count += following.text.count(separator)
         if count > width:

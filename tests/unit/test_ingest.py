@@ -439,6 +439,17 @@ def test_bare_lf_inside_a_crlf_row_is_in_field_text(tmp_path):
     assert result.summary["rows_read"] == 3
 
 
+def test_two_bare_lfs_in_a_field_of_a_crlf_row_are_one_row(tmp_path):
+    """An empty line ending in a bare LF is the field's second LF, not a blank line (found by
+    the hostile-text property: the row was read as two ragged rows)."""
+    rows = [bcdm_row(processid="P1", province_state="Finn\n\nmark"), bcdm_row(processid="P2")]
+    rows[1]["nuc"] = BARCODE + "A"
+    result = run(tmp_path, rows, eol="\r\n")
+    assert result.summary["rows_read"] == 2 and result.summary["rejected"] == 0
+    assert result.records["processid"].to_list() == ["P1", "P2"]
+    assert result.issues.filter(issue="bare_newline_in_field")["detail"].to_list() == ["lines 2-4"]
+
+
 def test_bare_lf_in_an_lf_file_splits_the_row_into_ragged_lines(tmp_path):
     result = run(tmp_path, [bcdm_row(province_state="Finn\nmark"), bcdm_row(processid="P2")])
     assert reasons(result) == [(2, "ragged_row"), (3, "ragged_row")]
