@@ -381,12 +381,9 @@ def _set_changes(ax: Axes, diff: ReleaseDiff) -> None:
     )
     names = [f"{old} -> {new}" for old, new, _ in rows][::-1]
     counts = [species for _, _, species in rows][::-1]
-    bars = ax.barh(names, counts, color="#4a7ab5")
-    ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=7, padding=2)
-    ax.set_xlim(0, max(counts) * 1.18)
+    report.labelled_barh(ax, names, counts)
     ax.set_xlabel("species")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
 
 #: The summary's plots, in page order.

@@ -378,7 +378,7 @@ def _top_countries(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
     if top.is_empty():
         return _no_data(ax)
     counts = top["records"].to_list()[::-1]
-    _labelled_barh(ax, top["country"].to_list()[::-1], counts)
+    labelled_barh(ax, top["country"].to_list()[::-1], counts)
     ax.set_xlabel("records")
 
 
@@ -392,11 +392,11 @@ def _changes_per_rule(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
     if rules.is_empty():
         return _no_data(ax)
     counts = rules["labels"].to_list()[::-1]
-    _labelled_barh(ax, rules["rule"].to_list()[::-1], counts)
+    labelled_barh(ax, rules["rule"].to_list()[::-1], counts)
     ax.set_xlabel("labels changed")
 
 
-def _labelled_barh(ax: Axes, names: list[str], counts: list[int]) -> None:
+def labelled_barh(ax: Axes, names: list[str], counts: list[int]) -> None:
     """Horizontal bars with their exact counts at their ends, inside the axes."""
     bars = ax.barh(names, counts, color="#4a7ab5")
     ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=7, padding=2)
