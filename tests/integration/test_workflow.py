@@ -147,6 +147,20 @@ def dry_run_rules(run_dir: Path, snakefile: Path, configfile: Path | None = None
     return {line.split()[0] for line in lines[start:stop]}
 
 
+#: The emit rules and what follows them: what every change upstream plans again.
+EMIT = {
+    "digest",
+    "emit_rows",
+    "emit_barcodes",
+    "emit_metadata",
+    "emit_card",
+    "emit_croissant",
+    "emit_manifest",
+    "publish",
+    "all",
+}
+
+
 def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
     # Work on a copy of the workflow so that touching a module cannot disturb other tests.
     copy = tmp_path / "pipeline"
@@ -161,33 +175,8 @@ def test_editing_a_module_reruns_exactly_the_rules_downstream(tmp_path):
     # Snakemake skips a file whose mtime changed but whose content did not, so edit for real.
     with (copy / "curation" / "labels" / "vote.py").open("a") as module:
         module.write("# edited\n")
-    assert dry_run_rules(run_dir, copy / "Snakefile") == {
-        "resolve",
-        "infer",
-        "gather_curation",
-        "partition",
-        "emit_rows",
-        "emit_barcodes",
-        "emit_metadata",
-        "emit_card",
-        "emit_croissant",
-        "emit_manifest",
-        "publish",
-        "all",
-    }
-
-
-EMIT = {
-    "digest",
-    "emit_rows",
-    "emit_barcodes",
-    "emit_metadata",
-    "emit_card",
-    "emit_croissant",
-    "emit_manifest",
-    "publish",
-    "all",
-}
+    downstream = {"resolve", "infer", "gather_curation", "partition"}
+    assert dry_run_rules(run_dir, copy / "Snakefile") == downstream | (EMIT - {"digest"})
 
 
 @pytest.mark.parametrize(
