@@ -7,18 +7,30 @@ is a distinct non-null value.  Where the paper leaves a tie "arbitrary" (the mos
 populated value of a column) the smallest value in byte order is reported, so the tables are
 deterministic.
 
-Functions take lazy or eager frames: at 5 M records each table is a separate query that reads only
-the columns it needs.
+The tables are computed from :class:`Counts`, record counts per group that the release's parts
+add up to (:class:`Tally`), so the release need never be in memory whole (docs/decisions.md
+"Statistics are counted where they are written"); the table functions also take the release
+itself, lazy or eager.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
-from schemas.tables import RANKS, RULES, SPECIES_SET_OF_SPLIT, SPECIES_SETS, SPLIT_DTYPE, SPLITS
+from schemas.tables import (
+    RANKS,
+    RELEASE_PARQUET_SCHEMA,
+    RULES,
+    SPECIES_SET_OF_SPLIT,
+    SPECIES_SETS,
+    SPLIT_DTYPE,
+    SPLITS,
+)
 
 Frame = pl.DataFrame | pl.LazyFrame
 
@@ -88,26 +100,136 @@ _STATS_COLUMNS: tuple[str, ...] = (
     "inferred_ranks",
     *_FLAGS,
 )
+_COORDINATES: tuple[str, ...] = ("coord-lat", "coord-lon")
+#: Columns of :class:`Counts` that parts add up; the others are the groups.
+_ADDED: tuple[str, ...] = ("n", *_FLAGS)
+#: Groups a :class:`Tally` leaves unmerged at least (a few tens of MB).
+_MERGE_AT = 1_000_000
 
 
 def compute(
     release: Frame, changes: Frame, rejects: Frame, issues: Frame
 ) -> dict[str, pl.DataFrame]:
-    """Every table of TABLES, in its order (:func:`compute_from_columns` of the whole release)."""
-    return compute_from_columns(stats_columns(release), changes, rejects, issues)
+    """Every table of TABLES, in its order, of a whole release (:func:`tables` of its
+    :func:`count`)."""
+    return tables(count(release), changes, rejects, issues)
 
 
-def stats_columns(release: Frame) -> pl.DataFrame:
-    """What the tables read of (a part of) the release, in a narrow frame: text labels as
-    Categorical (a few bytes a row), and of ``dna_barcode`` only the sequences that begin or end
-    with N, the others being identified by their ``barcode_key`` (:func:`sequence_ids`).  The
-    frames of a release's parts, concatenated, are the frame of the whole release."""
-    return (
+@dataclass(frozen=True)
+class Counts:
+    """What the tables read of (a part of) the release, as record counts (``n``) per group.
+
+    Every statistic is a count or a distinct count per group, so the counts of a release's parts,
+    added up (:func:`merge`), are the counts of the whole release, and their size is set by the
+    distinct values, not by the rows.  ``insecta`` marks class Insecta (Table A6).
+
+    * ``records``: per (split, insecta, inferred_ranks): records and each flag's true count;
+    * ``labels``: per text label column, per (split, insecta, non-null value);
+    * ``barcodes``: per (split, insecta, barcode_key, :func:`barcode_columns`);
+    * ``coordinates``: per (coord-lat, coord-lon), missing ones included.
+    """
+
+    records: pl.DataFrame
+    labels: dict[str, pl.DataFrame]
+    barcodes: pl.DataFrame
+    coordinates: pl.DataFrame
+
+    @property
+    def height(self) -> int:
+        """Rows of all the frames: what the counts take in memory, roughly."""
+        frames = (self.records, self.barcodes, self.coordinates, *self.labels.values())
+        return sum(frame.height for frame in frames)
+
+    @cached_property
+    def sequenced(self) -> pl.LazyFrame:
+        """``barcodes`` with ``dna_barcode``, an integer per distinct sequence
+        (:func:`sequence_ids`)."""
+        ids = sequence_ids(self.barcodes)
+        return self.barcodes.with_columns(ids).drop("_padded_barcode", "_no_barcode").lazy()
+
+    def rows(self, *, insecta: bool = False) -> int:
+        """Records of the release (of class Insecta only with ``insecta``)."""
+        records = self.records.filter(pl.col("insecta")) if insecta else self.records
+        return records.get_column("n").sum()
+
+    def per_value(self, group: tuple[str, ...], *, insecta: bool = False) -> pl.LazyFrame:
+        """Records per distinct value of a column (or tuple of columns), missing ones left out,
+        as ``group`` and ``n``."""
+        if group[0] == "dna_barcode":
+            frame = self.sequenced
+        elif group[0] in _COORDINATES:
+            frame = self.coordinates.lazy()
+        else:
+            frame = self.labels[group[0]].lazy()
+        if insecta:
+            frame = frame.filter(pl.col("insecta"))
+        return frame.drop_nulls(group).group_by(group).agg(pl.col("n").sum())
+
+
+#: The release, or its counts: what the table functions take.
+Release = Counts | Frame
+
+
+def count(release: Frame) -> Counts:
+    """The :class:`Counts` of (a part of) the release."""
+    frame = (
         release.lazy()
         .select(*_STATS_COLUMNS, *barcode_columns())
-        .with_columns(pl.col(_TEXT_LABELS).cast(pl.Categorical))
+        .with_columns(insecta=(pl.col("class") == "Insecta").fill_null(False))
         .collect()
+        .lazy()
     )
+    n = pl.len().cast(pl.Int64).alias("n")
+    by = ("split", "insecta")
+    queries = [
+        frame.group_by(*by, "inferred_ranks").agg(
+            n, *(pl.col(f).sum().cast(pl.Int64) for f in _FLAGS)
+        ),
+        frame.group_by(*by, "barcode_key", "_padded_barcode", "_no_barcode").agg(n),
+        frame.group_by(*_COORDINATES).agg(n),
+        *(frame.drop_nulls(c).group_by(*by, c).agg(n) for c in _TEXT_LABELS),
+    ]
+    records, barcodes, coordinates, *labels = pl.collect_all(queries)
+    return Counts(records, dict(zip(_TEXT_LABELS, labels, strict=True)), barcodes, coordinates)
+
+
+def merge(parts: Sequence[Counts]) -> Counts:
+    """The counts of the parts together: per group, the parts' counts added up."""
+
+    def added(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        frame = pl.concat(frames)
+        keys = [c for c in frame.columns if c not in _ADDED]
+        return frame.group_by(keys).agg(pl.col(c).sum() for c in frame.columns if c in _ADDED)
+
+    return Counts(
+        records=added([p.records for p in parts]),
+        labels={c: added([p.labels[c] for p in parts]) for c in _TEXT_LABELS},
+        barcodes=added([p.barcodes for p in parts]),
+        coordinates=added([p.coordinates for p in parts]),
+    )
+
+
+class Tally:
+    """The counts of a release given a part at a time.  The parts' counts are merged whenever
+    those not yet merged outgrow the merged ones: memory stays within about twice the counts of
+    the whole release, and each group is re-added only a few times."""
+
+    def __init__(self) -> None:
+        self._merged: list[Counts] = []
+        self._pending: list[Counts] = []
+
+    def add(self, part: Frame) -> None:
+        """Count ``part`` in."""
+        self._pending.append(count(part))
+        merged = sum(c.height for c in self._merged)
+        if sum(c.height for c in self._pending) > max(merged, _MERGE_AT):
+            self._merged = [merge(self._merged + self._pending)]
+            self._pending = []
+
+    def total(self) -> Counts:
+        """The counts of every part added, or of an empty release if none was."""
+        counted = self._merged + self._pending
+        return merge(counted) if counted else count(pl.DataFrame(schema=RELEASE_PARQUET_SCHEMA))
 
 
 def barcode_columns() -> list[pl.Expr]:
@@ -121,47 +243,42 @@ def barcode_columns() -> list[pl.Expr]:
     ]
 
 
-def compute_from_columns(
-    columns: pl.DataFrame, changes: Frame, rejects: Frame, issues: Frame
+def tables(
+    counts: Counts, changes: Frame, rejects: Frame, issues: Frame
 ) -> dict[str, pl.DataFrame]:
-    """Every table of TABLES, in its order, from :func:`stats_columns` of the release.
+    """Every table of TABLES, in its order, from the :class:`Counts` of the release.
 
-    ``dna_barcode`` holds an integer per distinct sequence (:func:`sequence_ids`): the tables only
-    count barcodes, and the sequences are most of the release's bytes.
+    ``dna_barcode`` is counted as an integer per distinct sequence (:func:`sequence_ids`): the
+    tables only count barcodes, and the sequences are most of the release's bytes.
     """
-    release = (
-        columns.with_columns(sequence_ids(columns)).drop("_padded_barcode", "_no_barcode").lazy()
-    )
-    tables = {
-        "table2": table2(release),
-        "table3": table3(release),
-        "tableA4": table_a4(release),
-        "tableA5": table_a5(release),
-        "tableA6": table_a6(release),
-        "tableA9": categories_per_set(release),
-        "tableA10": categories_per_split(release),
-        "tableA11": overlap(release, "species"),
-        "tableA13": overlap(release, "genus"),
-        "species_sizes": species_sizes(release),
-        "countries": countries(release),
+    computed = {
+        "table2": table2(counts),
+        "table3": table3(counts),
+        "tableA4": table_a4(counts),
+        "tableA5": table_a5(counts),
+        "tableA6": table_a6(counts),
+        "tableA9": categories_per_set(counts),
+        "tableA10": categories_per_split(counts),
+        "tableA11": overlap(counts.labels["species"], "species"),
+        "tableA13": overlap(counts.labels["genus"], "genus"),
+        "species_sizes": species_sizes(counts),
+        "countries": countries(counts),
         "curation_rules": curation_rules(changes),
-        "curation_flags": curation_flags(release),
-        "inferred_ranks": inferred_ranks(release),
+        "curation_flags": curation_flags(counts),
+        "inferred_ranks": inferred_ranks(counts),
         "rejects": rejects_by_reason(rejects),
         "issues": issues_by_kind(issues),
     }
-    tables["tableA12"] = row_normalised(tables["tableA11"])
-    tables["tableA14"] = row_normalised(tables["tableA13"])
-    return {
-        name: tables[name].with_columns(pl.col(pl.Categorical).cast(pl.String)) for name in TABLES
-    }
+    computed["tableA12"] = row_normalised(computed["tableA11"])
+    computed["tableA14"] = row_normalised(computed["tableA13"])
+    return {name: computed[name] for name in TABLES}
 
 
 def sequence_ids(columns: pl.DataFrame) -> pl.Series:
     """``dna_barcode`` as one integer per distinct sequence, without hashing any sequence.
 
     A sequence that neither starts nor ends with N is its own N-stripped form, so its
-    ``barcode_key`` identifies it; the few others (``_padded_barcode`` of :func:`stats_columns`)
+    ``barcode_key`` identifies it; the few others (``_padded_barcode`` of :func:`barcode_columns`)
     are numbered after the largest key, by their rank among themselves.  Which integer a
     sequence gets does not matter: it is never written.
     """
@@ -176,19 +293,28 @@ def sequence_ids(columns: pl.DataFrame) -> pl.Series:
 
 
 def profile(frame: Frame, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
-    """Per named column (or tuple of columns): the paper's measures over its per-category
-    counts.
+    """Per named column (or tuple of columns) of ``frame``: the paper's measures over its
+    per-category counts (:func:`profile_counts`)."""
+    frame = frame.lazy()
+    rows = frame.select(pl.len()).collect().item()
+    per_value = {
+        name: _count(frame.select(group).drop_nulls(), group, "n")
+        for name, group in columns.items()
+    }
+    return profile_counts(rows, per_value)
+
+
+def profile_counts(rows: int, per_value: dict[str, pl.LazyFrame]) -> pl.DataFrame:
+    """Per named column: the paper's measures over its per-category counts, given as the
+    category's value columns and its record count ``n`` (missing values counted in none).
 
     rows, categories, labelled, unlabelled, labelled_pct, imbalance_ratio (most / least populated
     category), most/least populated value and its count, and mean, median and population std of
-    the per-category counts.  Missing values are no category; a column with no value has null
-    ratios.
+    the per-category counts.  A column with no value has null ratios.
     """
-    frame = frame.lazy()
-    rows = frame.select(pl.len()).collect().item()
     results = []
-    for name, group in columns.items():
-        counts = frame.select(group).drop_nulls().group_by(group).agg(n=pl.len())
+    for name, counts in per_value.items():
+        group = [c for c in counts.collect_schema().names() if c != "n"]
         value = pl.concat_str([pl.col(c).cast(pl.String) for c in group], separator=", ")
         summary = counts.select(
             pl.lit(name).alias("column"),
@@ -213,6 +339,15 @@ def profile(frame: Frame, columns: dict[str, tuple[str, ...]]) -> pl.DataFrame:
     )
 
 
+def _profiled(
+    release: Release, columns: dict[str, tuple[str, ...]], *, insecta: bool = False
+) -> pl.DataFrame:
+    """:func:`profile_counts` of the release's columns (of its Insecta only, with ``insecta``)."""
+    counts = _counted(release)
+    per_value = {name: counts.per_value(group, insecta=insecta) for name, group in columns.items()}
+    return profile_counts(counts.rows(insecta=insecta), per_value)
+
+
 def _mean_std(categories: int, s1: int | None, s2: int | None) -> dict[str, pl.Expr]:
     """Mean and population std of the per-category counts from their exact integer sums.
 
@@ -229,14 +364,14 @@ def _mean_std(categories: int, s1: int | None, s2: int | None) -> dict[str, pl.E
     }
 
 
-def table2(release: Frame) -> pl.DataFrame:
-    return profile(release, {c: (c,) for c in TABLE2_COLUMNS}).select(
+def table2(release: Release) -> pl.DataFrame:
+    return _profiled(release, {c: (c,) for c in TABLE2_COLUMNS}).select(
         "column", "categories", "labelled", "labelled_pct", "imbalance_ratio"
     )
 
 
-def table_a4(release: Frame) -> pl.DataFrame:
-    return profile(release, TABLE_A4_COLUMNS).select(
+def table_a4(release: Release) -> pl.DataFrame:
+    return _profiled(release, TABLE_A4_COLUMNS).select(
         "column",
         "categories",
         "labelled",
@@ -250,32 +385,35 @@ def table_a4(release: Frame) -> pl.DataFrame:
     )
 
 
-def table_a5(release: Frame) -> pl.DataFrame:
-    return profile(release, {c: (c,) for c in TABLE_A5_COLUMNS}).select(
+def table_a5(release: Release) -> pl.DataFrame:
+    return _profiled(release, {c: (c,) for c in TABLE_A5_COLUMNS}).select(
         "column", "categories", "most", "most_n", "least", "least_n", "mean", "median", "std"
     )
 
 
-def table_a6(release: Frame) -> pl.DataFrame:
-    insecta = release.lazy().filter(pl.col("class") == "Insecta")
-    return profile(insecta, {c: (c,) for c in TABLE_A6_COLUMNS}).select(
+def table_a6(release: Release) -> pl.DataFrame:
+    """Table 2's measures over the records of class Insecta."""
+    return _profiled(release, {c: (c,) for c in TABLE_A6_COLUMNS}, insecta=True).select(
         "column", "rows", "categories", "labelled", "labelled_pct", "imbalance_ratio"
     )
 
 
-def table3(release: Frame) -> pl.DataFrame:
+def table3(release: Release) -> pl.DataFrame:
     """Per split: rows (and % of all), distinct raw barcodes, distinct barcode keys, species."""
-    per_split = (
-        release.lazy()
-        .group_by("split")
-        .agg(
-            rows=pl.len().cast(pl.Int64),
-            barcodes=pl.col("dna_barcode").drop_nulls().n_unique().cast(pl.Int64),
-            barcode_keys=pl.col("barcode_key").drop_nulls().n_unique().cast(pl.Int64),
-            species=pl.col("species").drop_nulls().n_unique().cast(pl.Int64),
+    counts = _counted(release)
+    per_split = counts.records.group_by("split").agg(rows=pl.col("n").sum())
+    distinct = {
+        "barcodes": (counts.sequenced, "dna_barcode"),
+        "barcode_keys": (counts.barcodes.lazy(), "barcode_key"),
+        "species": (counts.labels["species"].lazy(), "species"),
+    }
+    for name, (frame, column) in distinct.items():
+        values = (
+            frame.drop_nulls(column)
+            .group_by("split")
+            .agg(pl.col(column).n_unique().cast(pl.Int64).alias(name))
         )
-        .collect()
-    )
+        per_split = per_split.join(values.collect(), on="split", how="left", maintain_order="left")
     table = _all_splits().join(per_split, on="split", how="left").fill_null(0)
     return table.select(
         pl.col("split").cast(pl.String).replace_strict(SPECIES_SET_OF_SPLIT).alias("species_set"),
@@ -288,26 +426,31 @@ def table3(release: Frame) -> pl.DataFrame:
     )
 
 
-def categories_per_split(release: Frame) -> pl.DataFrame:
+def categories_per_split(release: Release) -> pl.DataFrame:
     """Distinct non-null values per rank in each split, and overall (Table A10)."""
     return _categories_per(release, pl.col("split").cast(pl.String), "split", SPLITS)
 
 
-def categories_per_set(release: Frame) -> pl.DataFrame:
+def categories_per_set(release: Release) -> pl.DataFrame:
     """Distinct non-null values per rank in each species set, and overall (Table A9)."""
     species_set = pl.col("split").cast(pl.String).replace_strict(SPECIES_SET_OF_SPLIT)
     return _categories_per(release, species_set, "species_set", SPECIES_SETS)
 
 
 def _categories_per(
-    release: Frame, group: pl.Expr, label: str, groups: Sequence[str]
+    release: Release, group: pl.Expr, label: str, groups: Sequence[str]
 ) -> pl.DataFrame:
-    counts = [pl.col(rank).drop_nulls().n_unique().cast(pl.Int64).alias(rank) for rank in RANKS]
-    release = release.lazy()
-    per_group = release.group_by(group.alias(label)).agg(counts).collect()
-    overall = release.select(counts).collect().with_columns(pl.lit("overall").alias(label))
-    table = pl.DataFrame({label: [*groups]}).join(per_group, on=label, how="left").fill_null(0)
-    return pl.concat([table, overall.select(table.columns)])
+    counts = _counted(release)
+    table = pl.DataFrame({label: [*groups]})
+    overall = {label: "overall"}
+    for rank in RANKS:
+        values = counts.labels[rank].lazy()
+        distinct = pl.col(rank).n_unique().cast(pl.Int64)
+        per_group = values.group_by(group.alias(label)).agg(distinct).collect()
+        table = table.join(per_group, on=label, how="left", maintain_order="left")
+        overall[rank] = values.select(distinct).collect().item()
+    table = table.fill_null(0)
+    return pl.concat([table, pl.DataFrame([overall], schema=table.schema)])
 
 
 def overlap(release: Frame, rank: str) -> pl.DataFrame:
@@ -333,20 +476,16 @@ def row_normalised(counts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def species_sizes(release: Frame) -> pl.DataFrame:
+def species_sizes(release: Release) -> pl.DataFrame:
     """How many species have each number of records (the species-size distribution)."""
-    labelled = release.lazy().filter(pl.col("species").is_not_null())
-    return (
-        _count(_count(labelled, ("species",), "records"), ("records",), "species")
-        .sort("records")
-        .collect()
-    )
+    per_species = _counted(release).per_value(("species",)).rename({"n": "records"})
+    return _count(per_species, ("records",), "species").sort("records").collect()
 
 
-def countries(release: Frame) -> pl.DataFrame:
+def countries(release: Release) -> pl.DataFrame:
     """Records per country, most first (ties by name); records without a country are left out."""
-    located = release.lazy().filter(pl.col("country").is_not_null())
-    return _most_first(located, ("country",), "records")
+    per_country = _counted(release).per_value(("country",)).rename({"n": "records"})
+    return _largest_first(per_country, ("country",), "records")
 
 
 def curation_rules(changes: Frame) -> pl.DataFrame:
@@ -367,27 +506,23 @@ def curation_rules(changes: Frame) -> pl.DataFrame:
     return order.join(per_rule, on="rule", how="left", maintain_order="left").fill_null(0)
 
 
-def curation_flags(release: Frame) -> pl.DataFrame:
+def curation_flags(release: Release) -> pl.DataFrame:
     """Records carrying each per-record curation flag, and their share of all records."""
-    counts = (
-        release.lazy()
-        .select(pl.len().alias("_rows"), *(pl.col(f).sum().cast(pl.Int64) for f in _FLAGS))
-        .collect()
-    )
+    records = _counted(release).records
+    counts = records.select(pl.col("n").sum().alias("_rows"), *(pl.col(f).sum() for f in _FLAGS))
     rows = counts["_rows"][0]
     return pl.DataFrame(
         {"flag": list(_FLAGS), "records": [counts[f][0] for f in _FLAGS]}
     ).with_columns(records_pct=_percent(pl.col("records"), pl.lit(rows)))
 
 
-def inferred_ranks(release: Frame) -> pl.DataFrame:
+def inferred_ranks(release: Release) -> pl.DataFrame:
     """Records per ``inferred_ranks`` code 0-6 (0: nothing inferred)."""
     codes = pl.DataFrame(
         {"inferred_ranks": list(range(len(RANKS)))}, schema={"inferred_ranks": pl.UInt8}
     )
-    per_code = (
-        release.lazy().group_by("inferred_ranks").agg(records=pl.len().cast(pl.Int64)).collect()
-    )
+    records = _counted(release).records
+    per_code = records.group_by("inferred_ranks").agg(records=pl.col("n").sum())
     return (
         codes.join(per_code, on="inferred_ranks", how="full", coalesce=True)
         .fill_null(0)
@@ -412,12 +547,17 @@ def _count(frame: Frame, by: Sequence[str], name: str) -> pl.LazyFrame:
 
 def _most_first(frame: Frame, by: Sequence[str], name: str) -> pl.DataFrame:
     """:func:`_count`, largest count first, ties by ``by``."""
+    return _largest_first(_count(frame, by, name), by, name)
+
+
+def _largest_first(counts: pl.LazyFrame, by: Sequence[str], name: str) -> pl.DataFrame:
+    """``counts``, largest count ``name`` first, ties by ``by``."""
     order = [name, *by]
-    return (
-        _count(frame, by, name)
-        .sort(order, descending=[i == 0 for i in range(len(order))])
-        .collect()
-    )
+    return counts.sort(order, descending=[i == 0 for i in range(len(order))]).collect()
+
+
+def _counted(release: Release) -> Counts:
+    return release if isinstance(release, Counts) else count(release)
 
 
 def _all_splits() -> pl.DataFrame:

@@ -5,8 +5,8 @@ into the staging directory (rule publish makes them visible).
 The release is put together in parts whose size follows ``memory_gb`` (curation/release/parts.py)
 from the spill files of emit_rows and emit_barcodes.  Each part is appended to the CSV, the
 Parquet file and its split's file in three threads, each file checksummed as it is written (the
-Croissant and MANIFEST rules take those checksums from the sidecar), and its narrow columns are
-kept for the statistics (docs/decisions.md "Statistics are counted where they are written").
+Croissant and MANIFEST rules take those checksums from the sidecar), and counted for the
+statistics (docs/decisions.md "Statistics are counted where they are written").
 """
 
 from collections.abc import Iterator
@@ -133,12 +133,12 @@ def release_parts(log) -> Iterator[pl.DataFrame]:
     return parts.in_memory_parts(release, parts.part_rows(smk.params.memory_gb, row_group_size))
 
 
-def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry], pl.DataFrame]:
+def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry], stats.Counts]:
     """Append each part to the CSV, the Parquet file and its split's file (three threads); the
-    files' manifest entries and the statistics' columns of the whole release."""
+    files' manifest entries and the statistics' counts of the whole release."""
     options = {"row_group_size": smk.params.row_group_size}
     split_paths = {split: smk.output[f"split_{split}"] for split in SPLITS}
-    columns, rows = [], 0
+    tally, rows = stats.Tally(), 0
     with (
         release_writers.csv_stream(smk.output.csv) as csv,
         release_writers.parquet_stream(
@@ -153,7 +153,7 @@ def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry],
     ):
         for part in prefetched(pieces, pool):
             writes = [pool.submit(out.write, part) for out in (csv, parquet, splits)]
-            columns.append(stats.stats_columns(part))
+            tally.add(part)
             rows += part.height
             for write in writes:
                 write.result()
@@ -162,7 +162,7 @@ def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry],
         manifest.written(smk.output.parquet, parquet.out, rows),
         *(manifest.written(path, out, n) for path, out, n in splits.written),
     ]
-    return entries, pl.concat(columns) if columns else stats.stats_columns(_empty_release())
+    return entries, tally.total()
 
 
 def prefetched(pieces: Iterator[pl.DataFrame], pool: ThreadPoolExecutor) -> Iterator[pl.DataFrame]:
@@ -173,19 +173,13 @@ def prefetched(pieces: Iterator[pl.DataFrame], pool: ThreadPoolExecutor) -> Iter
         yield piece
 
 
-def _empty_release() -> pl.DataFrame:
-    return pl.DataFrame(schema=RELEASE_PARQUET_SCHEMA)
-
-
 with io.rule_log(smk.log[0]) as log:
     try:
-        measured, columns = write_release(release_parts(log))
+        measured, counts = write_release(release_parts(log))
     except (emit.ReleaseError, sidecars.SideFileError) as err:
         console.stop(log, str(err))
     tables = provenance_tables()
-    statistics = stats.compute_from_columns(
-        columns, tables["changes"], tables["rejects"], tables["issues"]
-    )
+    statistics = stats.tables(counts, tables["changes"], tables["rejects"], tables["issues"])
     checks = write_statistics_and_report(statistics, log)
     for name, table in tables.items():
         writer = release_writers.write_parquet(
@@ -198,10 +192,11 @@ with io.rule_log(smk.log[0]) as log:
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
-        columns.height,
+        counts.rows(),
         *(t.height for t in tables.values()),
     )
-    for split, rows in columns.group_by("split").len().sort("split").iter_rows():
+    per_split = statistics["table3"].select("split", "rows").filter(pl.col("rows") > 0)
+    for split, rows in per_split.iter_rows():
         log.info("  %s: %d", split, rows)
     failed = [c.name for c in checks if not c.passed]
-    console.stage("release", console.release_line(columns.height, failed, len(checks)))
+    console.stage("release", console.release_line(counts.rows(), failed, len(checks)))
