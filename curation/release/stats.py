@@ -103,8 +103,6 @@ _STATS_COLUMNS: tuple[str, ...] = (
 _COORDINATES: tuple[str, ...] = ("coord-lat", "coord-lon")
 #: Columns of :class:`Counts` that parts add up; the others are the groups.
 _ADDED: tuple[str, ...] = ("n", *_FLAGS)
-#: Groups a :class:`Tally` leaves unmerged at least (a few tens of MB).
-_MERGE_AT = 1_000_000
 
 
 def compute(
@@ -196,17 +194,20 @@ def count(release: Frame) -> Counts:
 def merge(parts: Sequence[Counts]) -> Counts:
     """The counts of the parts together: per group, the parts' counts added up."""
 
-    def added(frames: list[pl.DataFrame]) -> pl.DataFrame:
-        frame = pl.concat(frames)
-        keys = [c for c in frame.columns if c not in _ADDED]
-        return frame.group_by(keys).agg(pl.col(c).sum() for c in frame.columns if c in _ADDED)
+    def added(frames: list[pl.DataFrame]) -> pl.LazyFrame:
+        frame = pl.concat(frames).lazy()
+        columns = frame.collect_schema().names()
+        keys = [c for c in columns if c not in _ADDED]
+        return frame.group_by(keys).agg(pl.col(c).sum() for c in columns if c in _ADDED)
 
-    return Counts(
-        records=added([p.records for p in parts]),
-        labels={c: added([p.labels[c] for p in parts]) for c in _TEXT_LABELS},
-        barcodes=added([p.barcodes for p in parts]),
-        coordinates=added([p.coordinates for p in parts]),
-    )
+    queries = [
+        added([p.records for p in parts]),
+        added([p.barcodes for p in parts]),
+        added([p.coordinates for p in parts]),
+        *(added([p.labels[c] for p in parts]) for c in _TEXT_LABELS),
+    ]
+    records, barcodes, coordinates, *labels = pl.collect_all(queries)
+    return Counts(records, dict(zip(_TEXT_LABELS, labels, strict=True)), barcodes, coordinates)
 
 
 class Tally:
@@ -214,7 +215,9 @@ class Tally:
     those not yet merged outgrow the merged ones: memory stays within about twice the counts of
     the whole release, and each group is re-added only a few times."""
 
-    def __init__(self) -> None:
+    def __init__(self, merge_at: int = 1_000_000) -> None:
+        #: Groups left unmerged at least (a million: a few tens of MB).
+        self.merge_at = merge_at
         self._merged: list[Counts] = []
         self._pending: list[Counts] = []
 
@@ -222,7 +225,7 @@ class Tally:
         """Count ``part`` in."""
         self._pending.append(count(part))
         merged = sum(c.height for c in self._merged)
-        if sum(c.height for c in self._pending) > max(merged, _MERGE_AT):
+        if sum(c.height for c in self._pending) > max(merged, self.merge_at):
             self._merged = [merge(self._merged + self._pending)]
             self._pending = []
 

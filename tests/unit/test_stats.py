@@ -1,11 +1,14 @@
 """Statistics of the release, checked against independent DuckDB computations and the paper's
 definitions."""
 
+import itertools
+
 import duckdb
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
 from curation.ingest.barcodes import number_barcodes
 from curation.release import assemble as emit
@@ -282,3 +285,72 @@ def test_sequence_ids_are_equal_exactly_for_equal_sequences(barcodes):
         for j, b in enumerate(barcodes):
             if a is not None and b is not None:
                 assert (ids[i] == ids[j]) == (a == b)
+
+
+def _tables_of_parts(release: pl.DataFrame, cuts: list[int], merge_at: int) -> dict:
+    """The tables of ``release`` counted a part at a time, cut before each row of ``cuts``."""
+    bounds = sorted({0, *cuts, release.height})
+    tally = stats.Tally(merge_at)
+    for start, stop in itertools.pairwise(bounds):
+        tally.add(release.slice(start, stop - start))
+    return stats.tables(tally.total(), INPUTS["changes"], INPUTS["rejects"], INPUTS["issues"])
+
+
+def _assert_same_tables(got: dict, expected: dict) -> None:
+    assert list(got) == list(expected)
+    for name, table in expected.items():
+        assert_frame_equal(got[name], table, check_exact=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(0, RELEASE.height), max_size=8),
+    st.integers(0, 3000),
+    st.integers(0, 2**31),
+)
+def test_tables_from_parts_equal_the_tables_of_the_whole_release(cuts, merge_at, seed):
+    """For any cut into parts, any order of the rows and any merge threshold, the counts of the
+    parts added up give the tables of the release counted whole."""
+    shuffled = RELEASE.sample(fraction=1.0, shuffle=True, seed=seed)
+    _assert_same_tables(_tables_of_parts(shuffled, cuts, merge_at), TABLES)
+
+
+ranks = st.sampled_from(["Insecta", "Arachnida", None])
+barcodes = st.one_of(st.none(), st.text(alphabet="ACN", min_size=1, max_size=4))
+small = st.one_of(st.none(), st.sampled_from(["Aus", "Bus", "Cus"]))
+coordinate = st.one_of(st.none(), st.sampled_from([1.5, -2.0, 10.25]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(ranks, small, small, barcodes, st.sampled_from(SPLITS), coordinate, coordinate),
+        min_size=1,
+        max_size=40,
+    ),
+    st.lists(st.integers(0, 40), max_size=6),
+    st.integers(0, 50),
+)
+def test_tables_from_parts_with_ties_padded_barcodes_and_gaps(rows, cuts, merge_at):
+    """As above on releases drawn to have ties, N-padded barcodes, missing values and splits or
+    classes absent from some parts."""
+    columns = list(zip(*rows, strict=True))
+    sequences = pl.Series("dna_barcode", columns[3], dtype=pl.String)
+    release = RELEASE.head(len(rows)).with_columns(
+        pl.Series("class", columns[0], dtype=pl.String),
+        pl.Series("genus", columns[1], dtype=pl.String),
+        pl.Series("species", columns[2], dtype=pl.String),
+        sequences,
+        number_barcodes(sequences.fill_null("")).keys.alias("barcode_key"),
+        pl.Series("split", columns[4], dtype=RELEASE["split"].dtype),
+        pl.Series("coord-lat", columns[5], dtype=pl.Float64),
+        pl.Series("coord-lon", columns[6], dtype=pl.Float64),
+    )
+    whole = stats.compute(release, INPUTS["changes"], INPUTS["rejects"], INPUTS["issues"])
+    _assert_same_tables(_tables_of_parts(release, cuts, merge_at), whole)
+
+
+def test_a_tally_of_no_parts_gives_the_tables_of_an_empty_release():
+    empty = RELEASE.clear()
+    expected = stats.compute(empty, INPUTS["changes"], INPUTS["rejects"], INPUTS["issues"])
+    _assert_same_tables(_tables_of_parts(empty, [], 0), expected)
