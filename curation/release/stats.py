@@ -174,7 +174,7 @@ def count(release: Frame) -> Counts:
         release.lazy()
         .select(*_STATS_COLUMNS, *barcode_columns())
         .with_columns(insecta=(pl.col("class") == "Insecta").fill_null(False))
-        .collect()
+        .collect()  # once, for the queries below
         .lazy()
     )
     n = pl.len().cast(pl.Int64).alias("n")
