@@ -123,27 +123,38 @@ class Counts:
 
     * ``records``: per (split, insecta, inferred_ranks): records and each flag's true count;
     * ``labels``: per text label column, per (split, insecta, non-null value);
-    * ``barcodes``: per (split, insecta, barcode_key, :func:`barcode_columns`);
+    * ``barcodes``: per (split, insecta, barcode_key, ``_no_barcode``), the records whose
+      sequence is not N-padded (:func:`barcode_columns`);
+    * ``padded``: per (split, insecta, barcode_key, ``_padded_barcode``), the few others (apart,
+      so that the many groups of ``barcodes`` hold no string);
     * ``coordinates``: per (coord-lat, coord-lon), missing ones included.
     """
 
     records: pl.DataFrame
     labels: dict[str, pl.DataFrame]
     barcodes: pl.DataFrame
+    padded: pl.DataFrame
     coordinates: pl.DataFrame
 
     @property
     def height(self) -> int:
         """Rows of all the frames: what the counts take in memory, roughly."""
-        frames = (self.records, self.barcodes, self.coordinates, *self.labels.values())
+        frames = (self.records, self.barcodes, self.padded, self.coordinates, *self.labels.values())
         return sum(frame.height for frame in frames)
 
     @cached_property
     def sequenced(self) -> pl.LazyFrame:
         """``barcodes`` with ``dna_barcode``, an integer per distinct sequence
         (:func:`sequence_ids`)."""
-        ids = sequence_ids(self.barcodes)
-        return self.barcodes.with_columns(ids).drop("_padded_barcode", "_no_barcode").lazy()
+        barcodes = pl.concat(
+            [
+                self.barcodes.with_columns(_padded_barcode=pl.lit(None, pl.String)),
+                self.padded.with_columns(_no_barcode=pl.lit(False)),
+            ],
+            how="diagonal",
+        )
+        ids = sequence_ids(barcodes)
+        return barcodes.with_columns(ids).drop("_padded_barcode", "_no_barcode").lazy()
 
     def rows(self, *, insecta: bool = False) -> int:
         """Records of the release (of class Insecta only with ``insecta``)."""
@@ -179,16 +190,20 @@ def count(release: Frame) -> Counts:
     )
     n = pl.len().cast(pl.Int64).alias("n")
     by = ("split", "insecta")
+    is_padded = pl.col("_padded_barcode").is_not_null()
+    unpadded, padded = frame.filter(~is_padded), frame.filter(is_padded)
     queries = [
         frame.group_by(*by, "inferred_ranks").agg(
             n, *(pl.col(f).sum().cast(pl.Int64) for f in _FLAGS)
         ),
-        frame.group_by(*by, "barcode_key", "_padded_barcode", "_no_barcode").agg(n),
+        unpadded.group_by(*by, "barcode_key", "_no_barcode").agg(n),
+        padded.group_by(*by, "barcode_key", "_padded_barcode").agg(n),
         frame.group_by(*_COORDINATES).agg(n),
         *(frame.drop_nulls(c).group_by(*by, c).agg(n) for c in _TEXT_LABELS),
     ]
-    records, barcodes, coordinates, *labels = pl.collect_all(queries)
-    return Counts(records, dict(zip(_TEXT_LABELS, labels, strict=True)), barcodes, coordinates)
+    records, barcodes, padded, coordinates, *labels = pl.collect_all(queries)
+    labelled = dict(zip(_TEXT_LABELS, labels, strict=True))
+    return Counts(records, labelled, barcodes, padded, coordinates)
 
 
 def merge(parts: Sequence[Counts]) -> Counts:
@@ -203,11 +218,13 @@ def merge(parts: Sequence[Counts]) -> Counts:
     queries = [
         added([p.records for p in parts]),
         added([p.barcodes for p in parts]),
+        added([p.padded for p in parts]),
         added([p.coordinates for p in parts]),
         *(added([p.labels[c] for p in parts]) for c in _TEXT_LABELS),
     ]
-    records, barcodes, coordinates, *labels = pl.collect_all(queries)
-    return Counts(records, dict(zip(_TEXT_LABELS, labels, strict=True)), barcodes, coordinates)
+    records, barcodes, padded, coordinates, *labels = pl.collect_all(queries)
+    labelled = dict(zip(_TEXT_LABELS, labels, strict=True))
+    return Counts(records, labelled, barcodes, padded, coordinates)
 
 
 class Tally:
@@ -407,7 +424,7 @@ def table3(release: Release) -> pl.DataFrame:
     per_split = counts.records.group_by("split").agg(rows=pl.col("n").sum())
     distinct = {
         "barcodes": (counts.sequenced, "dna_barcode"),
-        "barcode_keys": (counts.barcodes.lazy(), "barcode_key"),
+        "barcode_keys": (counts.sequenced, "barcode_key"),
         "species": (counts.labels["species"].lazy(), "species"),
     }
     for name, (frame, column) in distinct.items():
