@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -121,15 +123,13 @@ def gather(
     choices = _choose(runs, pid_bounds, scope)
     dropped = _sorted_ids(choices.dropped)
     shared = _sorted_ids(choices.shared)
-    with (
-        io.atomic_output(outputs["barcodes"]) as barcodes_tmp,
-        io.atomic_output(outputs["records"]) as records_tmp,
-        io.atomic_output(outputs["labels"]) as labels_tmp,
-    ):
-        keys, ranks, count = _number(runs, seq_bounds, total, dropped, shared, barcodes_tmp)
+    # written beside the parts and moved into place once the summary shows a release
+    with tempfile.TemporaryDirectory(prefix="gather-", dir=parts[0].parent) as scratch:
+        made = {key: Path(scratch) / f"{key}.parquet" for key in ("barcodes", "records", "labels")}
+        keys, ranks, count = _number(runs, seq_bounds, total, dropped, shared, made["barcodes"])
         with (
-            _parquet_writer(records_tmp, RECORDS_SCHEMA) as records,
-            _parquet_writer(labels_tmp, LABELS_SCHEMA) as labels,
+            _parquet_writer(made["records"], RECORDS_SCHEMA) as records,
+            _parquet_writer(made["labels"], LABELS_SCHEMA) as labels,
         ):
             for rows in read_ahead(_range_rows(runs, pid_bounds, None)):
                 choices.rejects.append(_duplicates(rows, ranks, paths))
@@ -146,6 +146,9 @@ def gather(
         if result["released"] == 0 and not empty_ok:
             raise NothingReleased(f"no record was released: {nothing_released(result)}")
         check_conservation(result)
+        for key, path in made.items():
+            with io.atomic_output(outputs[key]) as target:
+                shutil.move(path, target)
     io.write_parquet(rejects.drop(FILE), outputs["rejects"])
     with io.atomic_output(outputs["issues"]) as tmp_issues:
         issues.sink_parquet(tmp_issues, compression="lz4")
