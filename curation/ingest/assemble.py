@@ -45,6 +45,7 @@ ID = "_id"
 #: A candidate's barcode as a number, equal for equal N-stripped barcodes (the rank of its
 #: sequence among the candidates').
 SEQUENCE_RANK = "_sequence_rank"
+_COMBO = "_combo"
 #: Row fields that make two rows of one processid "exactly" the same row; the barcode is
 #: (SEQUENCE_RANK, ``padded_barcode``), equal exactly when the barcodes are.
 IDENTITY_COLUMNS = [
@@ -193,17 +194,53 @@ def choose(rows: pl.DataFrame, scope: Mapping[str, Sequence[str]] | None) -> Cho
         .get_column(ID)
     )
     winners = ordered.filter(~pl.col(ID).is_in(losers.implode()))
-    labels = winners.select("processid", *(pl.col(rank).cast(pl.String) for rank in scope or {}))
-    outside = out_of_scope(labels, scope or {})
-    gone = winners.join(outside, on="processid", how="inner")
+    gone = _outside(winners, scope or {})
     return Choice(
         dropped=pl.concat([losers, gone.get_column(ID)]),
         shared=shared.get_column(ID),
         rejects=gone.select(
             *_ORDER, "processid", pl.lit(SCOPE_REASON).alias("reason"), "detail"
         ).cast(REJECT_COLUMNS),
-        released=winners.join(outside, on="processid", how="anti").group_by(FILE).len(),
+        released=winners.join(gone, on=ID, how="anti").group_by(FILE).len(),
     )
+
+
+def _outside(records: pl.DataFrame, scope: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+    """``records`` outside ``scope``, with the ``detail`` of :func:`out_of_scope`, which runs once
+    per distinct combination of the scope's (categorical) labels, not once per record."""
+    ranks = list(scope)
+    if not ranks:
+        return records.clear().with_columns(pl.lit(None, pl.String).alias("detail"))
+    combos = records.select(ranks).unique().with_row_index(_COMBO)
+    labels = combos.select(
+        pl.col(_COMBO).alias("processid"), *(pl.col(rank).cast(pl.String) for rank in ranks)
+    )
+    found = out_of_scope(labels, scope).rename({"processid": _COMBO})
+    outside = combos.join(found, on=_COMBO, how="inner").drop(_COMBO)
+    return records.join(outside, on=ranks, how="inner", nulls_equal=True, maintain_order="left")
+
+
+def duplicate_rejects(
+    rows: pl.DataFrame, ranks: pl.DataFrame, paths: Sequence[str]
+) -> pl.DataFrame:
+    """The duplicate rejects (REJECT_COLUMNS) among a processid range's candidates ``rows``:
+    those in ``ranks`` (``_id``, SEQUENCE_RANK: the rows sharing a processid) are compared."""
+    shared = rows.join(ranks, on=ID, how="inner")
+    if shared.is_empty():
+        return pl.DataFrame(schema=REJECT_COLUMNS)
+    found = deduplicate(shared.with_columns(source(paths)))
+    return shared.join(found, on=ID, how="inner").select(list(REJECT_COLUMNS))
+
+
+def released_records(
+    rows: pl.DataFrame, dropped: pl.Series, keys: pl.Series, paths: Sequence[str]
+) -> pl.DataFrame:
+    """A processid range's released records: its candidates ``rows`` less the ``dropped``
+    ``_id``s, in processid order, with their barcode keys (``keys`` indexed by ``_id``) and
+    ``source_file``."""
+    kept = rows.filter(~pl.col(ID).is_in(dropped.implode()))
+    kept = kept[text_order(kept.get_column("processid"))]
+    return kept.with_columns(keys.gather(kept.get_column(ID)).alias("barcode_key"), source(paths))
 
 
 def source_names(paths: Sequence[str]) -> list[str]:

@@ -49,7 +49,8 @@ from curation.ingest.assemble import (
     SEQUENCE_RANK,
     check_conservation,
     choose,
-    deduplicate,
+    duplicate_rejects,
+    released_records,
     sort_rejects,
     source,
     source_names,
@@ -59,7 +60,6 @@ from curation.ingest.barcodes import number_barcodes
 from curation.ingest.batches import range_rows, read_ahead, sample_every
 from curation.ingest.codes import IngestError, nothing_released
 from curation.ingest.parse import PART_JSON, SAMPLES
-from curation.sorting import text_order
 from schemas.tables import (
     BARCODES_SCHEMA,
     INGEST_ISSUES_SCHEMA,
@@ -132,8 +132,8 @@ def gather(
             _parquet_writer(made["labels"], LABELS_SCHEMA) as labels,
         ):
             for rows in read_ahead(_range_rows(runs, pid_bounds, None)):
-                choices.rejects.append(_duplicates(rows, ranks, paths))
-                released = _released(rows, dropped, keys, paths)
+                choices.rejects.append(duplicate_rejects(rows, ranks, paths))
+                released = released_records(rows, dropped, keys, paths)
                 del rows
                 records.write(_arrow(conform(released, RECORDS_SCHEMA)))
                 labels.write(_arrow(conform(released, LABELS_SCHEMA)))
@@ -283,24 +283,6 @@ def _sequence_ranges(runs: list[_Run], seq_bounds: list[str]) -> Iterator[pl.Dat
         frame = pl.concat(scans).collect() if scans else None
         if frame is not None and not frame.is_empty():
             yield frame
-
-
-def _duplicates(rows: pl.DataFrame, ranks: pl.DataFrame, paths: Sequence[str]) -> pl.DataFrame:
-    """The duplicate rejects (REJECT_COLUMNS) among a processid range's candidates ``rows``."""
-    shared = rows.join(ranks, on=ID, how="inner")
-    if shared.is_empty():
-        return pl.DataFrame(schema=REJECT_COLUMNS)
-    found = deduplicate(shared.with_columns(source(paths)))
-    return shared.join(found, on=ID, how="inner").select(list(REJECT_COLUMNS))
-
-
-def _released(
-    rows: pl.DataFrame, dropped: pl.Series, keys: pl.Series, paths: Sequence[str]
-) -> pl.DataFrame:
-    """A processid range's released records, in processid order, with their barcode keys."""
-    kept = rows.filter(~pl.col(ID).is_in(dropped.implode()))
-    kept = kept[text_order(kept.get_column("processid"))]
-    return kept.with_columns(keys.gather(kept.get_column(ID)).alias("barcode_key"), source(paths))
 
 
 def _id(run: _Run) -> pl.Expr:
