@@ -52,8 +52,10 @@ from curation.ingest.raw import RawExport
 from curation.ingest.read import open_export, read_batch
 from curation.sorting import text_order
 
-#: Rows per row group of a run: the gather skips the row groups outside its key range.
-RUN_ROW_GROUP = 16_384
+#: Rows per row group of a run: the gather skips the row groups outside its key range, and
+#: reads the one or two a range's bounds fall in for each range and run (with 16,384 rows that
+#: was a fifth of the gather's CPU at 5 M records).
+RUN_ROW_GROUP = 4096
 
 PART_JSON = "part.json"
 SAMPLES = "samples.parquet"
