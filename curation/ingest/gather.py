@@ -69,8 +69,9 @@ from schemas.tables import (
     conform,
 )
 
-#: Rows per row group of records.parquet and labels.parquet (polars' own default).
-_ROW_GROUP = 512**2
+#: Rows per row group of records.parquet, labels.parquet and barcodes.parquet: those polars'
+#: streaming sink wrote, so the later rules' slices read the same row groups as before.
+_ROW_GROUP = 81_920
 
 
 class NothingReleased(Exception):
