@@ -53,8 +53,8 @@ from curation.ingest.read import open_export, read_batch
 from curation.sorting import text_order
 
 #: Rows per row group of a run: the gather skips the row groups outside its key range, and
-#: reads the one or two a range's bounds fall in for each range and run (with 16,384 rows that
-#: was a fifth of the gather's CPU at 5 M records).
+#: reads the one or two a range's bounds fall in for each range and run (with 16,384 rows, a
+#: fifth of the gather's CPU: docs/decisions.md "Ingest in bounded memory").
 RUN_ROW_GROUP = 4096
 
 PART_JSON = "part.json"
