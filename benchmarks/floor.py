@@ -69,18 +69,14 @@ def write_release(release: pl.DataFrame, out: Path, row_group_size: int) -> str:
     split_paths = {split: str(out / f"split_{split}.parquet") for split in SPLITS}
     with (
         writers.csv_stream(out / "release.csv") as csv,
-        writers.parquet_stream(
-            out / "release.parquet",
-            RELEASE_PARQUET_SCHEMA,
-            metadata=metadata,
-            group_by="split",
-            row_group_size=row_group_size,
-        ) as parquet,
-        writers.SplitFiles(split_paths, metadata=metadata, row_group_size=row_group_size) as splits,
-        ThreadPoolExecutor(max_workers=3) as pool,
+        writers.assembled_parquet(out / "release.parquet", metadata) as parquet,
+        writers.SplitFiles(
+            split_paths, metadata=metadata, row_group_size=row_group_size, assembled=parquet
+        ) as splits,
+        ThreadPoolExecutor(max_workers=2) as pool,
     ):
         for _, part in release.group_by("split", maintain_order=True):  # in release order
-            for write in [pool.submit(stream.write, part) for stream in (csv, parquet, splits)]:
+            for write in [pool.submit(stream.write, part) for stream in (csv, splits)]:
                 write.result()
     size = sum(path.stat().st_size for path in out.iterdir()) / 2**30
     return f"{release.height:,} records, {size:.2f} GiB written"

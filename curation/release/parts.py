@@ -37,7 +37,7 @@ from curation.release import assemble
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLIT_DTYPE, SPLITS
 
 #: Bytes of memory one release row may take while a part is assembled and written: the row
-#: itself (~1 KiB, most of it the sequence), its copies in the three writers working at once, the
+#: itself (~1 KiB, most of it the sequence), its copies in the writers working at once, the
 #: next part being put together (measured: 4.4 GiB at 5 M records with 4096).
 ROW_BYTES = 8192
 #: Bytes one record may take in the rows pass (no sequence; its derived columns and checks).

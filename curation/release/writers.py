@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from curation import io
-from curation.release import stats, stats_format
+from curation.release import footers, stats, stats_format
 from schemas.tables import RELEASE_COLUMNS, RELEASE_PARQUET_SCHEMA, RELEASE_SCHEMA_VERSION
 
 #: zstd level of the Parquet files (see write_parquet).
@@ -204,11 +204,59 @@ def parquet_stream(
         writer.add_key_value_metadata(dict(metadata))
 
 
+class AssembledParquet:
+    """A Parquet file put together from finished Parquet files of one schema and writer options
+    (``append``, in order): their column chunks copied, a footer listing their row groups
+    (curation/release/footers.py).  The release's full file is its split files put together,
+    so each row group is encoded and compressed once (docs/decisions.md)."""
+
+    def __init__(self, out: io.HashingWriter, metadata: Mapping[str, str]) -> None:
+        self.out = out
+        self._metadata = dict(metadata)
+        self._pieces: list[footers.Piece] = []
+        out.write(footers.MAGIC)
+
+    def append(self, path: str | os.PathLike[str]) -> None:
+        """Copy the column chunks of the Parquet file ``path`` to the end of this file."""
+        with open(path, "rb", buffering=0) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            handle.seek(max(0, size - 8))
+            length = int.from_bytes(handle.read(8)[:4], "little")
+            handle.seek(max(0, size - 8 - length))
+            piece = footers.read_piece(handle.read(), size)
+            handle.seek(len(footers.MAGIC))
+            buffer = memoryview(bytearray(io.WRITE_CHUNK))
+            left = piece.body
+            while left:
+                read = handle.readinto(buffer[: min(left, len(buffer))])
+                if not read:
+                    raise footers.FooterError(f"{path} ended while its row groups were copied")
+                self.out.write(buffer[:read])
+                left -= read
+        self._pieces.append(piece)
+
+    def finish(self) -> None:
+        """Write the footer (the first appended file's schema; no file appended: an error)."""
+        self.out.write(footers.assembled_footer(self._pieces, self._metadata))
+
+
+@contextlib.contextmanager
+def assembled_parquet(
+    path: str | os.PathLike[str], metadata: Mapping[str, str]
+) -> Iterator[AssembledParquet]:
+    """An :class:`AssembledParquet` into ``path``, written atomically, with ``metadata`` as its
+    key-value metadata; its ``out`` holds the file's sha256 and size once the block has ended."""
+    with io.atomic_stream(path) as out:
+        assembled = AssembledParquet(out, metadata)
+        yield assembled
+        assembled.finish()
+
+
 class SplitFiles:
     """One Parquet file per split (``paths``, in split order), every split even if empty, from
-    the release's parts in release order.  Used as a context manager: on success every file is
-    finished and ``written`` holds each file's path, writer and rows; on an error the open file
-    is discarded."""
+    the release's parts in release order, each appended to ``assembled`` (the full file) once
+    finished.  Used as a context manager: on success every file is finished and ``written``
+    holds each file's path, writer and rows; on an error the open file is discarded."""
 
     def __init__(
         self,
@@ -216,11 +264,13 @@ class SplitFiles:
         *,
         row_group_size: int,
         metadata: Mapping[str, str],
+        assembled: AssembledParquet | None = None,
     ) -> None:
         self._paths = dict(paths)
         self._pending = list(paths)
         self._options = {"row_group_size": row_group_size}
         self._metadata = dict(metadata)
+        self._assembled = assembled
         self._open = contextlib.ExitStack()
         self._stream: ParquetStream | None = None
         self.written: list[tuple[str | os.PathLike[str], io.HashingWriter, int]] = []
@@ -249,6 +299,8 @@ class SplitFiles:
         """Finish files until ``split``'s is the open one (None: finish all)."""
         while self._stream is None or self.written[-1][0] != self._paths.get(split or ""):
             self._open.close()
+            if self._stream is not None and self._assembled is not None:
+                self._assembled.append(self.written[-1][0])
             self._stream = None
             if not self._pending:
                 if split is not None:
@@ -260,6 +312,7 @@ class SplitFiles:
                     self._paths[name],
                     RELEASE_PARQUET_SCHEMA,
                     metadata={**self._metadata, "split": name},
+                    group_by="split",
                     **self._options,
                 )
             )

@@ -271,23 +271,18 @@ def test_duckdb_reads_only_the_row_groups_of_the_split_it_filters_on(staging):
 
 
 def write_in_parts(directory, pieces, row_group_size: int) -> dict[str, bytes]:
-    """The CSV, the Parquet file and the per-split files written from ``pieces``."""
+    """The CSV, the per-split files written from ``pieces`` and the Parquet file put together
+    from them."""
     splits = {split: directory / f"{split}.parquet" for split in SPLITS}
     with (
         release_writers.csv_stream(directory / "r.csv") as csv,
-        release_writers.parquet_stream(
-            directory / "r.parquet",
-            RELEASE.schema,
-            row_group_size=row_group_size,
-            metadata=METADATA,
-            group_by="split",
-        ) as parquet,
+        release_writers.assembled_parquet(directory / "r.parquet", METADATA) as parquet,
         release_writers.SplitFiles(
-            splits, row_group_size=row_group_size, metadata=METADATA
+            splits, row_group_size=row_group_size, metadata=METADATA, assembled=parquet
         ) as split_files,
     ):
         for piece in pieces:
-            for out in (csv, parquet, split_files):
+            for out in (csv, split_files):
                 out.write(piece)
     paths = [directory / "r.csv", directory / "r.parquet", *splits.values()]
     return {path.name: path.read_bytes() for path in paths}

@@ -3,10 +3,12 @@ per split, changes, rejects, issues), their statistics (CSV, Markdown) and the q
 into the staging directory (rule publish makes them visible).
 
 The release is put together in parts whose size follows ``memory_gb`` (curation/release/parts.py)
-from the spill files of emit_rows and emit_barcodes.  Each part is appended to the CSV, the
-Parquet file and its split's file in three threads, each file checksummed as it is written (the
-Croissant and MANIFEST rules take those checksums from the sidecar), and counted for the
-statistics (docs/decisions.md "Statistics are counted where they are written").
+from the spill files of emit_rows and emit_barcodes.  Each part is appended to the CSV and to its
+split's Parquet file in two threads; each finished split file's row groups are copied into the
+full Parquet file, whose footer is assembled from theirs (each row group is encoded once).  Every
+file is checksummed as it is written (the Croissant and MANIFEST rules take those checksums from
+the sidecar), and each part is counted for the statistics (docs/decisions.md "Statistics are
+counted where they are written").
 """
 
 from collections.abc import Iterator
@@ -134,25 +136,24 @@ def release_parts(log) -> Iterator[pl.DataFrame]:
 
 
 def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry], stats.Counts]:
-    """Append each part to the CSV, the Parquet file and its split's file (three threads); the
-    files' manifest entries and the statistics' counts of the whole release."""
-    options = {"row_group_size": smk.params.row_group_size}
+    """Append each part to the CSV and to its split's Parquet file (two threads); each split's
+    file, once finished, is copied into the full Parquet file (its row groups are encoded once).
+    The files' manifest entries and the statistics' counts of the whole release."""
     split_paths = {split: smk.output[f"split_{split}"] for split in SPLITS}
     tally, rows = stats.Tally(), 0
     with (
         release_writers.csv_stream(smk.output.csv) as csv,
-        release_writers.parquet_stream(
-            smk.output.parquet,
-            RELEASE_PARQUET_SCHEMA,
+        release_writers.assembled_parquet(smk.output.parquet, metadata("release")) as parquet,
+        release_writers.SplitFiles(
+            split_paths,
+            row_group_size=smk.params.row_group_size,
             metadata=metadata("release"),
-            group_by="split",
-            **options,
-        ) as parquet,
-        release_writers.SplitFiles(split_paths, metadata=metadata("release"), **options) as splits,
-        ThreadPoolExecutor(max_workers=4) as pool,
+            assembled=parquet,
+        ) as splits,
+        ThreadPoolExecutor(max_workers=3) as pool,
     ):
         for part in prefetched(pieces, pool):
-            writes = [pool.submit(out.write, part) for out in (csv, parquet, splits)]
+            writes = [pool.submit(out.write, part) for out in (csv, splits)]
             tally.add(part)
             rows += part.height
             for write in writes:

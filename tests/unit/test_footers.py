@@ -1,0 +1,150 @@
+"""A Parquet file put together from others' bytes (curation/release/footers.py) is the file
+pyarrow writes from their rows, byte for byte; the footer codec reads and writes back the same
+bytes."""
+
+import hashlib
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from curation.release import footers
+from curation.release import writers as release_writers
+from schemas.tables import SPLITS
+from tests.support import staged_in
+from tests.unit.test_release_writers import METADATA, RELEASE
+
+
+def frame_of(sizes: list[int]) -> pl.DataFrame:
+    """Release rows, ``sizes[i]`` of split i, in release order (RELEASE's rows repeated)."""
+    by_split = []
+    for split, n in zip(SPLITS, sizes, strict=True):
+        rows = pl.concat([RELEASE] * (n // RELEASE.height + 1)).head(n)
+        by_split.append(
+            rows.with_columns(pl.lit(split).cast(RELEASE["split"].dtype).alias("split"))
+        )
+    return pl.concat(by_split)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    sizes=st.lists(st.integers(0, 60), min_size=len(SPLITS), max_size=len(SPLITS)),
+    row_group_size=st.integers(8, 40),
+)
+@example(sizes=[0] * len(SPLITS), row_group_size=10)
+def test_split_files_put_together_are_the_file_written_whole(
+    tmp_path_factory, sizes, row_group_size
+):
+    root = tmp_path_factory.mktemp("assembled")
+    frame = frame_of(sizes)
+    splits = {split: root / f"{split}.parquet" for split in SPLITS}
+    with staged_in(root / "staging"):
+        with (
+            release_writers.assembled_parquet(root / "put.parquet", METADATA) as whole,
+            release_writers.SplitFiles(
+                splits, row_group_size=row_group_size, metadata=METADATA, assembled=whole
+            ) as split_files,
+        ):
+            for _, part in frame.group_by("split", maintain_order=True):
+                split_files.write(part)
+        release_writers.write_parquet(
+            frame,
+            root / "whole.parquet",
+            row_group_size=row_group_size,
+            metadata=METADATA,
+            group_by="split",
+        )
+    data = (root / "put.parquet").read_bytes()
+    assert data == (root / "whole.parquet").read_bytes()
+    assert (whole.out.sha256, whole.out.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert [rows for _, _, rows in split_files.written] == sizes
+
+
+def tail_piece(path) -> footers.Piece:
+    data = path.read_bytes()
+    return footers.read_piece(data, len(data))
+
+
+def test_a_footer_read_and_written_back_is_the_same_bytes(staging):
+    path = staging / "r.parquet"
+    release_writers.write_parquet(
+        RELEASE, path, row_group_size=37, metadata=METADATA, group_by="split"
+    )
+    data = path.read_bytes()
+    piece = footers.read_piece(data, len(data))
+    assert footers.encode(piece.footer) == data[4 + piece.body : -8]
+    assert len(pq.ParquetFile(path).metadata.to_dict()["row_groups"]) > 1
+
+
+def thrift_structs(depth: int = 2) -> st.SearchStrategy:
+    """Thrift structs as footers.decode gives them: ascending field ids, any type it knows."""
+    ints = st.integers(-(2**63), 2**63 - 1)
+    binary = st.binary(max_size=20)
+    scalar = st.one_of(
+        st.tuples(st.just(1), st.none()),
+        st.tuples(st.just(2), st.none()),
+        st.tuples(st.just(3), st.integers(0, 255)),
+        st.tuples(st.sampled_from([4, 5, 6]), ints),
+        st.tuples(st.just(7), st.binary(min_size=8, max_size=8)),
+        st.tuples(st.just(8), binary),
+        st.tuples(st.just(9), st.tuples(st.just(6), st.lists(ints, max_size=20))),
+        st.tuples(st.just(9), st.tuples(st.just(8), st.lists(binary, max_size=3))),
+    )
+    kinds = scalar
+    if depth:
+        nested = thrift_structs(depth - 1)
+        kinds = st.one_of(
+            scalar,
+            st.tuples(st.just(12), nested),
+            st.tuples(st.just(9), st.tuples(st.just(12), st.lists(nested, max_size=17))),
+        )
+
+    @st.composite
+    def build(draw):
+        gaps = draw(st.lists(st.integers(1, 40), max_size=6))
+        fields, field_id = [], 0
+        for gap in gaps:
+            field_id += gap
+            kind, value = draw(kinds)
+            fields.append([field_id, kind, value])
+        return fields
+
+    return build()
+
+
+@settings(max_examples=200, deadline=None)
+@given(struct=thrift_structs())
+def test_the_thrift_codec_reads_back_what_it_writes(struct):
+    data = footers.encode(struct)
+    assert footers.decode(data) == (struct, len(data))
+
+
+def written(path, table: pa.Table, **options) -> footers.Piece:
+    pq.write_table(table, path, compression="zstd", store_schema=False, **options)
+    return tail_piece(path)
+
+
+def test_files_of_another_schema_are_not_put_together(tmp_path):
+    one = written(tmp_path / "a.parquet", pa.table({"x": [1, 2]}))
+    other = written(tmp_path / "b.parquet", pa.table({"y": [1, 2]}))
+    with pytest.raises(footers.FooterError, match="schema"):
+        footers.assembled_footer([one, other], {})
+
+
+def test_a_file_with_a_page_index_is_not_put_together(tmp_path):
+    piece = written(tmp_path / "a.parquet", pa.table({"x": [1, 2]}), write_page_index=True)
+    with pytest.raises(footers.FooterError, match="page index"):
+        footers.assembled_footer([piece], {})
+
+
+def test_a_truncated_file_is_refused(tmp_path):
+    data = (tmp_path / "a.parquet", pa.table({"x": [1, 2]}))
+    written(*data)
+    raw = data[0].read_bytes()
+    with pytest.raises(footers.FooterError, match="not a Parquet file"):
+        footers.read_piece(raw[:-1], len(raw) - 1)
+    with pytest.raises(footers.FooterError, match="longer"):
+        footers.read_piece(raw[-12:], len(raw))
