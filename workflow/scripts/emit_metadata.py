@@ -25,7 +25,6 @@ from schemas.tables import (
     CHANGES_SCHEMA,
     INGEST_ISSUES_SCHEMA,
     REJECTS_SCHEMA,
-    RELEASE_PARQUET_SCHEMA,
     SPLITS,
     conform,
 )
