@@ -116,6 +116,14 @@ def write_parquet(frame: pl.DataFrame, path: str | os.PathLike[str], **options: 
         frame.write_parquet(tmp, **options)
 
 
+def sink_parquet(frame: pl.LazyFrame, path: str | os.PathLike[str], **options: Any) -> None:
+    """Stream a lazy query into an intermediate Parquet file atomically, lz4-compressed: the
+    rows pass through in batches, never all in memory (polars' streaming engine)."""
+    options.setdefault("compression", "lz4")
+    with atomic_output(path) as tmp:
+        frame.sink_parquet(tmp, **options)
+
+
 def read_parquet(path: str | os.PathLike[str]) -> pl.DataFrame:
     return pl.read_parquet(path)
 
