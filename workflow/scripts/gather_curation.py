@@ -4,7 +4,7 @@ table and one changes table in processid order, and summarise the changes.
 
 Memory is that of one shard (docs/decisions.md, "The global label steps shard by shard"): the
 global facts come from the shards' label paths, each shard is completed and spilled on its own,
-and the merge streams the spills."""
+and the spills are merged one processid range at a time."""
 
 import tempfile
 from pathlib import Path
@@ -52,10 +52,9 @@ with io.rule_log(smk.log[0]) as log:
             del curated, changes
         if len(inferred) > 1:
             # Each spill is sorted by processid (the changes in their contract order within a
-            # processid) and a processid is in one shard only: a streaming merge keeps both orders.
+            # processid) and a processid is in one shard only: a stable merge keeps both orders.
             for name, files in spills.items():
-                merged = pl.merge_sorted([pl.scan_parquet(f) for f in files], key="processid")
-                io.sink_parquet(merged, outputs[name])
+                io.merge_sorted_parquet(files, "processid", outputs[name])
     summary = provenance.summarise_facts(facts)
     io.write_json(summary, smk.output.summary)
     console.stage("labels", console.labels_line(summary["rules"], summary["records"]))
