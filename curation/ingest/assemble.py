@@ -31,14 +31,28 @@ from curation.ingest.raw import RawExport
 from curation.ingest.scope import REASON as SCOPE_REASON
 from curation.ingest.scope import out_of_scope
 from curation.sorting import text_order
-from schemas.tables import INGEST_ISSUES_SCHEMA, RECORDS_SCHEMA
+from schemas.tables import INGEST_ISSUES_SCHEMA
 
 #: Position of a row's file in the input list; with ``source_line`` it is the input order.
 FILE = "_file"
 _ORDER = [FILE, "source_line"]
-_ROW = "_row"
-#: Row fields that make two rows of one processid "exactly" the same row.
-VALUE_COLUMNS = [c for c in ROW_COLUMNS if c not in ("source_line", REASON)]
+#: A candidate's place in its batch's processid-sorted run (both runs of a batch carry it).
+RUN_ROW = "_run_row"
+#: A candidate's barcode length in bytes (of a processid's distinct rows the longest wins).
+LENGTH = "_length"
+#: A candidate's number among every candidate of the inputs (its run's offset + RUN_ROW).
+ID = "_id"
+#: A candidate's barcode as a number, equal for equal N-stripped barcodes (the rank of its
+#: sequence among the candidates').
+SEQUENCE_RANK = "_sequence_rank"
+_COMBO = "_combo"
+#: Row fields that make two rows of one processid "exactly" the same row; the barcode is
+#: (SEQUENCE_RANK, ``padded_barcode``), equal exactly when the barcodes are.
+IDENTITY_COLUMNS = [
+    *(c for c in ROW_COLUMNS if c not in ("source_line", REASON, "dna_barcode")),
+    SEQUENCE_RANK,
+    "padded_barcode",
+]
 #: Rejects between the steps: the file's position instead of its name (REJECTS_SCHEMA).
 REJECT_COLUMNS: dict[str, pl.DataType] = {
     FILE: pl.UInt32(),
@@ -147,59 +161,86 @@ def candidates(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 @dataclass(frozen=True)
-class Released:
-    """What :func:`release` makes of the candidates of one processid range."""
+class Choice:
+    """What :func:`choose` decides for the candidates of one processid range."""
 
-    #: One row per released processid, in processid order: the candidates' columns, typed as
-    #: in RECORDS_SCHEMA where they are in it.
-    records: pl.DataFrame
-    #: Duplicate and out-of-scope rejects (REJECT_COLUMNS), in no particular order.
+    #: ``_id`` of every candidate not released: a processid's other rows, records out of scope.
+    dropped: pl.Series
+    #: ``_id`` of every candidate that shares its processid (their reject reasons need barcodes).
+    shared: pl.Series
+    #: Out-of-scope rejects (REJECT_COLUMNS), in processid order.
     rejects: pl.DataFrame
+    #: Released records per file (FILE, ``len``).
+    released: pl.DataFrame
 
 
-def release(
-    rows: pl.DataFrame, paths: Sequence[str], scope: Mapping[str, Sequence[str]] | None
-) -> Released:
-    """Choose one released row per processid among ``rows`` (every candidate of the processids
-    it holds), then reject the records outside ``scope`` (:mod:`curation.ingest.scope`; None
-    keeps every record)."""
-    order, duplicates = _release_order(rows, paths)
-    duplicated = rows.with_row_index(_ROW).join(duplicates, on=_ROW, how="inner")
-    records = pl.DataFrame(
-        [
-            column.cast(RECORDS_SCHEMA[column.name]) if column.name in RECORDS_SCHEMA else column
-            for column in (rows.get_column(name).gather(order) for name in rows.columns)
-        ]
-    )
-    outside = out_of_scope(records, scope or {})
-    rejected = [duplicated.select(list(REJECT_COLUMNS))]
-    if not outside.is_empty():
-        gone = outside.get_column("processid").implode()
-        rejected.append(
-            records.join(outside, on="processid", how="inner").select(
-                *_ORDER, "processid", pl.lit(SCOPE_REASON).alias("reason"), "detail"
-            )
-        )
-        records = records.filter(~pl.col("processid").is_in(gone))
-    return Released(records, pl.concat([f.cast(REJECT_COLUMNS) for f in rejected]))
+def choose(rows: pl.DataFrame, scope: Mapping[str, Sequence[str]] | None) -> Choice:
+    """The released row of each processid among ``rows`` (every candidate of the processids it
+    holds: ``_id``, processid, FILE, source_line, LENGTH and the ranks of ``scope``), then the
+    records outside ``scope`` (:mod:`curation.ingest.scope`; None keeps every record).
 
-
-def _release_order(rows: pl.DataFrame, paths: Sequence[str]) -> tuple[pl.Series, pl.DataFrame]:
-    """Row indices of the released rows in processid order, and the duplicate rejects.
-
-    The rows are sorted by processid, so rows sharing one are neighbours there: no hashing of
-    millions of identifiers.
+    Of a processid's rows the longest barcode wins, ties by input order (docs/curation.md#ingest).
+    That is the row :func:`deduplicate` keeps among the distinct rows, and no barcode needs to be
+    compared to find it: a copy has its original's length and a later place in the input, so it
+    is never the first of the longest.  The rows are sorted by processid, so rows sharing one are
+    neighbours: no hashing of millions of identifiers.
     """
-    index = pl.int_range(pl.len(), dtype=pl.UInt32).alias(_ROW)
-    candidates = rows.select(index, "processid")
-    candidates = candidates[text_order(candidates["processid"])]
+    ordered = rows[text_order(rows.get_column("processid"))]
     pid = pl.col("processid")
-    shared = candidates.filter((pid == pid.shift(1)) | (pid == pid.shift(-1))).get_column(_ROW)
-    shared_rows = rows[shared].with_columns(shared.alias(_ROW), source(paths))
-    duplicates = deduplicate(shared_rows)
-    rejected = duplicates.get_column(_ROW).implode()
-    order = candidates.filter(~pl.col(_ROW).is_in(rejected)).get_column(_ROW)
-    return order, duplicates
+    shared = ordered.filter((pid == pid.shift(1)) | (pid == pid.shift(-1)))
+    losers = (
+        shared.sort(["processid", LENGTH, *_ORDER], descending=[False, True, False, False])
+        .filter(~pid.is_first_distinct())
+        .get_column(ID)
+    )
+    winners = ordered.filter(~pl.col(ID).is_in(losers.implode()))
+    gone = _outside(winners, scope or {})
+    return Choice(
+        dropped=pl.concat([losers, gone.get_column(ID)]),
+        shared=shared.get_column(ID),
+        rejects=gone.select(
+            *_ORDER, "processid", pl.lit(SCOPE_REASON).alias("reason"), "detail"
+        ).cast(REJECT_COLUMNS),
+        released=winners.join(gone, on=ID, how="anti").group_by(FILE).len(),
+    )
+
+
+def _outside(records: pl.DataFrame, scope: Mapping[str, Sequence[str]]) -> pl.DataFrame:
+    """``records`` outside ``scope``, with the ``detail`` of :func:`out_of_scope`, which runs once
+    per distinct combination of the scope's (categorical) labels, not once per record."""
+    ranks = list(scope)
+    if not ranks:
+        return records.clear().with_columns(pl.lit(None, pl.String).alias("detail"))
+    combos = records.select(ranks).unique().with_row_index(_COMBO)
+    labels = combos.select(
+        pl.col(_COMBO).alias("processid"), *(pl.col(rank).cast(pl.String) for rank in ranks)
+    )
+    found = out_of_scope(labels, scope).rename({"processid": _COMBO})
+    outside = combos.join(found, on=_COMBO, how="inner").drop(_COMBO)
+    return records.join(outside, on=ranks, how="inner", nulls_equal=True, maintain_order="left")
+
+
+def duplicate_rejects(
+    rows: pl.DataFrame, ranks: pl.DataFrame, paths: Sequence[str]
+) -> pl.DataFrame:
+    """The duplicate rejects (REJECT_COLUMNS) among a processid range's candidates ``rows``:
+    those in ``ranks`` (``_id``, SEQUENCE_RANK: the rows sharing a processid) are compared."""
+    shared = rows.join(ranks, on=ID, how="inner")
+    if shared.is_empty():
+        return pl.DataFrame(schema=REJECT_COLUMNS)
+    found = deduplicate(shared.with_columns(source(paths)))
+    return shared.join(found, on=ID, how="inner").select(list(REJECT_COLUMNS))
+
+
+def released_records(
+    rows: pl.DataFrame, dropped: pl.Series, keys: pl.Series, paths: Sequence[str]
+) -> pl.DataFrame:
+    """A processid range's released records: its candidates ``rows`` less the ``dropped``
+    ``_id``s, in processid order, with their barcode keys (``keys`` indexed by ``_id``) and
+    ``source_file``."""
+    kept = rows.filter(~pl.col(ID).is_in(dropped.implode()))
+    kept = kept[text_order(kept.get_column("processid"))]
+    return kept.with_columns(keys.gather(kept.get_column(ID)).alias("barcode_key"), source(paths))
 
 
 def source_names(paths: Sequence[str]) -> list[str]:
@@ -224,34 +265,34 @@ def source(paths: Sequence[str]) -> pl.Expr:
 
 
 def deduplicate(shared: pl.DataFrame) -> pl.DataFrame:
-    """The rows to reject among rows that share a processid (``_row``, reason, detail).
+    """The rows to reject among rows that share a processid (``_id``, reason, detail).
 
-    Exact copies (equal in every record field) collapse onto the first; of the distinct rows the
-    longest barcode wins, ties by input order (docs/curation.md#ingest).
+    ``shared`` holds ``_id``, FILE, ``source_file``, LENGTH and IDENTITY_COLUMNS.  Exact copies
+    (equal in every record field) collapse onto the first; of the distinct rows the longest
+    barcode wins, ties by input order (docs/curation.md#ingest).
     """
-    schema = {_ROW: pl.UInt32, "reason": pl.String, "detail": pl.String}
+    schema = {ID: pl.UInt32, "reason": pl.String, "detail": pl.String}
     if shared.is_empty():
         return pl.DataFrame(schema=schema)
     where = pl.format("{}:{}", pl.col("source_file"), pl.col("source_line"))
-    value = pl.struct(VALUE_COLUMNS)
+    value = pl.struct(IDENTITY_COLUMNS)
     shared = shared.sort(["processid", *_ORDER]).with_columns(
         _copy=~value.is_first_distinct(), _original=where.first().over(value)
     )
     copies = shared.filter("_copy").select(
-        _ROW,
+        ID,
         pl.lit("exact_duplicate").alias("reason"),
         pl.format("copy of {}", "_original").alias("detail"),
     )
     distinct = (
         shared.filter(~pl.col("_copy"))
-        .with_columns(_length=pl.col("dna_barcode").str.len_bytes())
-        .sort(["processid", "_length", *_ORDER], descending=[False, True, False, False])
+        .sort(["processid", LENGTH, *_ORDER], descending=[False, True, False, False])
         .with_columns(
             _kept=pl.col("processid").is_first_distinct(), _winner=where.first().over("processid")
         )
     )
     losers = distinct.filter(~pl.col("_kept")).select(
-        _ROW,
+        ID,
         pl.lit("duplicate_processid").alias("reason"),
         pl.format("kept {}", "_winner").alias("detail"),
     )

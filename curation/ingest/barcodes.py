@@ -37,13 +37,7 @@ def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
     The rows are grouped by value through a hash, and only one barcode of each group is sorted
     (docs/decisions.md "Barcode keys are exact without a full sort").
     """
-    key = barcodes.alias(_KEY)
-    is_padded = key.str.starts_with("N") | key.str.ends_with("N")
-    padded = pl.select(pl.when(is_padded).then(key)).to_series()  # shares the strings
-    padded_rows = is_padded.arg_true()
-    if not padded_rows.is_empty():
-        stripped = key.gather(padded_rows).str.strip_chars("N")
-        key = key.clone().scatter(padded_rows, stripped)
+    key, padded = split_padding(barcodes.alias(_KEY))
     rows, group = _value_groups(key)
     firsts = rows.filter(_starts(group))  # the first row of each group, in group order
     # the groups' barcodes in row order, so that the sort reads them from memory in sequence
@@ -68,6 +62,19 @@ def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
             ]
         ),
     )
+
+
+def split_padding(barcodes: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """``barcodes`` N-stripped (named as given) and ``padded_barcode`` (the barcode where it
+    starts or ends with N, else null).  Only the few padded barcodes are copied: the others
+    share their strings."""
+    is_padded = barcodes.str.starts_with("N") | barcodes.str.ends_with("N")
+    padded = pl.select(pl.when(is_padded).then(barcodes)).to_series()
+    padded_rows = is_padded.arg_true()
+    if not padded_rows.is_empty():
+        stripped = barcodes.gather(padded_rows).str.strip_chars("N")
+        barcodes = barcodes.clone().scatter(padded_rows, stripped)
+    return barcodes, padded.alias("padded_barcode")
 
 
 def dna_barcodes(keys: pl.Series, padded: pl.Series, sequences: pl.Series) -> pl.Series:

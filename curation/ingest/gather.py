@@ -1,25 +1,34 @@
 """Ingest step 2, one job: the parts' sorted runs -> records, barcodes, labels, rejects, issues.
 
-The global steps work one key range at a time, so memory is set by the budget, not the input:
+Every batch left two runs (:mod:`curation.ingest.parse`): its candidates without their barcodes,
+sorted by processid, and their N-stripped barcodes, sorted by sequence.  Each candidate has a
+number, ``_id`` (its run's offset plus its place in the run).  The global steps work one key
+range at a time, so memory is set by the budget, not the input, and nothing is spilled:
 
-1. **processid ranges** (bounds from the parts' samples): every run's rows in the range (the
-   runs are sorted, so whole row groups are skipped) hold every row of each processid in it, so
-   one row per processid is released there (:func:`curation.ingest.assemble.release`).  The
-   released records go to disk without their barcodes, which go to disk beside them, tagged
-   with the sequence range they fall in;
-2. **sequence ranges** (bounds from the samples): the N-stripped barcodes of one range, from
-   every processid range, are numbered (:func:`curation.ingest.barcodes.number_barcodes`); the
-   ranges follow each other in byte order, so a range's keys are its local keys plus the
-   distinct barcodes of the ranges before it: the keys of numbering every barcode at once
-   (docs/curation.md#barcode-key).  The keys wait in one 4-byte-per-record array;
-3. the records and labels are written range after range, with their keys.
+1. **processid ranges** (bounds from the parts' samples), reading only the few columns the
+   choice needs: every run's rows in the range (the runs are sorted, so whole row groups are
+   skipped) hold every row of each processid in it, so one row per processid is chosen there
+   and the records out of scope are found (:func:`curation.ingest.assemble.choose`).  What
+   stays is the ``_id`` of the rows not released and of the rows sharing a processid;
+2. **sequence ranges** (bounds from the samples): every candidate's sequence in the range is
+   numbered (:func:`curation.ingest.barcodes.number_barcodes`).  A released record's barcode key
+   is the rank of its sequence among the released records' sequences: the ranges follow each
+   other in byte order, so that is a range's local rank plus the distinct sequences of the
+   ranges before it, the keys of numbering every barcode at once (docs/curation.md#barcode-key).
+   The keys wait in one 4-byte-per-candidate array; barcodes.parquet is written range after
+   range;
+3. **processid ranges** again, every column: the released records get their keys and are
+   written range after range (records and labels); the rows sharing a processid get their
+   reject reasons, their barcodes compared through their sequences' ranks among all candidates'.
 
 docs/decisions.md "Ingest in bounded memory" says why polars and not DuckDB.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,13 +37,20 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from curation import io
 from curation.ingest.assemble import (
     FILE,
+    ID,
+    LENGTH,
     REJECT_COLUMNS,
+    RUN_ROW,
+    SEQUENCE_RANK,
     check_conservation,
-    release,
+    choose,
+    duplicate_rejects,
+    released_records,
     sort_rejects,
     source,
     source_names,
@@ -53,29 +69,32 @@ from schemas.tables import (
     conform,
 )
 
-_INDEX, _RANGE = "_index", "_range"
-#: Rows per row group of the files a processid range leaves (read back by sequence range).
-_SPILL_ROW_GROUP = 16_384
-#: The released records of a processid range, as written before their keys are known.
-_UNKEYED = {name: dtype for name, dtype in RECORDS_SCHEMA.items() if name != "barcode_key"}
-_UNKEYED["given_inferred_ranks"] = LABELS_SCHEMA["given_inferred_ranks"]
+#: Rows per row group of records.parquet, labels.parquet and barcodes.parquet: those polars'
+#: streaming sink wrote, so the later rules' slices read the same row groups as before.
+_ROW_GROUP = 81_920
 
 
 class NothingReleased(Exception):
     """Every row was rejected: there is no release to write (the message says why)."""
 
 
-@dataclass
-class _Ranges:
-    """What the processid ranges leave for the later steps: per range, its released records
-    (without keys) and their barcodes, each a file in scratch or, when there is one range
-    only, a frame in memory."""
+@dataclass(frozen=True)
+class _Run:
+    """One batch's two runs and the ``_id`` of its first candidate."""
 
-    released: list[int] = field(default_factory=list)  # records per range
-    records: list[pl.LazyFrame] = field(default_factory=list)
-    sequences: list[pl.LazyFrame] = field(default_factory=list)
+    candidates: Path
+    sequences: Path
+    offset: int
+
+
+@dataclass
+class _Choices:
+    """What the first pass over the processid ranges leaves for the others."""
+
+    dropped: list[pl.Series] = field(default_factory=list)  # ``_id``s not released
+    shared: list[pl.Series] = field(default_factory=list)  # ``_id``s sharing a processid
+    rejects: list[pl.DataFrame] = field(default_factory=list)  # out of scope, then duplicates
     by_file: Counter = field(default_factory=Counter)  # released records per file
-    rejects: list[pl.DataFrame] = field(default_factory=list)  # duplicate, out-of-scope
 
 
 def gather(
@@ -96,30 +115,61 @@ def gather(
     if not paths:
         raise IngestError("<config>", None, "input.files", "no input file to ingest")
     metas = [json.loads((part / PART_JSON).read_text(encoding="utf-8")) for part in parts]
-    runs = [part / f"candidates-{n:05d}.parquet" for part, m in zip(parts, metas) for n in _n(m)]
+    runs = _runs(parts, metas)
+    total = sum(meta_count for meta in metas for meta_count in meta["candidates"])
     samples = pl.concat([pl.read_parquet(part / SAMPLES) for part in parts])
-    rows = range_rows(memory_gb)
-    step = sample_every(memory_gb)
-    with tempfile.TemporaryDirectory(prefix="gather-", dir=parts[0].parent) as tmp:
-        scratch = Path(tmp)
-        pid_bounds = _bounds(samples, "processid", rows // step)
-        seq_bounds = _bounds(samples, "sequence", rows // step)
-        ranges = _release_ranges(runs, pid_bounds, seq_bounds, paths, scope, scratch)
-        rejects = _all_rejects(parts, metas, ranges.rejects, paths)
+    per_range = range_rows(memory_gb) // sample_every(memory_gb)
+    pid_bounds = _bounds(samples, "processid", per_range)
+    seq_bounds = _bounds(samples, "sequence", per_range)
+    choices = _choose(runs, pid_bounds, scope)
+    dropped = _sorted_ids(choices.dropped)
+    shared = _sorted_ids(choices.shared)
+    # written beside the parts and moved into place once the summary shows a release
+    with tempfile.TemporaryDirectory(prefix="gather-", dir=parts[0].parent) as scratch:
+        made = {key: Path(scratch) / f"{key}.parquet" for key in ("barcodes", "records", "labels")}
+        keys, ranks, count = _number(runs, seq_bounds, total, dropped, shared, made["barcodes"])
+        with (
+            _parquet_writer(made["records"], RECORDS_SCHEMA) as records,
+            _parquet_writer(made["labels"], LABELS_SCHEMA) as labels,
+        ):
+            for rows in read_ahead(_range_rows(runs, pid_bounds, None)):
+                choices.rejects.append(duplicate_rejects(rows, ranks, paths))
+                released = released_records(rows, dropped, keys, paths)
+                del rows
+                records.write(_arrow(conform(released, RECORDS_SCHEMA)))
+                labels.write(_arrow(conform(released, LABELS_SCHEMA)))
+        rejects = _all_rejects(parts, metas, choices.rejects, paths)
         issues = _scan_issues(parts, metas, paths)
         codes = dict(issues.group_by("issue").len().collect().iter_rows())
-        files = _file_entries(metas, paths, ranges.by_file, rejects)
+        files = _file_entries(metas, paths, choices.by_file, rejects)
         reasons = dict(rejects.group_by("reason").len().iter_rows())
-        result = summary(files, reasons, codes, 0, target_marker, scope)
+        result = summary(files, reasons, codes, count, target_marker, scope)
         if result["released"] == 0 and not empty_ok:
             raise NothingReleased(f"no record was released: {nothing_released(result)}")
-        keys, result["barcode_keys"] = _number(ranges, len(seq_bounds) + 1, scratch, outputs)
         check_conservation(result)
-        _write_records(ranges, keys, outputs)
-        io.write_parquet(rejects.drop(FILE), outputs["rejects"])
-        with io.atomic_output(outputs["issues"]) as tmp_issues:
-            issues.sink_parquet(tmp_issues, compression="lz4")
+        for key, path in made.items():
+            with io.atomic_output(outputs[key]) as target:
+                shutil.move(path, target)
+    io.write_parquet(rejects.drop(FILE), outputs["rejects"])
+    with io.atomic_output(outputs["issues"]) as tmp_issues:
+        issues.sink_parquet(tmp_issues, compression="lz4")
     return result
+
+
+def _runs(parts: Sequence[Path], metas: list[dict[str, Any]]) -> list[_Run]:
+    """Every batch's runs, in input order, with the ``_id`` of their first candidate."""
+    runs, offset = [], 0
+    for part, meta in zip(parts, metas, strict=True):
+        for number, count in enumerate(meta["candidates"]):
+            runs.append(
+                _Run(
+                    part / f"candidates-{number:05d}.parquet",
+                    part / f"sequences-{number:05d}.parquet",
+                    offset,
+                )
+            )
+            offset += count
+    return runs
 
 
 def _n(meta: dict[str, Any]) -> range:
@@ -143,140 +193,126 @@ def _in_range(column: str, bounds: list[str], index: int) -> pl.Expr:
     return condition
 
 
-def _release_ranges(
-    runs: list[Path],
-    pid_bounds: list[str],
-    seq_bounds: list[str],
-    paths: Sequence[str],
-    scope: Mapping[str, Sequence[str]] | None,
-    scratch: Path,
-) -> _Ranges:
-    """Release one row per processid, range by range; keep each range's records (without
-    barcodes) and its N-stripped barcodes (tagged with their sequence range)."""
-    ranges = _Ranges()
-    offset = 0
-    for number, rows in read_ahead(_range_rows(runs, pid_bounds)):
-        released = release(rows, paths, scope)
-        del rows
-        records = released.records
-        ranges.rejects.append(released.rejects)
-        ranges.by_file.update(dict(records.group_by(FILE).len().iter_rows()))
-        sequences, unkeyed = _split(records, offset, seq_bounds, paths)
-        del records, released
-        if pid_bounds:
-            ranges.sequences.append(_spill(sequences, scratch / f"sequences-{number:05d}.parquet"))
-            ranges.records.append(_spill(unkeyed, scratch / f"records-{number:05d}.parquet"))
-        else:
-            ranges.sequences.append(sequences.lazy())
-            ranges.records.append(unkeyed.lazy())
-        ranges.released.append(unkeyed.height)
-        offset += unkeyed.height
-    return ranges
+def _sorted_ids(ids: list[pl.Series]) -> pl.Series:
+    return pl.concat([pl.Series(ID, [], dtype=pl.UInt32), *ids]).sort()
 
 
-def _range_rows(runs: list[Path], pid_bounds: list[str]) -> Iterator[tuple[int, pl.DataFrame]]:
-    """Every run's rows of each processid range that has any, range by range."""
+def _range_rows(
+    runs: list[_Run], pid_bounds: list[str], columns: list[str] | None
+) -> Iterator[pl.DataFrame]:
+    """Every run's candidates (``columns``, or all) of each processid range that has any, range
+    by range, with their ``_id``."""
     for number in range(len(pid_bounds) + 1):
         wanted = _in_range("processid", pid_bounds, number)
-        scans = [pl.scan_parquet(run).filter(wanted) for run in runs]
+        scans = [
+            pl.scan_parquet(run.candidates)
+            .filter(wanted)
+            .select(pl.all() if columns is None else columns)
+            .with_columns(_id(run))
+            .drop(RUN_ROW)
+            for run in runs
+        ]
         rows = pl.concat(scans).collect() if scans else None
         if rows is not None and not rows.is_empty():
-            yield number, rows
+            yield rows
 
 
-def _split(
-    records: pl.DataFrame, offset: int, seq_bounds: list[str], paths: Sequence[str]
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A range's records without their barcodes (``padded_barcode`` where a barcode is
-    N-padded, ``source_file``), and the N-stripped barcodes by record index (``_index``, from
-    ``offset``) with their sequence range, sorted by it."""
-    barcode = records.get_column("dna_barcode")
-    padded = barcode.str.starts_with("N") | barcode.str.ends_with("N")
-    padded_rows = padded.arg_true()
-    sequence = barcode.alias("sequence")
-    if not padded_rows.is_empty():  # only the few padded barcodes are copied
-        stripped = barcode.gather(padded_rows).str.strip_chars("N")
-        sequence = sequence.clone().scatter(padded_rows, stripped)
-    index = pl.int_range(offset, offset + records.height, dtype=pl.UInt32, eager=True)
-    sequences = pl.DataFrame([index.alias(_INDEX), sequence])
-    if seq_bounds:
-        bounds = pl.Series(seq_bounds, dtype=pl.String)
-        where = bounds.search_sorted(sequence, side="right").cast(pl.UInt32)
-        sequences = sequences.with_columns(where.alias(_RANGE)).sort(_RANGE, maintain_order=True)
-    else:
-        sequences = sequences.with_columns(pl.lit(0, pl.UInt32).alias(_RANGE))
-    unkeyed = records.with_columns(
-        pl.select(pl.when(pl.lit(padded)).then(pl.lit(barcode)))
-        .to_series()
-        .alias("padded_barcode"),
-        source(paths),
-    )
-    return sequences, conform(unkeyed, _UNKEYED)
-
-
-def _spill(frame: pl.DataFrame, path: Path) -> pl.LazyFrame:
-    """``frame`` written to ``path`` (uncompressed: it is read back once, soon), as a scan."""
-    frame.write_parquet(path, compression="uncompressed", row_group_size=_SPILL_ROW_GROUP)
-    return pl.scan_parquet(path)
+def _choose(
+    runs: list[_Run], pid_bounds: list[str], scope: Mapping[str, Sequence[str]] | None
+) -> _Choices:
+    """The first pass: each processid range's choice (only the columns it needs are read)."""
+    choices = _Choices()
+    columns = ["processid", FILE, "source_line", LENGTH, RUN_ROW, *(scope or {})]
+    for rows in read_ahead(_range_rows(runs, pid_bounds, columns)):
+        choice = choose(rows, scope)
+        choices.dropped.append(choice.dropped)
+        choices.shared.append(choice.shared)
+        choices.rejects.append(choice.rejects)
+        choices.by_file.update(dict(choice.released.iter_rows()))
+    return choices
 
 
 def _number(
-    ranges: _Ranges, count: int, scratch: Path, outputs: Mapping[str, str]
-) -> tuple[pl.Series, int]:
-    """Number the barcodes range by range and write barcodes.parquet; the key of every record
-    (by record index) and the number of keys."""
-    keys = pl.repeat(0, sum(ranges.released), dtype=pl.UInt32, eager=True)
-    tables = []
-    next_key = 0
-    for number, frame in read_ahead(_sequence_ranges(ranges.sequences, count)):
-        numbered = number_barcodes(frame.get_column("sequence"))
-        shifted = (numbered.keys.cast(pl.Int64) + next_key).cast(pl.UInt32)
-        keys = keys.scatter(frame.get_column(_INDEX), shifted)
-        table = numbered.sequences.with_columns(pl.col("barcode_key").cast(pl.Int64) + next_key)
-        table = conform(table, BARCODES_SCHEMA)
-        tables.append(
-            _spill(table, scratch / f"barcodes-{number:05d}.parquet") if count > 1 else table.lazy()
-        )
-        next_key += table.height
-    barcodes = pl.concat(tables) if tables else pl.LazyFrame(schema=BARCODES_SCHEMA)
-    with io.atomic_output(outputs["barcodes"]) as target:
-        barcodes.sink_parquet(target, compression="lz4")
-    return keys, next_key
+    runs: list[_Run],
+    seq_bounds: list[str],
+    total: int,
+    dropped: pl.Series,
+    shared: pl.Series,
+    barcodes_out: Path,
+) -> tuple[pl.Series, pl.DataFrame, int]:
+    """Number the sequences range by range and write barcodes.parquet to ``barcodes_out``.
+
+    Returns the barcode key of every candidate by ``_id`` (0 for those not released), the rank
+    of each ``shared`` candidate's sequence among all candidates' (``_id``, SEQUENCE_RANK), and
+    the number of keys.
+    """
+    keys = _zeros(total)
+    ranks = [pl.DataFrame(schema={ID: pl.UInt32, SEQUENCE_RANK: pl.UInt32})]
+    next_key = next_rank = 0
+    with _parquet_writer(barcodes_out, BARCODES_SCHEMA) as barcodes:
+        for frame in read_ahead(_sequence_ranges(runs, seq_bounds)):
+            ids = frame.get_column(ID)
+            numbered = number_barcodes(frame.get_column("sequence"))
+            local = numbered.keys
+            kept = ~ids.is_in(dropped.implode())
+            # the sequences a released record has, and their ranks among those
+            used = pl.repeat(False, numbered.sequences.height, eager=True).scatter(
+                local.filter(kept), True
+            )
+            rank = used.cum_sum().cast(pl.Int64) - 1 + next_key  # meaningful where used
+            keys = keys.scatter(ids.filter(kept), rank.gather(local.filter(kept)).cast(pl.UInt32))
+            mine = ids.is_in(shared.implode())
+            rank_of_shared = (local.filter(mine).cast(pl.Int64) + next_rank).cast(pl.UInt32)
+            ranks.append(pl.DataFrame([ids.filter(mine), rank_of_shared.alias(SEQUENCE_RANK)]))
+            table = numbered.sequences.filter(used).with_columns(
+                rank.filter(used).alias("barcode_key")
+            )
+            barcodes.write(_arrow(conform(table, BARCODES_SCHEMA)))
+            next_key += table.height
+            next_rank += numbered.sequences.height
+    return keys, pl.concat(ranks), next_key
 
 
-def _sequence_ranges(
-    sequences: list[pl.LazyFrame], count: int
-) -> Iterator[tuple[int, pl.DataFrame]]:
-    """The barcodes (``_index``, ``sequence``) of each sequence range that has any."""
-    for number in range(count if sequences else 0):
-        scans = [frame.filter(pl.col(_RANGE) == number) for frame in sequences]
-        frame = pl.concat(scans).select(_INDEX, "sequence").collect()
-        if not frame.is_empty():
-            yield number, frame
+def _sequence_ranges(runs: list[_Run], seq_bounds: list[str]) -> Iterator[pl.DataFrame]:
+    """Every run's sequences (``sequence``, ``_id``) of each sequence range that has any."""
+    for number in range(len(seq_bounds) + 1):
+        wanted = _in_range("sequence", seq_bounds, number)
+        scans = [
+            pl.scan_parquet(run.sequences).filter(wanted).select("sequence", _id(run))
+            for run in runs
+        ]
+        frame = pl.concat(scans).collect() if scans else None
+        if frame is not None and not frame.is_empty():
+            yield frame
 
 
-def _write_records(ranges: _Ranges, keys: pl.Series, outputs: Mapping[str, str]) -> None:
-    """records.parquet and labels.parquet, range after range, with the barcode keys."""
-    parts, offset = [], 0
-    for frame, size in zip(ranges.records, ranges.released, strict=True):
-        parts.append(frame.with_columns(pl.lit(keys.slice(offset, size)).alias("barcode_key")))
-        offset += size
-    schema = {**_UNKEYED, "barcode_key": pl.UInt32()}
-    records = pl.concat(parts) if parts else pl.LazyFrame(schema=schema)
-    with (
-        io.atomic_output(outputs["records"]) as records_tmp,
-        io.atomic_output(outputs["labels"]) as labels_tmp,
-    ):
-        pl.collect_all(
-            [
-                conform(records, RECORDS_SCHEMA).sink_parquet(
-                    records_tmp, compression="lz4", lazy=True
-                ),
-                conform(records, LABELS_SCHEMA).sink_parquet(
-                    labels_tmp, compression="lz4", lazy=True
-                ),
-            ]
-        )
+def _id(run: _Run) -> pl.Expr:
+    return (pl.col(RUN_ROW).cast(pl.Int64) + run.offset).cast(pl.UInt32).alias(ID)
+
+
+def _zeros(length: int) -> pl.Series:
+    return pl.repeat(0, length, dtype=pl.UInt32, eager=True)
+
+
+def _arrow(frame: pl.DataFrame) -> Any:
+    """``frame`` as one Arrow table, one chunk per column."""
+    return frame.rechunk().to_arrow(compat_level=pl.CompatLevel.newest())
+
+
+@contextlib.contextmanager
+def _parquet_writer(path: Path, schema: Mapping[str, pl.DataType]) -> Iterator[pq.ParquetWriter]:
+    """A Parquet file of ``schema`` written range after range (lz4, like every intermediate)."""
+    arrow_schema = _arrow(pl.DataFrame(schema=schema)).schema
+    with pq.ParquetWriter(path, arrow_schema, compression="lz4", write_statistics=True) as writer:
+        yield _RowGroups(writer)
+
+
+@dataclass(frozen=True)
+class _RowGroups:
+    writer: pq.ParquetWriter
+
+    def write(self, table: Any) -> None:
+        self.writer.write_table(table, row_group_size=_ROW_GROUP)
 
 
 def _all_rejects(

@@ -5,11 +5,16 @@ Each batch (:mod:`curation.ingest.batches`, sized by the memory budget) is read,
 finished, and leaves in the part's directory:
 
 * ``candidates-NNNNN.parquet``: its rows that no row-level check rejected, sorted by processid
-  (a sorted run: the gather reads one processid range of every run at a time);
+  (a sorted run: the gather reads one processid range of every run at a time), without their
+  barcodes: each row's place in the run (``_run_row``), its barcode's length and
+  ``padded_barcode`` stand in for it;
+* ``sequences-NNNNN.parquet``: the same rows' N-stripped barcodes (``sequence``, ``_run_row``),
+  sorted by sequence (the gather reads one sequence range of every run at a time);
 * ``rejects-NNNNN.parquet`` and ``issues-NNNNN.parquet``: in line order;
 
 and the part leaves ``samples.parquet`` (every n-th processid and barcode, to cut the gather's
-ranges evenly) and ``part.json`` (what the summary needs).  Batches of one part follow each
+ranges evenly) and ``part.json`` (what the summary needs, and each batch's number of
+candidates).  Batches of one part follow each
 other, so the part's rejects and issues are in input order when read batch after batch.
 """
 
@@ -25,7 +30,15 @@ from typing import Any
 import polars as pl
 
 from curation import io
-from curation.ingest.assemble import batch_rejects, candidates, finish_file, name_issues
+from curation.ingest.assemble import (
+    LENGTH,
+    RUN_ROW,
+    batch_rejects,
+    candidates,
+    finish_file,
+    name_issues,
+)
+from curation.ingest.barcodes import split_padding
 from curation.ingest.batches import (
     batch_bytes,
     part_range,
@@ -37,9 +50,13 @@ from curation.ingest.decode import GZIP_MAGIC
 from curation.ingest.fields import clean_rows
 from curation.ingest.raw import RawExport
 from curation.ingest.read import open_export, read_batch
+from curation.sorting import text_order
 
-#: Rows per row group of a run: the gather skips the row groups outside its processid range.
-RUN_ROW_GROUP = 16_384
+#: Rows per row group of a run: the gather skips the row groups outside its key range, and
+#: reads the one or two a range's bounds fall in for each range and run (with 16,384 rows, a
+#: fifth of the gather's CPU: docs/decisions.md "Ingest in bounded memory").
+RUN_ROW_GROUP = 4096
+
 PART_JSON = "part.json"
 SAMPLES = "samples.parquet"
 SAMPLE_SCHEMA = {"value": pl.String, "kind": pl.String}
@@ -84,6 +101,7 @@ def _parse_into(
     """:func:`parse_part`'s work, into the directory ``out``."""
     meta: dict[str, Any] = {"file": index, "part": part, "rows_read": 0, "blank_lines": 0}
     meta["batches"] = 0
+    meta["candidates"] = []  # rows per batch's runs
     if part > 0 and _is_gzip(path):
         return _finish(out, meta, [])
     samples: list[pl.DataFrame] = []
@@ -108,20 +126,38 @@ def _parse_into(
                 del data
                 meta["rows_read"] += raw.rows_read
                 meta["blank_lines"] += raw.blank_lines
-                samples.append(_write_batch(raw, index, target_marker, out, number, step))
+                batch_samples, count = _write_batch(raw, index, target_marker, out, number, step)
+                samples.append(batch_samples)
+                meta["candidates"].append(count)
                 meta["batches"] += 1
     return _finish(out, meta, samples)
 
 
 def _write_batch(
     raw: RawExport, index: int, target_marker: str, out: Path, number: int, step: int
-) -> pl.DataFrame:
-    """Finish one parsed batch and write its run, rejects and issues; returns its samples."""
+) -> tuple[pl.DataFrame, int]:
+    """Finish one parsed batch and write its runs, rejects and issues; returns its samples and
+    its number of candidates."""
     rows, issues = finish_file(raw, index, target_marker)
     io.write_parquet(batch_rejects(raw, index, rows), out / f"rejects-{number:05d}.parquet")
     io.write_parquet(name_issues(issues, rows), out / f"issues-{number:05d}.parquet")
     run = candidates(rows)
     del rows
+    barcodes = run.get_column("dna_barcode")
+    sequences, padded = split_padding(barcodes.alias("sequence"))
+    by_sequence = text_order(sequences)
+    # sorted sequences compress about 7x, so lz4 costs no more CPU than the bytes it saves
+    io.write_parquet(
+        pl.DataFrame([sequences.gather(by_sequence), by_sequence.alias(RUN_ROW)]),
+        out / f"sequences-{number:05d}.parquet",
+        row_group_size=RUN_ROW_GROUP,
+    )
+    del sequences
+    run = run.with_columns(
+        barcodes.str.len_bytes().cast(pl.UInt32).alias(LENGTH),
+        padded,
+        pl.int_range(run.height, dtype=pl.UInt32).alias(RUN_ROW),
+    ).drop("dna_barcode")
     # uncompressed: lz4 took twice the CPU of the whole write, and the run is read once, soon
     io.write_parquet(
         run,
@@ -130,13 +166,16 @@ def _write_batch(
         compression="uncompressed",
     )
     processids = run.get_column("processid").gather_every(step)
-    sequences = run.get_column("dna_barcode").gather_every(step).str.strip_chars("N")
-    return pl.concat(
+    samples = pl.concat(
         [
             processids.to_frame("value").with_columns(kind=pl.lit("processid")),
-            sequences.to_frame("value").with_columns(kind=pl.lit("sequence")),
+            barcodes.gather_every(step)
+            .str.strip_chars("N")
+            .to_frame("value")
+            .with_columns(kind=pl.lit("sequence")),
         ]
     )
+    return samples, run.height
 
 
 def _finish(out: Path, meta: dict[str, Any], samples: list[pl.DataFrame]) -> dict[str, Any]:
