@@ -15,13 +15,14 @@ from typing import Any
 import polars as pl
 
 from curation.labels import shards
-from curation.labels.complete import complete
+from curation.labels.complete import complete_shard, plan
+from curation.labels.homonyms import label_paths, sum_paths
 from curation.labels.infer import infer
 from curation.labels.normalise import build_variant_map, normalise
 from curation.labels.vote import resolve
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
-from schemas.tables import CHANGES_SCHEMA, LABELS_SCHEMA, empty
+from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, LABELS_SCHEMA, conform, empty
 
 #: The curation settings each step reads, by step (= rule) name, in chain order.
 STEP_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -53,8 +54,8 @@ def curate(
 
     The spelling map is built from all labels; the per-barcode steps run on each of
     ``shard_count`` barcode shards (or on ``key_shards``, explicit lists of barcode keys, to test
-    that any partition of the keys gives the same result); their outputs are gathered and the
-    global steps run on all of them.
+    that any partition of the keys gives the same result); the global steps then run on them
+    shard by shard (:func:`global_steps`).
     """
     cfg = cfg or CurationConfig()
     corrections = empty(CORRECTIONS_SCHEMA) if corrections is None else corrections
@@ -64,9 +65,23 @@ def curate(
     else:
         parts = [labels.filter(pl.col("barcode_key").is_in(list(keys))) for keys in key_shards]
     outputs = [per_barcode_steps(part, variant_map, corrections, cfg) for part in parts]
-    inferred = shards.gather([labels for labels, _ in outputs], LABELS_SCHEMA)
-    changes = shards.gather([changes for _, changes in outputs], CHANGES_SCHEMA)
-    return complete(inferred, changes, **settings(cfg, "gather_curation"))
+    return global_steps(outputs, cfg)
+
+
+def global_steps(
+    outputs: Sequence[tuple[pl.DataFrame, pl.DataFrame]], cfg: CurationConfig
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The global steps on the shards' (inferred labels, changes), as rule ``gather_curation``
+    runs them: planned from the shards' summed label paths, then shard by shard, gathered."""
+    planned = plan(
+        sum_paths([label_paths(conform(labels, LABELS_SCHEMA)) for labels, _ in outputs])
+    )
+    done = [
+        complete_shard(labels, changes, planned, **settings(cfg, "gather_curation"))
+        for labels, changes in outputs
+    ]
+    curated = shards.gather([curated for curated, _ in done], CURATED_SCHEMA)
+    return curated, shards.gather([changes for _, changes in done], CHANGES_SCHEMA)
 
 
 def per_barcode_steps(

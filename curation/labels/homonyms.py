@@ -39,14 +39,47 @@ _CUT = "_cut"
 
 def curtail(labels: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """The homonym rule on all curated labels: (labels, change frames)."""
-    changes: list[pl.DataFrame] = []
+    cuts, _ = plan(label_paths(labels))
+    return apply_cuts(labels, cuts)
+
+
+def plan(paths: pl.DataFrame) -> tuple[list[tuple[str, pl.DataFrame]], pl.DataFrame]:
+    """The cuts of every checked rank, from the label paths of *all* records: ([(rank, cuts)],
+    the paths after them).
+
+    A cut depends only on the names' lineages and record counts, which the paths hold, and the
+    species pass sees the genera's result by cutting the paths themselves; so a run over barcode
+    shards sums the shards' paths, plans once and applies the cuts shard by shard.
+    """
+    planned: list[tuple[str, pl.DataFrame]] = []
     for rank in RANKS_CHECKED:
-        cuts = lineage_cuts(label_paths(labels), rank)
+        cuts = lineage_cuts(paths, rank)
         if cuts.is_empty():
             continue
-        labels, curtailed = _apply(labels, rank, cuts)
+        planned.append((rank, cuts))
+        paths = _cut_paths(paths, rank, cuts)
+    return planned, paths
+
+
+def apply_cuts(
+    labels: pl.DataFrame, cuts: list[tuple[str, pl.DataFrame]]
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Labels (all records or one barcode shard) with the planned cuts applied, in rank order:
+    (labels, change frames)."""
+    changes: list[pl.DataFrame] = []
+    for rank, rank_cuts in cuts:
+        labels, curtailed = _apply(labels, rank, rank_cuts)
         changes += curtailed
     return labels, changes
+
+
+def sum_paths(paths: list[pl.DataFrame]) -> pl.DataFrame:
+    """Several tables of label paths (e.g. one per shard) as one: their ``records`` summed."""
+    return (
+        pl.concat([frame.select(*RANKS, "records") for frame in paths], how="vertical")
+        .group_by(RANKS)
+        .agg(pl.col("records").sum().cast(pl.UInt32))
+    )
 
 
 def label_paths(labels: pl.DataFrame) -> pl.DataFrame:
@@ -102,22 +135,37 @@ def lineage_cuts(paths: pl.DataFrame, rank: str) -> pl.DataFrame:
     )
 
 
+def _with_cut(frame: pl.DataFrame, rank: str, cuts: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` plus ``_cut``: for a row on a lineage of ``cuts``, its cut, else null."""
+    keys = [name for name in RANKS[: RANKS.index(rank) + 1]]
+    named = frame.with_row_index("_row").filter(pl.col(rank).is_in(cuts[rank].unique().implode()))
+    matched = named.with_columns(annotated("subfamily")).join(
+        cuts.select(*keys, _CUT), on=keys, how="inner", nulls_equal=True
+    )
+    cut = pl.repeat(None, frame.height, dtype=pl.UInt8, eager=True).scatter(
+        matched["_row"], matched[_CUT]
+    )
+    return frame.with_columns(cut.alias(_CUT))
+
+
+def _kept(index: int, column: str) -> pl.Expr:
+    """``column`` (the ``index``-th rank) where the row's cut is deeper, else null."""
+    return pl.when(pl.col(_CUT).fill_null(len(RANKS)) > index).then(pl.col(column))
+
+
 def _apply(
     labels: pl.DataFrame, rank: str, cuts: pl.DataFrame
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """Null, for the records on a lineage of ``cuts``, the rank ``_cut`` and every deeper one."""
-    keys = [name for name in RANKS[: RANKS.index(rank) + 1]]
-    named = labels.with_row_index("_row").filter(pl.col(rank).is_in(cuts[rank].unique().implode()))
-    matched = named.with_columns(annotated("subfamily")).join(
-        cuts.select(*keys, _CUT), on=keys, how="inner", nulls_equal=True
-    )
-    cut = pl.repeat(None, labels.height, dtype=pl.UInt8, eager=True).scatter(
-        matched["_row"], matched[_CUT]
-    )
-    labels = labels.with_columns(cut.alias(_CUT))
+    labels = _with_cut(labels, rank, cuts)
     changes = []
     for index, column in enumerate(RANKS):
-        kept = pl.when(pl.col(_CUT).fill_null(len(RANKS)) > index).then(pl.col(column))
-        labels, curtailed = apply_rule(labels, column, kept, RULE)
+        labels, curtailed = apply_rule(labels, column, _kept(index, column), RULE)
         changes.append(curtailed)
     return labels.drop(_CUT), changes
+
+
+def _cut_paths(paths: pl.DataFrame, rank: str, cuts: pl.DataFrame) -> pl.DataFrame:
+    """The label paths after :func:`_apply` of ``cuts`` to their records, summed again."""
+    cut = _with_cut(paths, rank, cuts)
+    return sum_paths([cut.with_columns(_kept(i, column) for i, column in enumerate(RANKS))])

@@ -30,9 +30,13 @@ from schemas.tables import LABELS_SCHEMA, RANKS, VARIANT_MAP_SCHEMA, conform
 
 
 def build_variant_map(
-    labels: pl.DataFrame, *, placeholder_code_widths: dict[str, int], malaise_max_distance: int
+    labels: pl.DataFrame | pl.LazyFrame,
+    *,
+    placeholder_code_widths: dict[str, int],
+    malaise_max_distance: int,
 ) -> pl.DataFrame:
-    """The global C2/C3 spelling map (``VARIANT_MAP_SCHEMA``) from the whole labels table.
+    """The global C2/C3 spelling map (``VARIANT_MAP_SCHEMA``) from the whole labels table (a
+    lazy scan of it is counted rank by rank, streaming: only the distinct names are held).
 
     Spellings are counted per rank after C0.  Each is standardised (C2), grouped by its
     normalisation key (case, whitespace and the zero padding of codes ignored), and the key's
@@ -72,7 +76,7 @@ def build_variant_map(
     return conform(variant_map, VARIANT_MAP_SCHEMA)
 
 
-def _all_spelling_counts(labels: pl.DataFrame) -> pl.DataFrame:
+def _all_spelling_counts(labels: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """(rank, name, records) of every rank after C0; species first words count as genera."""
     counts = pl.concat([_spelling_counts(labels, rank) for rank in RANKS], how="vertical")
     genus_words = counts.filter(pl.col("rank") == "species").select(
@@ -147,10 +151,16 @@ def remove_open_nomenclature_species(
     return apply_rule(labels, "species", kept, "C7_open_nomenclature")
 
 
-def _spelling_counts(labels: pl.DataFrame, rank: str) -> pl.DataFrame:
+def _spelling_counts(labels: pl.DataFrame | pl.LazyFrame, rank: str) -> pl.DataFrame:
     """(rank, name, records) after C0, computed on the distinct raw values of one column."""
-    # The lazy (streaming) group-by is several times faster than the eager one here.
-    raw = labels.lazy().group_by(rank).agg(pl.len().cast(pl.Int64).alias("records")).collect()
+    # The streaming group-by is several times faster than the eager one here, and reads only
+    # this column of a scanned file.
+    raw = (
+        labels.lazy()
+        .group_by(rank)
+        .agg(pl.len().cast(pl.Int64).alias("records"))
+        .collect(engine="streaming")
+    )
     return (
         raw.select(names.clean_label(pl.col(rank)).alias("name"), "records")
         .drop_nulls("name")

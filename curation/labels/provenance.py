@@ -153,24 +153,120 @@ def summarise(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, Any]:
     want to fix in the corrections table; ``hierarchy`` lists the names that still break "each
     rank partitions its parent" (see :func:`hierarchy_report`), each rank with a check.
     """
-    # The distinct label paths with their record counts: every report below works on these.
-    paths = curated.lazy().group_by(list(RANKS)).agg(pl.len().alias("records")).collect()
+    return summarise_facts([summary_facts(curated, changes)])
+
+
+#: The example reports of the summary: (name, rule, column or None for all, with the genus).
+_EXAMPLE_REPORTS: tuple[tuple[str, str, str | None, bool], ...] = (
+    ("genus_species_mismatches", "C1_species_genus_mismatch", None, True),
+    ("genus_not_a_name", "C1_genus_not_a_name", None, False),
+    *(
+        (f"homonyms.{rank}", "homonym_curtail", rank, False)
+        for rank in ("family", "subfamily", "genus", "species")
+    ),
+)
+
+
+def summary_facts(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """What :func:`summarise` needs of some records (all, or one barcode shard with its
+    changes), as small tables whose union over disjoint sets of records is that of all records:
+    ``counts`` (name, value) are summed, ``distinct`` (name, value) and ``placements``
+    (genus, real subfamily) are sets united, ``rule_labels``, ``examples`` and ``paths`` are
+    group counts summed.  So the summary of a
+    run over shards is computed without holding every record (rule ``gather_curation``)."""
+    counts: dict[str, int] = {"records": curated.height}
+    counts |= {f"labelled.{c}": curated[c].count() for c in (*RANKS, "taxon", "dna_bin")}
+    counts |= {f"flags.{flag}": int(curated[flag].sum()) for flag in FLAGS}
+    ranks = curated.group_by("inferred_ranks").agg(pl.len())
+    counts |= {f"inferred_ranks.{c}": int(n) for c, n in ranks.iter_rows()}
+    counts |= {f"curtailed.{rank}": n for rank, n in _curtailed_by_rank(changes).items()}
+    per_rule = changes.group_by("rule").agg(pl.col("processid").n_unique().alias("records"))
+    counts |= {f"rule_records.{rule}": int(n) for rule, n in per_rule.iter_rows()}
+    figures, distinct = _figures(curated, changes)
+    counts |= {f"figures.{name}": value for name, value in figures.items()}
+    completion = changes.filter(pl.col("rule") == "C4_subfamily_completion")
+    counts["completion.records_changed"] = _records(completion)
+    examples = []
+    for name, rule, column, with_genus in _EXAMPLE_REPORTS:
+        rows = changes if column is None else changes.filter(pl.col("column") == column)
+        rows = rows.filter((pl.col("rule") == rule) & pl.col("before").is_not_null())
+        rows = rows.filter(pl.col("after").is_null()).select("processid", "column", "before")
+        counts[f"examples.{name}"] = _records(rows)
+        if with_genus:
+            rows = rows.join(curated.select("processid", "genus"), on="processid", how="left")
+        else:
+            rows = rows.with_columns(genus=pl.lit(None, pl.String))
+        examples.append(
+            rows.group_by("column", "before", "genus")
+            .agg(pl.len().alias("records"))
+            .select(pl.lit(name).alias("report"), "column", "before", "genus", "records")
+        )
+    real = pl.when(~names.is_filler(pl.col("subfamily"))).then(pl.col("subfamily"))
     return {
-        "records": curated.height,
-        "labelled": {rank: curated[rank].count() for rank in (*RANKS, "taxon", "dna_bin")},
-        "rules": _rule_counts(changes),
-        "flags": {flag: int(curated[flag].sum()) for flag in FLAGS},
-        "inferred_ranks": _inferred_ranks_distribution(curated),
-        "curtailed_records_by_rank": _curtailed_by_rank(changes),
-        "figures": _figures(curated, changes),
+        "counts": pl.DataFrame(
+            {"name": list(counts), "value": list(counts.values())},
+            schema={"name": pl.String, "value": pl.Int64},
+        ),
+        "distinct": pl.concat(distinct, how="vertical"),
+        "rule_labels": changes.group_by("rule", "column").agg(pl.len().alias("labels")),
+        "examples": pl.concat(examples, how="vertical"),
+        "paths": curated.lazy().group_by(list(RANKS)).agg(pl.len().alias("records")).collect(),
+        "placements": curated.select("genus", real.alias("subfamily")).drop_nulls().unique(),
+    }
+
+
+def summarise_facts(facts: list[dict[str, pl.DataFrame]]) -> dict[str, Any]:
+    """:func:`summarise` from the :func:`summary_facts` of disjoint sets of records (the
+    barcode shards of a run): their union, then the same summary as of all records at once."""
+
+    def union(name: str) -> pl.DataFrame:
+        return pl.concat([part[name] for part in facts], how="vertical")
+
+    totals = union("counts").group_by("name").agg(pl.col("value").sum())
+    count = dict(totals.iter_rows())
+
+    def total(name: str) -> int:
+        return int(count.get(name, 0))
+
+    distinct = union("distinct").unique()
+    sets = dict(distinct.group_by("name").agg(pl.len()).iter_rows())
+    rule_labels = union("rule_labels").group_by("rule", "column").agg(pl.col("labels").sum())
+    examples = (
+        union("examples")
+        .group_by("report", "column", "before", "genus")
+        .agg(pl.col("records").sum())
+    )
+    paths = union("paths").group_by(list(RANKS)).agg(pl.col("records").sum())
+    figures = {name: total(f"figures.{name}") for name in _SUMMED_FIGURES}
+    figures |= {name: int(sets.get(name, 0)) for name in _DISTINCT_FIGURES}
+    placements = (
+        union("placements")
+        .unique()
+        .group_by("genus")
+        .agg(pl.col("subfamily").sort())
+        .filter(pl.col("subfamily").list.len() > 1)
+        .sort("genus")
+    )
+    return {
+        "records": total("records"),
+        "labelled": {c: total(f"labelled.{c}") for c in (*RANKS, "taxon", "dna_bin")},
+        "rules": _rule_counts(rule_labels, {r: total(f"rule_records.{r}") for r in RULES}),
+        "flags": {flag: total(f"flags.{flag}") for flag in FLAGS},
+        "inferred_ranks": {str(code): total(f"inferred_ranks.{code}") for code in range(7)},
+        "curtailed_records_by_rank": {rank: total(f"curtailed.{rank}") for rank in RANKS},
+        "figures": {name: figures[name] for name in _FIGURE_ORDER},
         "paper": dict(PAPER_FIGURES),
-        "genus_species_mismatches": _examples(changes, "C1_species_genus_mismatch", curated),
-        "genus_not_a_name": _examples(changes, "C1_genus_not_a_name"),
+        "genus_species_mismatches": _examples(examples, "genus_species_mismatches", total),
+        "genus_not_a_name": _examples(examples, "genus_not_a_name", total),
         "homonyms": {
-            rank: _examples(changes.filter(pl.col("column") == rank), "homonym_curtail")
+            rank: _examples(examples, f"homonyms.{rank}", total)
             for rank in ("family", "subfamily", "genus", "species")
         },
-        "subfamily_completion": _completion_report(curated, changes),
+        "subfamily_completion": {
+            "genera_in_several_subfamilies": placements.height,
+            "examples": placements.head(EXAMPLES).to_dicts(),
+            "records_changed": total("completion.records_changed"),
+        },
         "hierarchy": hierarchy_report(paths),
     }
 
@@ -184,27 +280,17 @@ def _distinct(values: pl.Series) -> int:
     return values.drop_nulls().n_unique()
 
 
-def _rule_counts(changes: pl.DataFrame) -> dict[str, Any]:
-    counts = changes.group_by("rule", "column").agg(
-        pl.len().alias("labels"), pl.col("processid").n_unique().alias("records")
-    )
-    per_rule = changes.group_by("rule").agg(pl.col("processid").n_unique().alias("records"))
-    records = dict(zip(per_rule["rule"], per_rule["records"], strict=True))
+def _rule_counts(rule_labels: pl.DataFrame, records: dict[str, int]) -> dict[str, Any]:
+    """Per rule: labels changed, records changed (``records``), labels per column."""
     result: dict[str, Any] = {}
     for rule in RULES:
-        rows = counts.filter(pl.col("rule") == rule).sort("column")
+        rows = rule_labels.filter(pl.col("rule") == rule).sort("column")
         result[rule] = {
             "labels": int(rows["labels"].sum()),
-            "records": int(records.get(rule, 0)),
+            "records": records[rule],
             "by_column": dict(zip(rows["column"], map(int, rows["labels"]), strict=True)),
         }
     return result
-
-
-def _inferred_ranks_distribution(curated: pl.DataFrame) -> dict[str, int]:
-    counts = curated.group_by("inferred_ranks").agg(pl.len())
-    found = dict(zip(counts["inferred_ranks"], counts["len"], strict=True))
-    return {str(code): int(found.get(code, 0)) for code in range(7)}
 
 
 def _curtailed_by_rank(changes: pl.DataFrame) -> dict[str, int]:
@@ -220,15 +306,73 @@ def _curtailed_by_rank(changes: pl.DataFrame) -> dict[str, int]:
     return {rank: int(found.get(index, 0)) for index, rank in enumerate(RANKS)}
 
 
-def _figures(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, int]:
+#: The summary's figures, in order: counts of records (summed over shards) ...
+_SUMMED_FIGURES = (
+    "records_reworded",
+    "species_reworded_records",
+    "genus_reworded_records",
+    "genus_from_species_records",
+    "genus_species_mismatch_resolved_records",
+    "genus_species_mismatch_dropped_records",
+    "genus_several_words_repaired_records",
+    "genus_several_words_nulled_records",
+    "records_unassigned_subfamily",
+    "records_subfamily_completed",
+    "records_label_dropped_by_vote",
+    "records_label_dropped",
+    "records_label_inferred",
+    "records_homonym_curtailed",
+    "open_nomenclature_records",
+    "bin_conflict_records",
+)
+#: ... and counts of distinct names or keys (sets united over shards).
+_DISTINCT_FIGURES = (
+    "genus_from_species_species",
+    "genus_species_mismatch_resolved_species",
+    "genus_species_mismatch_dropped_species",
+    "genera_unassigned_subfamily",
+    "genera_subfamily_completed",
+    "open_nomenclature_species_removed",
+    "bin_conflict_barcode_keys",
+)
+_FIGURE_ORDER = (
+    "records_reworded",
+    "species_reworded_records",
+    "genus_reworded_records",
+    "genus_from_species_records",
+    "genus_from_species_species",
+    "genus_species_mismatch_resolved_records",
+    "genus_species_mismatch_resolved_species",
+    "genus_species_mismatch_dropped_records",
+    "genus_species_mismatch_dropped_species",
+    "genus_several_words_repaired_records",
+    "genus_several_words_nulled_records",
+    "genera_unassigned_subfamily",
+    "records_unassigned_subfamily",
+    "genera_subfamily_completed",
+    "records_subfamily_completed",
+    "records_label_dropped_by_vote",
+    "records_label_dropped",
+    "records_label_inferred",
+    "records_homonym_curtailed",
+    "open_nomenclature_species_removed",
+    "open_nomenclature_records",
+    "bin_conflict_barcode_keys",
+    "bin_conflict_records",
+)
+
+
+def _figures(
+    curated: pl.DataFrame, changes: pl.DataFrame
+) -> tuple[dict[str, int], list[pl.DataFrame]]:
+    """The summed figures of some records, and the (name, value) sets of the distinct ones."""
+
     def rule(*rules: str, column: str | None = None) -> pl.DataFrame:
         picked = changes.filter(pl.col("rule").is_in(rules))
         return picked if column is None else picked.filter(pl.col("column") == column)
 
-    def species_of(rows: pl.DataFrame) -> int:
-        return _distinct(
-            curated.join(rows.select("processid"), on="processid", how="semi")["species"]
-        )
+    def species_of(rows: pl.DataFrame) -> pl.Series:
+        return curated.join(rows.select("processid"), on="processid", how="semi")["species"]
 
     label_removed = pl.col("after").is_null() & ~names.is_filler(pl.col("before"))
     removed = rule("C7_open_nomenclature")
@@ -238,73 +382,59 @@ def _figures(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, int]:
     completed = rule("C4_subfamily_completion").filter(
         pl.col("after").is_not_null() & ~names.is_filler(pl.col("after"))
     )
-    return {
+    summed = {
         "records_reworded": _records(rule(*REWORDING_RULES)),
         "species_reworded_records": _records(rule(*REWORDING_RULES, column="species")),
         "genus_reworded_records": _records(rule(*REWORDING_RULES, column="genus")),
         "genus_from_species_records": _records(rule("C1_genus_from_species")),
-        "genus_from_species_species": species_of(rule("C1_genus_from_species")),
         "genus_species_mismatch_resolved_records": _records(rule("C1_genus_species_majority")),
-        "genus_species_mismatch_resolved_species": species_of(rule("C1_genus_species_majority")),
         "genus_species_mismatch_dropped_records": _records(mismatched),
-        "genus_species_mismatch_dropped_species": _distinct(mismatched["before"]),
         "genus_several_words_repaired_records": _records(rule("C1_genus_first_word")),
         "genus_several_words_nulled_records": _records(rule("C1_genus_not_a_name")),
-        "genera_unassigned_subfamily": _distinct(fillers["genus"]),
         "records_unassigned_subfamily": fillers.height,
-        "genera_subfamily_completed": _distinct(
-            curated.join(completed.select("processid"), on="processid", how="semi")["genus"]
-        ),
         "records_subfamily_completed": _records(completed),
         "records_label_dropped_by_vote": _records(rule(*VOTE_DROPPING_RULES).filter(label_removed)),
         "records_label_dropped": int(curated["label_was_dropped"].sum()),
         "records_label_inferred": int(curated["label_was_inferred"].sum()),
         "records_homonym_curtailed": _records(rule("homonym_curtail").filter(label_removed)),
-        "open_nomenclature_species_removed": _distinct(removed["before"]),
         "open_nomenclature_records": _records(removed),
-        "bin_conflict_barcode_keys": _distinct(conflicted["barcode_key"]),
         "bin_conflict_records": conflicted.height,
     }
+    values = {
+        "genus_from_species_species": species_of(rule("C1_genus_from_species")),
+        "genus_species_mismatch_resolved_species": species_of(rule("C1_genus_species_majority")),
+        "genus_species_mismatch_dropped_species": mismatched["before"],
+        "genera_unassigned_subfamily": fillers["genus"],
+        "genera_subfamily_completed": curated.join(
+            completed.select("processid"), on="processid", how="semi"
+        )["genus"],
+        "open_nomenclature_species_removed": removed["before"],
+        "bin_conflict_barcode_keys": conflicted["barcode_key"].cast(pl.String),
+    }
+    distinct = [
+        pl.DataFrame({"value": column.drop_nulls().unique()}, schema={"value": pl.String}).select(
+            pl.lit(name).alias("name"), "value"
+        )
+        for name, column in values.items()
+    ]
+    return summed, distinct
 
 
-def _examples(
-    changes: pl.DataFrame, rule: str, curated: pl.DataFrame | None = None
-) -> dict[str, Any]:
-    """The values ``rule`` removed, with most records first: a count and the top examples
-    (with the record's final genus when ``curated`` is given)."""
-    rows = changes.filter((pl.col("rule") == rule) & pl.col("before").is_not_null())
-    rows = rows.filter(pl.col("after").is_null()).select("processid", "column", "before")
-    keys = ["column", "before"]
-    if curated is not None:
-        rows = rows.join(curated.select("processid", "genus"), on="processid", how="left")
-        keys.append("genus")
+def _examples(examples: pl.DataFrame, report: str, total: Any) -> dict[str, Any]:
+    """The values a rule removed (one report of :data:`_EXAMPLE_REPORTS`), with most records
+    first: a count and the top examples (with the record's final genus where the report has
+    it)."""
+    with_genus = next(g for name, _, _, g in _EXAMPLE_REPORTS if name == report)
+    keys = ["column", "before", *(["genus"] if with_genus else [])]
     values = (
-        rows.group_by(keys)
-        .agg(pl.len().alias("records"))
+        examples.filter(pl.col("report") == report)
+        .select(*keys, "records")
         .sort(["records", *keys], descending=[True, *[False] * len(keys)], nulls_last=True)
     )
     return {
         "values": values.height,
-        "records": _records(rows),
+        "records": total(f"examples.{report}"),
         "examples": values.head(EXAMPLES).rename({"before": "value"}).to_dicts(),
-    }
-
-
-def _completion_report(curated: pl.DataFrame, changes: pl.DataFrame) -> dict[str, Any]:
-    """Genera the subfamily completion could not complete: placed in several subfamilies."""
-    real = pl.when(~names.is_filler(pl.col("subfamily"))).then(pl.col("subfamily"))
-    several = (
-        curated.select("genus", real.alias("subfamily"))
-        .drop_nulls()
-        .group_by("genus")
-        .agg(pl.col("subfamily").unique().sort())
-        .filter(pl.col("subfamily").list.len() > 1)
-        .sort("genus")
-    )
-    return {
-        "genera_in_several_subfamilies": several.height,
-        "examples": several.head(EXAMPLES).to_dicts(),
-        "records_changed": _records(changes.filter(pl.col("rule") == "C4_subfamily_completion")),
     }
 
 

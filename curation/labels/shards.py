@@ -37,6 +37,14 @@ def split(labels: pl.DataFrame, count: int) -> list[pl.DataFrame]:
     return [labels.filter(shard == i) for i in range(count)]
 
 
+def split_lazy(labels: pl.LazyFrame, count: int) -> list[pl.LazyFrame]:
+    """The ``count`` shards of a lazy labels table, each in the table's order (ingest writes it
+    in processid order; a stage sorts a shard that is not, :func:`curation.labels.provenance.by_processid`),
+    for a streaming sink: no shard is ever whole in memory."""
+    shard = pl.col("barcode_key") % count
+    return [labels.filter(shard == i) for i in range(count)]
+
+
 def gather(shards: Sequence[pl.DataFrame], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Concatenate shard outputs into one frame whose order does not depend on the shard count:
     by processid, then each shard's own order."""

@@ -29,7 +29,9 @@ RULE = "C4_subfamily_completion"
 
 def placements(labels: pl.DataFrame) -> pl.DataFrame:
     """Per genus with a real subfamily somewhere: ``subfamilies`` (how many distinct) and
-    ``placed`` (the subfamily when there is exactly one)."""
+    ``placed`` (the subfamily when there is exactly one).  ``labels`` may be the records or
+    their distinct label paths (:func:`curation.labels.homonyms.label_paths`): the same
+    placements."""
     return (
         labels.lazy()
         .select("genus", annotated("subfamily"))
@@ -46,14 +48,15 @@ def placements(labels: pl.DataFrame) -> pl.DataFrame:
 
 
 def complete(
-    labels: pl.DataFrame, *, fill_unassigned_subfamily: bool
+    labels: pl.DataFrame, *, fill_unassigned_subfamily: bool, placed: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Subfamily completion on all curated labels: (labels, changes).
 
     With ``fill_unassigned_subfamily`` off, no filler is written and those of the input are
-    removed; the placed genera are still completed.
+    removed; the placed genera are still completed.  ``placed`` are the :func:`placements` of
+    every record, given when ``labels`` are one barcode shard of them.
     """
-    placed = placements(labels)
+    placed = placements(labels) if placed is None else placed
     several = placed.filter(pl.col("subfamilies") > 1)["genus"].implode()
     single = placed.filter(pl.col("subfamilies") == 1)
     subfamily = pl.col("subfamily")

@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
+import json
+import random
+
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
 
-from curation.labels import homonyms, subfamily
-from curation.labels.complete import complete
-from schemas.tables import CHANGES_SCHEMA, RANKS, empty
-from tests.label_frames import labels_frame, path
+from curation.labels import chain, homonyms, provenance, shards, subfamily
+from curation.labels.complete import complete, complete_shard, plan
+from curation.labels.normalise import build_variant_map
+from schemas.config import CurationConfig
+from schemas.corrections import CORRECTIONS_SCHEMA
+from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, RANKS, empty
+from tests.label_frames import labels_frame, noisy_labels, path
 
 COLUMNS = ("family", "subfamily", "genus", "species")
 
@@ -164,3 +173,53 @@ def test_bin_conflict_flags_every_record_of_the_key_and_bins_are_kept(bins):
     assert curated["bin_conflict"].to_list() == [conflict] * 3 + [False]
     assert curated["dna_bin"].to_list() == [*bins, "X"]
     assert set(curated.columns) >= set(RANKS)
+
+
+# --- shard by shard (rule gather_curation) ------------------------------------------------------
+
+
+@settings(deadline=None, max_examples=30)
+@given(noisy_labels(inconsistent=True), st.integers(2, 4), st.randoms(use_true_random=False))
+def test_completing_shard_by_shard_is_completing_every_record_at_once(
+    labels, count, rng: random.Random
+):
+    """Barcode keys spread at random over 2-4 shards (some empty): the plan from the summed
+    paths, each shard completed alone and gathered, gives complete()'s curated table, changes
+    and summary."""
+    cfg = CurationConfig()
+    variant_map = build_variant_map(labels, **chain.settings(cfg, "variant_map"))
+    inferred, changes = chain.per_barcode_steps(labels, variant_map, empty(CORRECTIONS_SCHEMA), cfg)
+    expected = complete(inferred, changes, fill_unassigned_subfamily=True)
+
+    owners = {key: rng.randrange(count) for key in inferred["barcode_key"].unique().to_list()}
+    parts = []
+    for index in range(count):
+        keys = [key for key, owner in owners.items() if owner == index]
+        part = inferred.filter(pl.col("barcode_key").is_in(keys))
+        parts.append((part, changes.filter(pl.col("processid").is_in(part["processid"].implode()))))
+    planned = plan(homonyms.sum_paths([homonyms.label_paths(part) for part, _ in parts]))
+    done = [complete_shard(*part, planned, fill_unassigned_subfamily=True) for part in parts]
+    curated = shards.gather([c for c, _ in done], CURATED_SCHEMA)
+    all_changes = shards.gather([c for _, c in done], CHANGES_SCHEMA)
+    assert_frame_equal(curated, expected[0])
+    assert_frame_equal(all_changes, expected[1])
+    summary = provenance.summarise_facts([provenance.summary_facts(*part) for part in done])
+    assert json.dumps(summary, sort_keys=True) == json.dumps(
+        provenance.summarise(*expected), sort_keys=True
+    )
+
+
+def test_planning_from_paths_cuts_the_species_after_the_genera():
+    """The species pass of the plan sees the genus cuts applied to the paths: a species whose
+    conflicting lineage went with its curtailed genus is not cut again."""
+    rows = [lineage("Psychodidae", "Lutzomyia", "Lutzomyia longipalpis")] * 3 + [
+        lineage("Phlebotomidae", "Lutzomyia", "Lutzomyia longipalpis")
+    ]
+    labels = labels_frame(rows)
+    cuts, paths = homonyms.plan(homonyms.label_paths(labels))
+    assert [rank for rank, _ in cuts] == ["genus"]
+    # The minority record is cut at the family, where its lineage differs: so is its species.
+    assert paths.sort("records").select("family", "genus", "species", "records").rows() == [
+        (None, None, None, 1),
+        ("Psychodidae", "Lutzomyia", "Lutzomyia longipalpis", 3),
+    ]

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation import io
+from tests.support import staged_in
 
 
 def test_failed_write_leaves_nothing(staging):
@@ -63,3 +64,35 @@ def test_polars_writes_the_same_bytes_through_an_atomic_stream(staging):
     assert streamed == (staging / "direct.csv").read_bytes()
     assert out.sha256 == hashlib.sha256(streamed).hexdigest() and out.size == len(streamed)
     assert list((staging / "staging").iterdir()) == []
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    rows=st.lists(
+        st.tuples(st.text("ab", max_size=3), st.integers(0, 3), st.integers(0, 99)), max_size=60
+    ),
+    files=st.integers(1, 4),
+    piece_rows=st.integers(1, 8),
+)
+def test_merge_sorted_parquet_is_a_stable_sort_of_the_files_one_after_another(
+    tmp_path_factory, rows, files, piece_rows
+):
+    """Rows of equal key keep their file's order, files in the given order, for any piece size
+    (gather_curation's changes: a processid's rows are one shard's, in rule order)."""
+    staging = tmp_path_factory.mktemp("merge")
+    frame = pl.DataFrame(
+        rows, schema={"key": pl.String, "file": pl.Int64, "n": pl.Int64}, orient="row"
+    )
+    frame = frame.with_columns(pl.col("file") % files)
+    paths = []
+    for index in range(files):
+        paths.append(staging / f"{index}.parquet")
+        frame.filter(pl.col("file") == index).sort("key", maintain_order=True).write_parquet(
+            paths[-1]
+        )
+    with staged_in(staging / "staging"):
+        io.merge_sorted_parquet(paths, "key", staging / "merged.parquet", piece_rows=piece_rows)
+    expected = pl.concat([pl.read_parquet(path) for path in paths], how="vertical").sort(
+        "key", maintain_order=True
+    )
+    assert pl.read_parquet(staging / "merged.parquet").equals(expected)

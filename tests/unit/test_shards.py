@@ -55,3 +55,12 @@ def test_the_shard_count_grows_with_the_input_past_the_memory_budget(tmp_path):
     files = load_config({"input": {"files": [str(export)]}, "memory_gb": 0.000001})
     assert wiring.expected_records(files) == 10
     assert wiring.effective_shards(files) == -(-10 * wiring.LABEL_BYTES_PER_RECORD // 1073)
+
+
+@given(keys=st.lists(st.integers(0, 50), max_size=60), count=st.integers(1, 7))
+def test_the_streaming_split_gives_the_eager_shards(keys, count):
+    """shard_labels sinks split_lazy's shards: the same rows, in the same order, as split()."""
+    table = labels(keys)
+    lazy = shards.split_lazy(table.lazy(), count)
+    for eager, streamed in zip(shards.split(table, count), lazy, strict=True):
+        assert streamed.collect(engine="streaming").equals(eager)

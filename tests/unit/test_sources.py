@@ -18,7 +18,7 @@ def test_closure_follows_transitive_imports():
         "workflow/scripts/gather_curation.py",
         "curation/labels/provenance.py",
         "curation/io.py",
-        "curation/labels/shards.py",
+        "curation/labels/homonyms.py",
         "schemas/tables.py",
     } <= found
     assert "curation/names.py" in found

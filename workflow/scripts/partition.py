@@ -5,7 +5,7 @@ import polars as pl
 
 from curation import console, io
 from curation.evolve.releases import ReleaseError, read_release
-from curation.partition.splits import PartitionError, partition
+from curation.partition.splits import INPUT_SCHEMA, PartitionError, partition
 from curation.partition.stable import stable_partition
 from schemas.config import PartitionConfig
 from schemas.tables import SPLITS
@@ -29,7 +29,9 @@ def stable_inputs(curated: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 with io.rule_log(smk.log[0]) as log:
     curated_path = smk.input.curated
-    curated = io.read_parquet(curated_path)
+    # Only the columns partitioning reads (a missing one is left for prepare() to name).
+    present = pl.read_parquet_schema(curated_path)
+    curated = pl.read_parquet(curated_path, columns=[c for c in INPUT_SCHEMA if c in present])
     cfg = PartitionConfig.model_validate(smk.params.partition)
     stable = hasattr(smk.input, "previous")
     try:
