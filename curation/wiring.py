@@ -191,7 +191,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         "ingest_part": {
             "target_marker": cfg.input.target_marker,
             "memory_gb": cfg.memory_gb,
-            "parts": cfg.shards,
+            "parts": effective_shards(cfg),
             "fingerprints": input_fingerprints(cfg.input.files),
         },
         "ingest": {
@@ -299,7 +299,8 @@ def memory_mb(cfg: PipelineConfig) -> int:
 
 def ingest_parts(files: int, parts: int) -> list[str]:
     """The ``{part}`` names of ingest's parse jobs, in input order: each of ``files`` inputs cut
-    in ``parts`` byte ranges (``shards``; curation/ingest/batches.py)."""
+    in ``parts`` byte ranges (the effective shard count, so a large input is parsed by several
+    jobs side by side even with ``shards: 1``; curation/ingest/batches.py)."""
     return [part_name(file, part) for file in range(files) for part in range(parts)]
 
 

@@ -57,6 +57,17 @@ def test_the_shard_count_grows_with_the_input_past_the_memory_budget(tmp_path):
     assert wiring.effective_shards(files) == -(-10 * wiring.LABEL_BYTES_PER_RECORD // 1073)
 
 
+def test_a_large_input_is_parsed_by_as_many_jobs_as_there_are_shards(tmp_path):
+    """Ingest's byte ranges follow the effective shard count, so with ``shards: 1`` an input
+    past the memory budget is still parsed by several jobs side by side."""
+    export = tmp_path / "export.tsv"
+    export.write_bytes(b"x" * 10 * wiring.INPUT_BYTES_PER_RECORD)
+    cfg = load_config({"input": {"files": [str(export)]}, "shards": 1, "memory_gb": 0.000004})
+    parts = wiring.rule_params(cfg, "ingest_part")["parts"]
+    assert parts == wiring.effective_shards(cfg) > 1
+    assert wiring.ingest_parts(1, parts) == [f"0-{part}" for part in range(parts)]
+
+
 @given(keys=st.lists(st.integers(0, 50), max_size=60), count=st.integers(1, 7))
 def test_the_streaming_split_gives_the_eager_shards(keys, count):
     """shard_labels sinks split_lazy's shards: the same rows, in the same order, as split()."""

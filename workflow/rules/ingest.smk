@@ -23,8 +23,8 @@ rule generate_input:
 
 
 rule ingest_part:
-    """One byte range of one input, parsed in batches into sorted runs (shards > 1: several per
-    input, so the parsing spreads over jobs)."""
+    """One byte range of one input, parsed in batches into sorted runs (several per input when
+    the effective shard count is above 1, so the parsing spreads over jobs)."""
     input:
         export=export_of_part,
     output:
@@ -50,7 +50,7 @@ rule ingest:
     duplicate processids, barcode keys, counts)."""
     input:
         exports=input_files(),
-        parts=expand(L.work_file("ingest_part"), part=ingest_parts(len(input_files()), CFG.shards)),
+        parts=expand(L.work_file("ingest_part"), part=ingest_parts(len(input_files()), effective_shards(CFG))),
     output:
         records=L.work_file("records"),
         barcodes=L.work_file("barcodes"),
