@@ -292,6 +292,13 @@ def effective_shards(cfg: PipelineConfig) -> int:
     return max(cfg.shards, needed)
 
 
+def shard_threads(cfg: PipelineConfig) -> int:
+    """Threads a job of a sharded stage (ingest's parse, normalise, resolve, infer) declares:
+    ``threads`` shared among the stage's shards, at least one, so that Snakemake runs the
+    shards side by side within ``--cores`` instead of one after the other."""
+    return max(1, cfg.threads // effective_shards(cfg))
+
+
 def memory_mb(cfg: PipelineConfig) -> int:
     """The memory a bounded-memory job declares to the scheduler (``memory_gb``), in MB."""
     return max(1, int(cfg.memory_gb * 1024))

@@ -75,3 +75,14 @@ def test_the_streaming_split_gives_the_eager_shards(keys, count):
     lazy = shards.split_lazy(table.lazy(), count)
     for eager, streamed in zip(shards.split(table, count), lazy, strict=True):
         assert streamed.collect(engine="streaming").equals(eager)
+
+
+def test_the_jobs_of_a_sharded_stage_share_the_threads():
+    """Two shards on threads: 2 declare one thread each, so Snakemake runs them side by side
+    on two cores; one shard keeps both."""
+    two = load_config({"input": {"generator": {"records": 4000}}, "shards": 2, "threads": 2})
+    assert wiring.shard_threads(two) == 1
+    one = load_config({"input": {"generator": {"records": 4000}}, "shards": 1, "threads": 2})
+    assert wiring.shard_threads(one) == 2
+    many = load_config({"input": {"generator": {"records": 4000}}, "shards": 8, "threads": 2})
+    assert wiring.shard_threads(many) == 1

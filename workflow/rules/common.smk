@@ -30,6 +30,7 @@ from curation.wiring import (
     ingest_parts,
     missing_inputs,
     memory_mb,
+    shard_threads,
     previous_release_table,
     rule_params,
     stable_files,

@@ -18,7 +18,7 @@ rule infer:
         L.log("infer/{scatteritem}"),
     benchmark:
         L.benchmark("infer/{scatteritem}")
-    threads: CFG.threads
+    threads: shard_threads(CFG)
     resources:
         mem_mb=4000,
     conda:

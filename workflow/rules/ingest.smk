@@ -36,7 +36,7 @@ rule ingest_part:
         L.log("ingest/{part}"),
     benchmark:
         L.benchmark("ingest/{part}")
-    threads: CFG.threads
+    threads: shard_threads(CFG)
     resources:
         mem_mb=memory_mb(CFG),
     conda:

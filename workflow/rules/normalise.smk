@@ -60,7 +60,7 @@ rule normalise:
         L.log("normalise/{scatteritem}"),
     benchmark:
         L.benchmark("normalise/{scatteritem}")
-    threads: CFG.threads
+    threads: shard_threads(CFG)
     resources:
         mem_mb=4000,
     conda:

@@ -14,7 +14,7 @@ rule resolve:
         L.log("resolve/{scatteritem}"),
     benchmark:
         L.benchmark("resolve/{scatteritem}")
-    threads: CFG.threads
+    threads: shard_threads(CFG)
     resources:
         mem_mb=4000,
     conda:
