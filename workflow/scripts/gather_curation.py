@@ -2,9 +2,9 @@
 flags: docs/curation.md#order) one barcode shard at a time, merge the shards into one curated
 table and one changes table in processid order, and summarise the changes.
 
-Memory is that of one shard (docs/decisions.md, "The global label steps shard by shard"): the
-global facts come from the shards' label paths, each shard is completed and spilled on its own,
-and the spills are merged one processid range at a time."""
+Memory is that of one shard (docs/decisions.md, "The label stages around the shards in bounded
+memory"): the global facts come from the shards' label paths, each shard is completed and
+spilled on its own, and the spills are merged one processid range at a time."""
 
 import tempfile
 from pathlib import Path
