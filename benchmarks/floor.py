@@ -20,7 +20,6 @@ import resource
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -65,19 +64,16 @@ def read_export(export: Path) -> str:
 
 def write_release(release: pl.DataFrame, out: Path, row_group_size: int) -> str:
     """The release's CSV, Parquet and per-split files written once, as emit_metadata writes them."""
-    metadata = {"sort_order": "split, processid"}
-    split_paths = {split: str(out / f"split_{split}.parquet") for split in SPLITS}
-    with (
-        writers.csv_stream(out / "release.csv") as csv,
-        writers.assembled_parquet(out / "release.parquet", metadata) as parquet,
-        writers.SplitFiles(
-            split_paths, metadata=metadata, row_group_size=row_group_size, assembled=parquet
-        ) as splits,
-        ThreadPoolExecutor(max_workers=2) as pool,
-    ):
+    split_paths = {split: out / f"split_{split}.parquet" for split in SPLITS}
+    with writers.release_files(
+        out / "release.csv",
+        out / "release.parquet",
+        split_paths,
+        row_group_size=row_group_size,
+        metadata={"sort_order": "split, processid"},
+    ) as files:
         for _, part in release.group_by("split", maintain_order=True):  # in release order
-            for write in [pool.submit(stream.write, part) for stream in (csv, splits)]:
-                write.result()
+            files.write(part)
     size = sum(path.stat().st_size for path in out.iterdir()) / 2**30
     return f"{release.height:,} records, {size:.2f} GiB written"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Self
 
 import polars as pl
@@ -317,6 +318,57 @@ class SplitFiles:
                 )
             )
             self.written.append((self._paths[name], self._stream.out, 0))
+
+
+class ReleaseFiles:
+    """The release's CSV, per-split Parquet files and full Parquet file (put together from the
+    split files' bytes), written from the release's parts in release order, each part at most
+    one split: :meth:`write` appends a part to the CSV and to its split's file side by side.
+    Once the :func:`release_files` block has ended, ``written`` holds each file's path, writer
+    (sha256, size) and rows."""
+
+    def __init__(
+        self,
+        csv: CsvStream,
+        splits: SplitFiles,
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        self._csv, self._splits, self._pool = csv, splits, pool
+        self.rows = 0
+        self.written: list[tuple[str | os.PathLike[str], io.HashingWriter, int]] = []
+
+    def write(self, part: pl.DataFrame) -> None:
+        for write in [self._pool.submit(out.write, part) for out in (self._csv, self._splits)]:
+            write.result()
+        self.rows += part.height
+
+
+@contextlib.contextmanager
+def release_files(
+    csv_path: str | os.PathLike[str],
+    parquet_path: str | os.PathLike[str],
+    split_paths: Mapping[str, str | os.PathLike[str]],
+    *,
+    row_group_size: int,
+    metadata: Mapping[str, str],
+) -> Iterator[ReleaseFiles]:
+    """A :class:`ReleaseFiles` writing the release's files atomically (none of them on an
+    error)."""
+    with (
+        csv_stream(csv_path) as csv,
+        assembled_parquet(parquet_path, metadata) as parquet,
+        SplitFiles(
+            split_paths, row_group_size=row_group_size, metadata=metadata, assembled=parquet
+        ) as splits,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        files = ReleaseFiles(csv, splits, pool)
+        yield files
+    files.written = [
+        (csv_path, csv.out, files.rows),
+        (parquet_path, parquet.out, files.rows),
+        *splits.written,
+    ]
 
 
 def _plain(frame: pl.DataFrame) -> pl.DataFrame:

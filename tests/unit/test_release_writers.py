@@ -274,16 +274,17 @@ def write_in_parts(directory, pieces, row_group_size: int) -> dict[str, bytes]:
     """The CSV, the per-split files written from ``pieces`` and the Parquet file put together
     from them."""
     splits = {split: directory / f"{split}.parquet" for split in SPLITS}
-    with (
-        release_writers.csv_stream(directory / "r.csv") as csv,
-        release_writers.assembled_parquet(directory / "r.parquet", METADATA) as parquet,
-        release_writers.SplitFiles(
-            splits, row_group_size=row_group_size, metadata=METADATA, assembled=parquet
-        ) as split_files,
-    ):
+    with release_writers.release_files(
+        directory / "r.csv",
+        directory / "r.parquet",
+        splits,
+        row_group_size=row_group_size,
+        metadata=METADATA,
+    ) as files:
         for piece in pieces:
-            for out in (csv, split_files):
-                out.write(piece)
+            files.write(piece)
+    rows = sum(piece.height for piece in pieces)
+    assert [n for _, _, n in files.written[:2]] == [rows, rows]  # the CSV, the full file
     paths = [directory / "r.csv", directory / "r.parquet", *splits.values()]
     return {path.name: path.read_bytes() for path in paths}
 

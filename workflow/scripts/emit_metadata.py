@@ -135,34 +135,26 @@ def release_parts(log) -> Iterator[pl.DataFrame]:
 
 
 def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry], stats.Counts]:
-    """Append each part to the CSV and to its split's Parquet file (two threads); each split's
-    file, once finished, is copied into the full Parquet file (its row groups are encoded once).
-    The files' manifest entries and the statistics' counts of the whole release."""
-    split_paths = {split: smk.output[f"split_{split}"] for split in SPLITS}
-    tally, rows = stats.Tally(), 0
+    """Write each part to the release files (curation/release/writers.py ``release_files``: the
+    CSV and the split's Parquet file side by side, the full Parquet file from the split files'
+    bytes), counting it for the statistics meanwhile; the files' manifest entries and the
+    counts of the whole release."""
+    tally = stats.Tally()
     with (
-        release_writers.csv_stream(smk.output.csv) as csv,
-        release_writers.assembled_parquet(smk.output.parquet, metadata("release")) as parquet,
-        release_writers.SplitFiles(
-            split_paths,
+        release_writers.release_files(
+            smk.output.csv,
+            smk.output.parquet,
+            {split: smk.output[f"split_{split}"] for split in SPLITS},
             row_group_size=smk.params.row_group_size,
             metadata=metadata("release"),
-            assembled=parquet,
-        ) as splits,
-        ThreadPoolExecutor(max_workers=3) as pool,
+        ) as files,
+        ThreadPoolExecutor(max_workers=2) as pool,
     ):
         for part in prefetched(pieces, pool):
-            writes = [pool.submit(out.write, part) for out in (csv, splits)]
-            tally.add(part)
-            rows += part.height
-            for write in writes:
-                write.result()
-    entries = [
-        manifest.written(smk.output.csv, csv.out, rows),
-        manifest.written(smk.output.parquet, parquet.out, rows),
-        *(manifest.written(path, out, n) for path, out, n in splits.written),
-    ]
-    return entries, tally.total()
+            counted = pool.submit(tally.add, part)
+            files.write(part)
+            counted.result()
+    return [manifest.written(path, out, rows) for path, out, rows in files.written], tally.total()
 
 
 def prefetched(pieces: Iterator[pl.DataFrame], pool: ThreadPoolExecutor) -> Iterator[pl.DataFrame]:
