@@ -18,12 +18,11 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import pyarrow.parquet as pq
 
 #: Bytes handed to the kernel per write() by :class:`HashingWriter` (docs/decisions.md "Release
 #: files are written 256 KiB at a time").
@@ -126,43 +125,68 @@ def sink_parquet(frame: pl.LazyFrame, path: str | os.PathLike[str], **options: A
         frame.sink_parquet(tmp, **options)
 
 
-#: Rows of one piece of :func:`merge_sorted_parquet` (about 100 MB of curated labels in memory).
-MERGE_PIECE_ROWS = 1 << 18
-#: Every how many rows of each input :func:`merge_sorted_parquet` samples a key.
-_MERGE_SAMPLE = 1 << 10
+#: Every how many rows of each input :func:`sorted_pieces` samples a key.
+_PIECE_SAMPLE = 1 << 10
 
 
-def merge_sorted_parquet(
-    files: list[Path], key: str, path: str | os.PathLike[str], piece_rows: int = MERGE_PIECE_ROWS
-) -> None:
-    """Merge Parquet files, each sorted by the string column ``key``, into one sorted file
-    (atomically, lz4), one key range at a time: a range's rows of every file, stably sorted
-    by ``key``, so rows of equal key keep their file's order (and come from the earliest file
-    first).  Memory is one range (about ``piece_rows`` rows), not the files: polars' streaming
-    ``merge_sorted`` held them whole (1 GB for 5 M curated records)."""
-    scans = [pl.scan_parquet(file) for file in files]
+def sorted_pieces(
+    groups: Sequence[Sequence[str | os.PathLike[str]]], key: str, piece_rows: int
+) -> Iterator[tuple[pl.DataFrame, ...]]:
+    """Groups of Parquet files, each file sorted by the string column ``key``, read one key
+    range at a time: per range, one frame per group, its files' rows of the range stably
+    sorted by ``key`` (rows of equal key keep their file's order, earlier files first).
+
+    The ranges come from keys sampled in the first group and hold about ``piece_rows`` of its
+    rows, so memory is one range of every group, not the files (docs/decisions.md, "The
+    global label steps one processid range at a time").  Every range is read from row groups
+    whose statistics overlap it, so files written with several row groups are read about once.
+    """
+    scans = [[pl.scan_parquet(file) for file in files] for files in groups]
+    every = min(_PIECE_SAMPLE, piece_rows)
     samples = pl.concat(
-        [scan.select(pl.col(key).gather_every(_MERGE_SAMPLE)) for scan in scans]
+        [scan.select(pl.col(key).gather_every(every)) for scan in scans[0]]
     ).collect()[key]
-    bounds = samples.sort().gather_every(max(1, piece_rows // _MERGE_SAMPLE)).unique().sort()
+    bounds = samples.sort().gather_every(max(1, piece_rows // every)).unique().sort()
     edges: list[str | None] = [None, *bounds.to_list()[1:], None]
+    for low, high in itertools.pairwise(edges):
+        inside = pl.lit(True)
+        if low is not None:
+            inside &= pl.col(key) >= low
+        if high is not None:
+            inside &= pl.col(key) < high
+        yield tuple(
+            _merged([scan.filter(inside) for scan in group], key) for group in scans
+        )
+
+
+def _merged(parts: list[pl.LazyFrame], key: str) -> pl.DataFrame:
+    """Frames each sorted by ``key`` as one, stably sorted: a merge, not a sort."""
+    frames = pl.collect_all(parts)
+    merged = frames[0]
+    for frame in frames[1:]:
+        merged = merged.merge_sorted(frame, key)
+    return merged
+
+
+@contextlib.contextmanager
+def parquet_pieces(path: str | os.PathLike[str]) -> Iterator[Callable[[pl.DataFrame], None]]:
+    """Yield ``append(frame)``: frames of one schema written one after another as one Parquet
+    file (atomically, lz4, at least one frame), one frame in memory at a time."""
+    import pyarrow.parquet as pq  # only this writer needs it: every job would pay the import
+
     with atomic_output(path) as tmp:
-        writer: pq.ParquetWriter | None = None
-        for low, high in itertools.pairwise(edges):
-            inside = pl.lit(True)
-            if low is not None:
-                inside &= pl.col(key) >= low
-            if high is not None:
-                inside &= pl.col(key) < high
-            piece = pl.concat([scan.filter(inside) for scan in scans]).collect()
-            table = piece.sort(key, maintain_order=True).to_arrow(
-                compat_level=pl.CompatLevel.newest()
-            )
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema, compression="lz4")
-            writer.write_table(table)
-        if writer is not None:
-            writer.close()
+        writers: list[pq.ParquetWriter] = []
+
+        def append(frame: pl.DataFrame) -> None:
+            table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+            if not writers:
+                writers.append(pq.ParquetWriter(tmp, table.schema, compression="lz4"))
+            writers[0].write_table(table)
+
+        yield append
+        if not writers:
+            raise ValueError(f"{path}: no frame written")
+        writers[0].close()
 
 
 def read_parquet(path: str | os.PathLike[str]) -> pl.DataFrame:

@@ -68,6 +68,9 @@ SHARD_FILES: dict[str, str] = {
     "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
     "inferred": "shards/{scatteritem}/inferred.parquet",
     "changes": "shards/{scatteritem}/changes.parquet",
+    # what the global steps plan from (curation.labels.complete.shard_facts)
+    "label_paths": "shards/{scatteritem}/label_paths.parquet",
+    "bin_conflicts": "shards/{scatteritem}/bin_conflicts.parquet",
     # emit's spill directories (the release in pieces), removed once emit_metadata has run
     "emit_rows": "shards/{scatteritem}/emit_rows",
     "emit_barcodes": "shards/{scatteritem}/emit_barcodes",
@@ -295,7 +298,8 @@ def effective_shards(cfg: PipelineConfig) -> int:
 def shard_threads(cfg: PipelineConfig) -> int:
     """Threads a job of a sharded stage (ingest's parse, normalise, resolve, infer) declares:
     ``threads`` shared among the stage's shards, at least one, so that Snakemake runs the
-    shards side by side within ``--cores`` instead of one after the other."""
+    shards side by side within ``--cores`` instead of one after the other.  variant_map and
+    shard_labels declare it too: with several shards both run, side by side."""
     return max(1, cfg.threads // effective_shards(cfg))
 
 

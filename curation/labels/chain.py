@@ -15,14 +15,14 @@ from typing import Any
 import polars as pl
 
 from curation.labels import shards
-from curation.labels.complete import complete_shard, plan
-from curation.labels.homonyms import label_paths, sum_paths
+from curation.labels.complete import gather, plan, shard_facts
+from curation.labels.homonyms import sum_paths
 from curation.labels.infer import infer
 from curation.labels.normalise import build_variant_map, normalise
 from curation.labels.vote import resolve
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
-from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, LABELS_SCHEMA, conform, empty
+from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, empty
 
 #: The curation settings each step reads, by step (= rule) name, in chain order.
 STEP_SETTINGS: dict[str, tuple[str, ...]] = {
@@ -72,16 +72,16 @@ def global_steps(
     outputs: Sequence[tuple[pl.DataFrame, pl.DataFrame]], cfg: CurationConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The global steps on the shards' (inferred labels, changes), as rule ``gather_curation``
-    runs them: planned from the shards' summed label paths, then shard by shard, gathered."""
+    runs them: planned from the shards' facts (label paths, BIN conflicts), then piece by
+    piece (here a piece is a shard), gathered."""
+    facts = [shard_facts(labels) for labels, _ in outputs]
     planned = plan(
-        sum_paths([label_paths(conform(labels, LABELS_SCHEMA)) for labels, _ in outputs])
+        sum_paths([paths for paths, _ in facts]),
+        pl.concat([conflicts for _, conflicts in facts], how="vertical"),
     )
-    done = [
-        complete_shard(labels, changes, planned, **settings(cfg, "gather_curation"))
-        for labels, changes in outputs
-    ]
-    curated = shards.gather([curated for curated, _ in done], CURATED_SCHEMA)
-    return curated, shards.gather([changes for _, changes in done], CHANGES_SCHEMA)
+    done = list(gather(outputs, planned, **settings(cfg, "gather_curation")))
+    curated = shards.gather([curated for curated, _, _ in done], CURATED_SCHEMA)
+    return curated, shards.gather([changes for _, changes, _ in done], CHANGES_SCHEMA)
 
 
 def per_barcode_steps(

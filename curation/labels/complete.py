@@ -6,11 +6,12 @@ would place a genus in two subfamilies), then subfamily completion.  Then the re
 ``taxon`` (C8), the flags and ``inferred_ranks`` (from the whole changes table) and the BIN
 conflicts are derived, and the labels become the curated table.  The inputs are sorted by
 processid whatever the shard count, so the output is too.  :func:`plan` and
-:func:`complete_shard` do the same one barcode shard at a time (rule ``gather_curation``).
+:func:`gather` do the same one piece of records at a time (rule ``gather_curation``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import polars as pl
@@ -22,21 +23,44 @@ from curation.labels.provenance import by_processid, sort_changes
 from schemas.tables import CURATED_SCHEMA, LABELS_SCHEMA, RANKS, conform
 
 
+#: Records of one piece of the global steps in rule gather_curation (a processid range of every
+#: shard, :func:`gather`): about 0.5 GB in memory, whatever the input size.
+PIECE_ROWS = 1 << 20
+
+
 @dataclass(frozen=True)
 class Plan:
-    """What the global steps decide from every record: the homonym cuts and the subfamily
-    placements of the genera.  Both come from the distinct label paths, so a run over barcode
-    shards plans once from the shards' summed paths and completes each shard on its own."""
+    """What the global steps decide from every record: the homonym cuts, the subfamily
+    placements of the genera and the barcode keys whose records carry two BINs.  The first two
+    come from the distinct label paths, the keys from each shard (all records of a key are in
+    one shard); so a run over barcode shards plans once from the shards' :func:`shard_facts`
+    and completes any set of records (with their changes) on its own."""
 
     cuts: list[tuple[str, pl.DataFrame]]
     placed: pl.DataFrame
+    conflicted: pl.Series
 
 
-def plan(paths: pl.DataFrame) -> Plan:
+def shard_facts(labels: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What :func:`plan` needs of one barcode shard of inferred labels: its label paths
+    (:func:`homonyms.label_paths`) and its keys whose BINs conflict (``barcode_key``).  Small
+    tables, made where the shard is in memory anyway (rule infer)."""
+    labels = conform(labels, LABELS_SCHEMA)
+    # BINs are compared as strings: with about one BIN per key, coding them costs more than
+    # moving them.
+    conflicted = KeyOrder(labels["barcode_key"]).conflicts(labels["dna_bin"])
+    return homonyms.label_paths(labels), conflicted.alias("barcode_key").to_frame()
+
+
+def plan(paths: pl.DataFrame, conflicts: pl.DataFrame) -> Plan:
     """The :class:`Plan` of labels whose :func:`homonyms.label_paths` are ``paths`` (summed over
-    every shard: :func:`homonyms.sum_paths`)."""
+    every shard: :func:`homonyms.sum_paths`) and whose conflicting keys are ``conflicts``."""
     cuts, cut_paths = homonyms.plan(paths)
-    return Plan(cuts=cuts, placed=subfamily.placements(cut_paths))
+    return Plan(
+        cuts=cuts,
+        placed=subfamily.placements(cut_paths),
+        conflicted=conflicts["barcode_key"].unique().sort(),
+    )
 
 
 def complete(
@@ -47,34 +71,49 @@ def complete(
     ``labels`` are the inferred labels of every record and ``changes`` everything the shards
     changed; both are returned sorted by processid, the changes in their contract order.
     """
-    labels = conform(labels, LABELS_SCHEMA)
-    return complete_shard(
+    return complete_piece(
         labels,
         changes,
-        plan(homonyms.label_paths(labels)),
+        plan(*shard_facts(labels)),
         fill_unassigned_subfamily=fill_unassigned_subfamily,
     )
 
 
-def complete_shard(
+def complete_piece(
     labels: pl.DataFrame, changes: pl.DataFrame, planned: Plan, *, fill_unassigned_subfamily: bool
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """:func:`complete` of one barcode shard (every record of its keys, with their changes),
-    given the :class:`Plan` of all shards: each step below is per record, per processid or per
-    barcode key, so the shards' results together are :func:`complete` of all records."""
+    """:func:`complete` of some records (a barcode shard, a processid range of every shard),
+    with their changes, given the :class:`Plan` of all records: each step below is per
+    record or per processid once the plan is made, so the pieces' results together are
+    :func:`complete` of all records."""
     labels = by_processid(conform(labels, LABELS_SCHEMA))
     labels, curtailed = homonyms.apply_cuts(labels, planned.cuts)
     labels, completed = subfamily.complete(
         labels, fill_unassigned_subfamily=fill_unassigned_subfamily, placed=planned.placed
     )
     all_changes = sort_changes([changes, *curtailed, completed])
-    # BINs are compared as strings: with about one BIN per key, coding them costs more than
-    # moving them.
-    conflicted = KeyOrder(labels["barcode_key"]).conflicts(labels["dna_bin"])
+    conflicted = pl.col("barcode_key").is_in(planned.conflicted.implode())
     curated = provenance.with_flags(labels, all_changes).with_columns(
-        taxon(), pl.col("barcode_key").is_in(conflicted.implode()).alias("bin_conflict")
+        taxon(), conflicted.alias("bin_conflict")
     )
     return conform(curated, CURATED_SCHEMA), all_changes
+
+
+def gather(
+    pieces: Iterable[tuple[pl.DataFrame, pl.DataFrame]],
+    planned: Plan,
+    *,
+    fill_unassigned_subfamily: bool,
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.DataFrame]]]:
+    """The global steps piece by piece (rule gather_curation): for each piece of records with
+    their changes, in order, its curated labels, changes and summary facts
+    (:func:`provenance.summary_facts`, whose :func:`provenance.summarise_facts` is the run's
+    summary).  Pieces in processid order give the curated and changes tables in that order."""
+    for labels, changes in pieces:
+        curated, all_changes = complete_piece(
+            labels, changes, planned, fill_unassigned_subfamily=fill_unassigned_subfamily
+        )
+        yield curated, all_changes, provenance.summary_facts(curated, all_changes)
 
 
 def taxon() -> pl.Expr:

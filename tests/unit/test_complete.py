@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from curation.labels import chain, homonyms, provenance, shards, subfamily
-from curation.labels.complete import complete, complete_shard, plan
+from curation.labels.complete import complete, gather, plan, shard_facts
 from curation.labels.normalise import build_variant_map
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
@@ -175,38 +175,68 @@ def test_bin_conflict_flags_every_record_of_the_key_and_bins_are_kept(bins):
     assert set(curated.columns) >= set(RANKS)
 
 
-# --- shard by shard (rule gather_curation) ------------------------------------------------------
+# --- piece by piece (rule gather_curation) ------------------------------------------------------
 
 
 @settings(deadline=None, max_examples=30)
-@given(noisy_labels(inconsistent=True), st.integers(2, 4), st.randoms(use_true_random=False))
-def test_completing_shard_by_shard_is_completing_every_record_at_once(
-    labels, count, rng: random.Random
+@given(
+    noisy_labels(inconsistent=True),
+    st.integers(2, 4),
+    st.integers(1, 4),
+    st.randoms(use_true_random=False),
+)
+def test_completing_piece_by_piece_is_completing_every_record_at_once(
+    labels, count, piece_count, rng: random.Random
 ):
-    """Barcode keys spread at random over 2-4 shards (some empty): the plan from the summed
-    paths, each shard completed alone and gathered, gives complete()'s curated table, changes
-    and summary."""
+    """Barcode keys spread at random over 2-4 shards (some empty), planned from the shards'
+    facts, then completed in 1-4 processid ranges of every shard (as gather_curation reads
+    them): complete()'s curated table, changes and summary."""
     cfg = CurationConfig()
     variant_map = build_variant_map(labels, **chain.settings(cfg, "variant_map"))
     inferred, changes = chain.per_barcode_steps(labels, variant_map, empty(CORRECTIONS_SCHEMA), cfg)
     expected = complete(inferred, changes, fill_unassigned_subfamily=True)
 
     owners = {key: rng.randrange(count) for key in inferred["barcode_key"].unique().to_list()}
-    parts = []
-    for index in range(count):
-        keys = [key for key, owner in owners.items() if owner == index]
-        part = inferred.filter(pl.col("barcode_key").is_in(keys))
-        parts.append((part, changes.filter(pl.col("processid").is_in(part["processid"].implode()))))
-    planned = plan(homonyms.sum_paths([homonyms.label_paths(part) for part, _ in parts]))
-    done = [complete_shard(*part, planned, fill_unassigned_subfamily=True) for part in parts]
-    curated = shards.gather([c for c, _ in done], CURATED_SCHEMA)
-    all_changes = shards.gather([c for _, c in done], CHANGES_SCHEMA)
-    assert_frame_equal(curated, expected[0])
-    assert_frame_equal(all_changes, expected[1])
-    summary = provenance.summarise_facts([provenance.summary_facts(*part) for part in done])
+    facts = [
+        shard_facts(inferred.filter(pl.col("barcode_key").is_in(keys)))
+        for keys in ([k for k, owner in owners.items() if owner == i] for i in range(count))
+    ]
+    planned = plan(
+        homonyms.sum_paths([paths for paths, _ in facts]),
+        pl.concat([conflicts for _, conflicts in facts]),
+    )
+    processids = sorted(inferred["processid"].to_list())
+    cuts = sorted(rng.sample(processids, min(piece_count - 1, len(processids))))
+    edges = [None, *cuts, None]
+    pieces = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        inside = pl.lit(True)
+        if low is not None:
+            inside &= pl.col("processid") >= low
+        if high is not None:
+            inside &= pl.col("processid") < high
+        pieces.append((inferred.filter(inside), changes.filter(inside)))
+    done = list(gather(pieces, planned, fill_unassigned_subfamily=True))
+    assert_frame_equal(pl.concat([curated for curated, _, _ in done]), expected[0])
+    assert_frame_equal(pl.concat([changes for _, changes, _ in done]), expected[1])
+    summary = provenance.summarise_facts([piece_facts for _, _, piece_facts in done])
     assert json.dumps(summary, sort_keys=True) == json.dumps(
         provenance.summarise(*expected), sort_keys=True
     )
+
+
+def test_the_shard_facts_name_the_keys_whose_records_carry_two_bins():
+    rows = [
+        {"barcode_key": 1, "dna_bin": "A"},
+        {"barcode_key": 1, "dna_bin": "B"},
+        {"barcode_key": 2, "dna_bin": "A"},
+        {"barcode_key": 2, "dna_bin": None},
+        {"barcode_key": 3, "dna_bin": "C"},
+        {"barcode_key": 3, "dna_bin": "D"},
+    ]
+    paths, conflicts = shard_facts(labels_frame(rows))
+    assert conflicts["barcode_key"].to_list() == [1, 3]
+    assert paths["records"].sum() == len(rows)
 
 
 def test_planning_from_paths_cuts_the_species_after_the_genera():

@@ -66,33 +66,59 @@ def test_polars_writes_the_same_bytes_through_an_atomic_stream(staging):
     assert list((staging / "staging").iterdir()) == []
 
 
-@settings(deadline=None, max_examples=40)
+@settings(deadline=None, max_examples=60)
 @given(
     rows=st.lists(
-        st.tuples(st.text("ab", max_size=3), st.integers(0, 3), st.integers(0, 99)), max_size=60
+        st.tuples(st.text("abc", max_size=3), st.integers(0, 5), st.integers(0, 99)), max_size=60
     ),
-    files=st.integers(1, 4),
+    files=st.integers(1, 3),
     piece_rows=st.integers(1, 8),
 )
-def test_merge_sorted_parquet_is_a_stable_sort_of_the_files_one_after_another(
+def test_sorted_pieces_cut_every_group_at_the_same_keys_and_merge_each_stably(
     tmp_path_factory, rows, files, piece_rows
 ):
-    """Rows of equal key keep their file's order, files in the given order, for any piece size
-    (gather_curation's changes: a processid's rows are one shard's, in rule order)."""
-    staging = tmp_path_factory.mktemp("merge")
+    """Two groups of files (gather_curation's inferred labels and changes, one file per
+    shard): every key is in one piece of both groups, the pieces follow each other in key
+    order, and each group's pieces together are the stable sort of its files one after
+    another (a processid's changes keep their rule order), for any piece size."""
+    staging = tmp_path_factory.mktemp("pieces")
     frame = pl.DataFrame(
         rows, schema={"key": pl.String, "file": pl.Int64, "n": pl.Int64}, orient="row"
     )
-    frame = frame.with_columns(pl.col("file") % files)
-    paths = []
-    for index in range(files):
-        paths.append(staging / f"{index}.parquet")
-        frame.filter(pl.col("file") == index).sort("key", maintain_order=True).write_parquet(
-            paths[-1]
+    groups = []
+    for group in range(2):
+        part = frame.filter(pl.col("file") // 3 == group).with_columns(pl.col("file") % files)
+        groups.append([staging / f"{group}-{index}.parquet" for index in range(files)])
+        for index, path in enumerate(groups[-1]):
+            part.filter(pl.col("file") == index).sort("key", maintain_order=True).write_parquet(
+                path
+            )
+    pieces = list(io.sorted_pieces(groups, "key", piece_rows))
+    for group, files_of_group in enumerate(groups):
+        expected = pl.concat([pl.read_parquet(path) for path in files_of_group]).sort(
+            "key", maintain_order=True
         )
-    with staged_in(staging / "staging"):
-        io.merge_sorted_parquet(paths, "key", staging / "merged.parquet", piece_rows=piece_rows)
-    expected = pl.concat([pl.read_parquet(path) for path in paths], how="vertical").sort(
-        "key", maintain_order=True
-    )
-    assert pl.read_parquet(staging / "merged.parquet").equals(expected)
+        assert pl.concat([piece[group] for piece in pieces]).equals(expected)
+    keys = [
+        set(piece[0]["key"].to_list()) | set(piece[1]["key"].to_list()) for piece in pieces
+    ]
+    for before, after in zip(keys, keys[1:], strict=False):
+        assert not before or not after or max(before) < min(after)
+
+
+@settings(deadline=None, max_examples=20)
+@given(sizes=st.lists(st.integers(0, 5), min_size=1, max_size=4))
+def test_parquet_pieces_are_one_file_of_the_frames_in_order(tmp_path_factory, sizes):
+    staging = tmp_path_factory.mktemp("written")
+    schema = {"n": pl.Int64, "s": pl.String}
+    frames = [pl.DataFrame({"n": range(size), "s": ["x"] * size}, schema=schema) for size in sizes]
+    with staged_in(staging / "staging"), io.parquet_pieces(staging / "out.parquet") as append:
+        for frame in frames:
+            append(frame)
+    assert pl.read_parquet(staging / "out.parquet").equals(pl.concat(frames))
+
+
+def test_parquet_pieces_refuse_to_write_no_frame(staging):
+    with pytest.raises(ValueError, match="no frame"), io.parquet_pieces(staging / "out.parquet"):
+        pass
+    assert not (staging / "out.parquet").exists()

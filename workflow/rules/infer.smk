@@ -11,6 +11,8 @@ rule infer:
     output:
         inferred=L.shard_file("inferred"),
         changes=L.shard_file("changes"),
+        label_paths=L.shard_file("label_paths"),
+        bin_conflicts=L.shard_file("bin_conflicts"),
     params:
         code=code("infer"),
         **rule_params(CFG, "infer"),
@@ -31,6 +33,8 @@ rule gather_curation:
     input:
         inferred=gather.shard(L.shard_file("inferred")),
         changes=gather.shard(L.shard_file("changes")),
+        label_paths=gather.shard(L.shard_file("label_paths")),
+        bin_conflicts=gather.shard(L.shard_file("bin_conflicts")),
     output:
         curated=L.work_file("curated"),
         changes=L.work_file("changes"),

@@ -1,6 +1,7 @@
 # Stage 2: label normalisation (C0, C2/C3, C1, C7), one job per barcode shard.
 # The variant spelling map is global (most frequent spelling in the whole input), so it is built
-# once from the distinct names and every shard applies it.
+# once from the distinct names and every shard applies it.  It and the shards are independent
+# reads of the labels: each declares a shard's threads, so that they run side by side.
 
 
 rule shard_labels:
@@ -15,7 +16,7 @@ rule shard_labels:
         L.log("shard_labels"),
     benchmark:
         L.benchmark("shard_labels")
-    threads: CFG.threads
+    threads: shard_threads(CFG)
     resources:
         mem_mb=4000,
     conda:
@@ -36,7 +37,7 @@ rule variant_map:
         L.log("variant_map"),
     benchmark:
         L.benchmark("variant_map")
-    threads: CFG.threads
+    threads: shard_threads(CFG)
     resources:
         mem_mb=4000,
     conda:
