@@ -154,9 +154,7 @@ def sorted_pieces(
             inside &= pl.col(key) >= low
         if high is not None:
             inside &= pl.col(key) < high
-        yield tuple(
-            _merged([scan.filter(inside) for scan in group], key) for group in scans
-        )
+        yield tuple(_merged([scan.filter(inside) for scan in group], key) for group in scans)
 
 
 def _merged(parts: list[pl.LazyFrame], key: str) -> pl.DataFrame:

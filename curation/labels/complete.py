@@ -22,7 +22,6 @@ from curation.labels.groups import KeyOrder
 from curation.labels.provenance import by_processid, sort_changes
 from schemas.tables import CURATED_SCHEMA, LABELS_SCHEMA, RANKS, conform
 
-
 #: Records of one piece of the global steps in rule gather_curation (a processid range of every
 #: shard, :func:`gather`): about 0.5 GB in memory, whatever the input size.
 PIECE_ROWS = 1 << 20

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 
@@ -12,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from curation.labels import chain, homonyms, provenance, shards, subfamily
+from curation.labels import chain, homonyms, provenance, subfamily
 from curation.labels.complete import complete, gather, plan, shard_facts
 from curation.labels.normalise import build_variant_map
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
-from schemas.tables import CHANGES_SCHEMA, CURATED_SCHEMA, RANKS, empty
+from schemas.tables import CHANGES_SCHEMA, RANKS, empty
 from tests.label_frames import labels_frame, noisy_labels, path
 
 COLUMNS = ("family", "subfamily", "genus", "species")
@@ -209,7 +210,7 @@ def test_completing_piece_by_piece_is_completing_every_record_at_once(
     cuts = sorted(rng.sample(processids, min(piece_count - 1, len(processids))))
     edges = [None, *cuts, None]
     pieces = []
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         inside = pl.lit(True)
         if low is not None:
             inside &= pl.col("processid") >= low

@@ -26,7 +26,9 @@ with io.rule_log(smk.log[0]) as log:
         io.parquet_pieces(smk.output.curated) as curated_out,
         io.parquet_pieces(smk.output.changes) as changes_out,
     ):
-        for curated, changes, piece_facts in complete.gather(pieces, planned, **smk.params.settings):
+        for curated, changes, piece_facts in complete.gather(
+            pieces, planned, **smk.params.settings
+        ):
             curated_out(curated)
             changes_out(changes)
             facts.append(piece_facts)
