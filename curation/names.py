@@ -25,13 +25,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import polars as pl
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
-from schemas.config import OPEN_NOMENCLATURE_EPITHET_QUALIFIERS, OPEN_NOMENCLATURE_QUALIFIERS
-from schemas.vocabulary import LABEL_MISSING_TOKENS
+from schemas.vocabulary import (
+    LABEL_MISSING_TOKENS,
+    OPEN_NOMENCLATURE_EPITHET_QUALIFIERS,
+    OPEN_NOMENCLATURE_QUALIFIERS,
+)
 
 #: Values that mean "no label": the tokens ingest nulls in every layout plus the BIOSCAN-1M
 #: sentinels (docs/curation.md#whitespace), which ingest nulls only in BIOSCAN-1M files.  Compared after
@@ -188,6 +188,11 @@ def _explode(frame: pl.DataFrame, key: str, parts: pl.Expr, part: str) -> pl.Dat
 
 def _fix_malaise(tokens: pl.DataFrame, max_distance: int) -> pl.DataFrame:
     """Columns ``token``, ``standard``: each distinct token with its "Malaise" word respelt."""
+    # Imported here: only variant_map respells, and every label job imports this module.
+    import numpy as np
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
     pieces = _explode(tokens, "token", pl.col("token").str.extract_all(_SEGMENT), "piece")
     alnum = r"^[A-Za-z0-9]"
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas.tables import RANKS
+from schemas.vocabulary import OPEN_NOMENCLATURE_EPITHET_QUALIFIERS, OPEN_NOMENCLATURE_QUALIFIERS
 
 
 class _Strict(BaseModel):
@@ -28,12 +29,6 @@ class _Strict(BaseModel):
 
 #: A qualifier as written in the config: lower-case words, separated by a dot and/or a space.
 QualifierText = Annotated[str, Field(pattern=r"^[a-z]+(?:(?:\. ?| )[a-z]+)*\.?$")]
-#: DECISIONS.md's qualifiers (docs/curation.md#open-nomenclature).
-OPEN_NOMENCLATURE_QUALIFIERS: tuple[str, ...] = (
-    "sp", "spp", "cf", "nr", "aff", "gr", "grp", "indet", "n. sp", "sp. n", "sp. nov", "nov. sp"
-)  # fmt: skip
-#: The qualifiers after which one epithet may follow (``Aus cf. bus``).
-OPEN_NOMENCLATURE_EPITHET_QUALIFIERS: tuple[str, ...] = ("cf", "nr", "aff", "gr", "grp")
 
 
 class GeneratorConfig(_Strict):
