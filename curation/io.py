@@ -19,8 +19,9 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -34,6 +35,8 @@ WRITE_CHUNK = 256 << 10
 STAGING_ENV = "CURATION_STAGING_DIR"
 
 log = logging.getLogger("curation")
+
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -164,6 +167,15 @@ def _merged(parts: list[pl.LazyFrame], key: str) -> pl.DataFrame:
     for frame in frames[1:]:
         merged = merged.merge_sorted(frame, key)
     return merged
+
+
+def prefetched(items: Iterator[T], pool: ThreadPoolExecutor) -> Iterator[T]:
+    """``items`` (never None), each next one made in ``pool`` while the caller works on the current one
+    (polars and pyarrow release the GIL: reading the next piece overlaps computing this one)."""
+    coming = pool.submit(next, items, None)
+    while (item := coming.result()) is not None:
+        coming = pool.submit(next, items, None)
+        yield item
 
 
 @contextlib.contextmanager

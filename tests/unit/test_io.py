@@ -3,6 +3,7 @@ outputs are checksummed as they are written."""
 
 import hashlib
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import polars as pl
@@ -122,3 +123,10 @@ def test_parquet_pieces_refuse_to_write_no_frame(staging):
     with pytest.raises(ValueError, match="no frame"), io.parquet_pieces(staging / "out.parquet"):
         pass
     assert not (staging / "out.parquet").exists()
+
+
+@settings(deadline=None, max_examples=20)
+@given(items=st.lists(st.integers(), max_size=6))
+def test_prefetched_gives_every_item_in_order(items):
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        assert list(io.prefetched(iter(items), pool)) == items

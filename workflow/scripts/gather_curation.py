@@ -4,7 +4,10 @@ table in processid order, and the summary of the changes.
 
 Planned from the shards' small facts, then run one processid range of every shard at a time
 (curation.labels.complete.gather): memory is one range, not the shards (docs/decisions.md,
-"The global label steps one processid range at a time")."""
+"The global label steps one processid range at a time").  The next range is read and the last
+one written while one is completed."""
+
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import polars as pl
 
@@ -25,13 +28,22 @@ with io.rule_log(smk.log[0]) as log:
     with (
         io.parquet_pieces(smk.output.curated) as curated_out,
         io.parquet_pieces(smk.output.changes) as changes_out,
+        ThreadPoolExecutor(max_workers=2) as pool,
     ):
-        for curated, changes, piece_facts in complete.gather(
-            pieces, planned, **smk.params.settings
-        ):
+
+        def write(curated: pl.DataFrame, changes: pl.DataFrame) -> None:
             curated_out(curated)
             changes_out(changes)
+
+        written: Future[None] | None = None
+        done = complete.gather(io.prefetched(pieces, pool), planned, **smk.params.settings)
+        for curated, changes, piece_facts in done:
+            if written is not None:
+                written.result()
+            written = pool.submit(write, curated, changes)
             facts.append(piece_facts)
+        if written is not None:
+            written.result()
     summary = provenance.summarise_facts(facts)
     io.write_json(summary, smk.output.summary)
     console.stage("labels", console.labels_line(summary["rules"], summary["records"]))
