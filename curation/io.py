@@ -170,8 +170,9 @@ def _merged(parts: list[pl.LazyFrame], key: str) -> pl.DataFrame:
 
 
 def prefetched(items: Iterator[T], pool: ThreadPoolExecutor) -> Iterator[T]:
-    """``items`` (never None), each next one made in ``pool`` while the caller works on the current one
-    (polars and pyarrow release the GIL: reading the next piece overlaps computing this one)."""
+    """``items`` (never None), each next one made in ``pool`` while the caller works on the
+    current one (polars and pyarrow release the GIL: reading the next piece overlaps computing
+    this one)."""
     coming = pool.submit(next, items, None)
     while (item := coming.result()) is not None:
         coming = pool.submit(next, items, None)
