@@ -1,7 +1,8 @@
 # Stage 2: label normalisation (C0, C2/C3, C1, C7), one job per barcode shard.
 # The variant spelling map is global (most frequent spelling in the whole input), so it is built
 # once from the distinct names and every shard applies it.  It and the shards are independent
-# reads of the labels: each declares a shard's threads, so that they run side by side.
+# reads of the labels: each declares a shard's threads, so that they run side by side, and a
+# priority, so that a job off the critical path (digest) does not take a core from one of them.
 
 
 rule shard_labels:
@@ -16,6 +17,7 @@ rule shard_labels:
         L.log("shard_labels"),
     benchmark:
         L.benchmark("shard_labels")
+    priority: 1
     threads: shard_threads(CFG)
     resources:
         mem_mb=4000,
@@ -37,6 +39,7 @@ rule variant_map:
         L.log("variant_map"),
     benchmark:
         L.benchmark("variant_map")
+    priority: 1
     threads: shard_threads(CFG)
     resources:
         mem_mb=4000,
