@@ -238,7 +238,7 @@ def test_inconsistent_inputs_fail_clearly_and_leave_no_release(tmp_path):
         build(tmp_path, inputs)
     assert stopped.value.code == 1
     assert not (tmp_path / R).exists() or not any(p.is_file() for p in (tmp_path / R).rglob("*"))
-    log = (tmp_path / W / "logs" / "emit_metadata.log").read_text()
+    log = (tmp_path / W / "logs" / "emit_part" / "1-of-1.log").read_text()
     assert re.search(r"ERROR the emit inputs disagree:.*missing from splits", log, re.DOTALL)
     assert "Traceback" not in log
 
