@@ -212,8 +212,9 @@ def parquet_stream(
 class AssembledParquet:
     """A Parquet file put together from finished Parquet files of one schema and writer options
     (``append``, in order): their column chunks copied, a footer listing their row groups
-    (curation/release/footers.py).  The release's full file is its split files put together,
-    so each row group is encoded and compressed once (docs/decisions.md)."""
+    (curation/release/footers.py).  A split file of the release is the fragments' files of that
+    split put together, and the full file the split files, so each row group is encoded and
+    compressed once, by one of several jobs (curation/release/fragments.py)."""
 
     def __init__(self, out: io.HashingWriter, metadata: Mapping[str, str]) -> None:
         self.out = out
