@@ -31,12 +31,14 @@ import json
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import polars.selectors as cs
 import pyarrow.parquet as pq
 
 from curation import io
@@ -56,9 +58,10 @@ from curation.ingest.assemble import (
     source_names,
     summary,
 )
-from curation.ingest.barcodes import number_barcodes
+from curation.ingest.barcodes import number_sequences
 from curation.ingest.batches import range_rows, read_ahead, sample_every
 from curation.ingest.codes import IngestError, nothing_released
+from curation.ingest.fields import LABELS
 from curation.ingest.parse import PART_JSON, SAMPLES
 from schemas.tables import (
     BARCODES_SCHEMA,
@@ -72,6 +75,11 @@ from schemas.tables import (
 #: Rows per row group of records.parquet, labels.parquet and barcodes.parquet: those polars'
 #: streaming sink wrote, so the later rules' slices read the same row groups as before.
 _ROW_GROUP = 81_920
+
+
+#: The columns of the gather's files whose values repeat (labels, the input's name, a count):
+#: dictionary-encoded in the Parquet files; the others are written plain.
+_REPEATED = frozenset([*LABELS, "source_file", "given_inferred_ranks"])
 
 
 class NothingReleased(Exception):
@@ -95,6 +103,7 @@ class _Choices:
     shared: list[pl.Series] = field(default_factory=list)  # ``_id``s sharing a processid
     rejects: list[pl.DataFrame] = field(default_factory=list)  # out of scope, then duplicates
     by_file: Counter = field(default_factory=Counter)  # released records per file
+    order: list[pl.Series] = field(default_factory=list)  # each range's Choice.order
 
 
 def gather(
@@ -131,13 +140,20 @@ def gather(
         with (
             _parquet_writer(made["records"], RECORDS_SCHEMA) as records,
             _parquet_writer(made["labels"], LABELS_SCHEMA) as labels,
+            _behind() as write_records,
+            _behind() as write_labels,
         ):
-            for rows in read_ahead(_range_rows(runs, pid_bounds, None)):
+            ranges = read_ahead(_range_rows(runs, pid_bounds, None))
+            for rows, order in zip(ranges, choices.order, strict=True):
                 choices.rejects.append(duplicate_rejects(rows, ranks, paths))
-                released = released_records(rows, dropped, keys, paths)
+                # categorical labels as strings once, for both files
+                released = released_records(rows, order, keys, paths).with_columns(
+                    cs.categorical().cast(pl.String)
+                )
                 del rows
-                records.write(_arrow(conform(released, RECORDS_SCHEMA)))
-                labels.write(_arrow(conform(released, LABELS_SCHEMA)))
+                write_records(records.write, released)
+                write_labels(labels.write, released)
+                del released
         rejects = _all_rejects(parts, metas, choices.rejects, paths)
         issues = _scan_issues(parts, metas, paths)
         codes = dict(issues.group_by("issue").len().collect().iter_rows())
@@ -229,6 +245,7 @@ def _choose(
         choices.shared.append(choice.shared)
         choices.rejects.append(choice.rejects)
         choices.by_file.update(dict(choice.released.iter_rows()))
+        choices.order.append(choice.order)
     return choices
 
 
@@ -249,27 +266,22 @@ def _number(
     keys = _zeros(total)
     ranks = [pl.DataFrame(schema={ID: pl.UInt32, SEQUENCE_RANK: pl.UInt32})]
     next_key = next_rank = 0
-    with _parquet_writer(barcodes_out, BARCODES_SCHEMA) as barcodes:
+    with _parquet_writer(barcodes_out, BARCODES_SCHEMA) as barcodes, _behind() as write:
         for frame in read_ahead(_sequence_ranges(runs, seq_bounds)):
             ids = frame.get_column(ID)
-            numbered = number_barcodes(frame.get_column("sequence"))
-            local = numbered.keys
+            local, sequences = number_sequences(frame.get_column("sequence"))
             kept = ~ids.is_in(dropped.implode())
             # the sequences a released record has, and their ranks among those
-            used = pl.repeat(False, numbered.sequences.height, eager=True).scatter(
-                local.filter(kept), True
-            )
+            used = pl.repeat(False, sequences.height, eager=True).scatter(local.filter(kept), True)
             rank = used.cum_sum().cast(pl.Int64) - 1 + next_key  # meaningful where used
             keys = keys.scatter(ids.filter(kept), rank.gather(local.filter(kept)).cast(pl.UInt32))
             mine = ids.is_in(shared.implode())
             rank_of_shared = (local.filter(mine).cast(pl.Int64) + next_rank).cast(pl.UInt32)
             ranks.append(pl.DataFrame([ids.filter(mine), rank_of_shared.alias(SEQUENCE_RANK)]))
-            table = numbered.sequences.filter(used).with_columns(
-                rank.filter(used).alias("barcode_key")
-            )
-            barcodes.write(_arrow(conform(table, BARCODES_SCHEMA)))
+            table = sequences.filter(used).with_columns(rank.filter(used).alias("barcode_key"))
+            write(barcodes.write, table)
             next_key += table.height
-            next_rank += numbered.sequences.height
+            next_rank += sequences.height
     return keys, pl.concat(ranks), next_key
 
 
@@ -300,19 +312,45 @@ def _arrow(frame: pl.DataFrame) -> Any:
 
 
 @contextlib.contextmanager
-def _parquet_writer(path: Path, schema: Mapping[str, pl.DataType]) -> Iterator[pq.ParquetWriter]:
+def _parquet_writer(path: Path, schema: dict[str, pl.DataType]) -> Iterator[_RowGroups]:
     """A Parquet file of ``schema`` written range after range (lz4, like every intermediate)."""
     arrow_schema = _arrow(pl.DataFrame(schema=schema)).schema
-    with pq.ParquetWriter(path, arrow_schema, compression="lz4", write_statistics=True) as writer:
-        yield _RowGroups(writer)
+    # dictionaries only for the columns that repeat: for identifiers, sequences and keys the
+    # writer builds one until it overflows and falls back, a quarter of its CPU wasted
+    repeated = [name for name in schema if name in _REPEATED] or False
+    with pq.ParquetWriter(
+        path, arrow_schema, compression="lz4", write_statistics=True, use_dictionary=repeated
+    ) as writer:
+        yield _RowGroups(writer, schema)
 
 
 @dataclass(frozen=True)
 class _RowGroups:
     writer: pq.ParquetWriter
+    schema: dict[str, pl.DataType]
 
-    def write(self, table: Any) -> None:
-        self.writer.write_table(table, row_group_size=_ROW_GROUP)
+    def write(self, frame: pl.DataFrame) -> None:
+        """``frame``'s columns of the file's schema, in row groups of _ROW_GROUP rows."""
+        self.writer.write_table(_arrow(conform(frame, self.schema)), row_group_size=_ROW_GROUP)
+
+
+@contextlib.contextmanager
+def _behind() -> Iterator[Callable[..., None]]:
+    """A function that runs ``work(*args)`` in one thread behind the caller, one piece at a
+    time: a range is written (pyarrow's encoding and compression release the GIL) while the
+    next is worked on, and at most one range waits in memory.  The last piece is waited for on
+    leaving, and an error in a piece is raised in the caller."""
+    pending: list[Future[None]] = []
+
+    def run(work: Callable[..., None], *args: Any) -> None:
+        if pending:
+            pending.pop().result()
+        pending.append(pool.submit(work, *args))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield run
+        if pending:
+            pending.pop().result()
 
 
 def _all_rejects(
