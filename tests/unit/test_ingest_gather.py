@@ -4,6 +4,8 @@ by their sequences' ranks, and only released records' barcodes get keys, for any
 from __future__ import annotations
 
 import polars as pl
+import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +18,7 @@ from curation.ingest.assemble import (
     choose,
     deduplicate,
 )
+from curation.ingest.gather import _behind, _parquet_writer
 from tests.ingest_files import BARCODE, bcdm_row, ingest, write_export
 from tests.unit.test_ingest_batches import budget
 
@@ -73,6 +76,29 @@ def test_choose_keeps_the_row_deduplicate_keeps(rows):
     assert set(choice.dropped.to_list()) == rejected
     assert set(choice.shared.to_list()) == set(shared.get_column(ID).to_list())
     assert sum(count for _, count in choice.released.iter_rows()) == rows["processid"].n_unique()
+    # the released rows, at their places among ``rows``, in processid order
+    released = rows[choice.order]
+    assert released["processid"].to_list() == sorted(set(rows["processid"].to_list()))
+    assert set(released[ID].to_list()) == set(rows[ID].to_list()) - rejected
+
+
+def test_choose_orders_only_the_records_in_scope():
+    """Out-of-scope records are neither dropped twice nor gathered by the later pass."""
+    rows = pl.DataFrame(
+        {
+            ID: [0, 1, 2, 3],
+            "processid": ["P3", "P1", "P2", "P1"],
+            FILE: [0, 0, 0, 0],
+            "source_line": [2, 3, 4, 5],
+            LENGTH: [5, 5, 5, 6],
+            "phylum": ["Arthropoda", "Arthropoda", "Chordata", "Arthropoda"],
+        },
+        schema_overrides={ID: pl.UInt32, FILE: pl.UInt32, LENGTH: pl.UInt32},
+    )
+    choice = choose(rows, {"phylum": ["Arthropoda"]})
+    assert rows[choice.order][ID].to_list() == [3, 0]  # P1's longer row, then P3
+    assert sorted(choice.dropped.to_list()) == [1, 2]
+    assert choice.order.dtype == pl.UInt32
 
 
 def test_a_padded_barcode_is_not_a_copy_of_its_stripped_sequence(tmp_path):
@@ -117,3 +143,40 @@ def test_only_released_records_barcodes_get_keys(tmp_path):
     assert "A" * 20 not in sequences and "G" * 30 not in sequences
     assert whole.barcodes.get_column("barcode_key").to_list() == list(range(len(sequences)))
     assert sequences == sorted(sequences)
+
+
+def test_work_behind_runs_in_order_and_raises_in_the_caller():
+    """The gather's writes run in a thread behind it: in submission order, the last one done
+    on leaving, and a failed write stops the gather."""
+    done: list[int] = []
+    with _behind() as run:
+        for number in range(5):
+            run(done.append, number)
+    assert done == [0, 1, 2, 3, 4]
+
+    def fail(_: int) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"), _behind() as run:
+        run(fail, 0)
+        run(done.append, 5)  # waits for the failed piece first: raises before submitting
+    assert done == [0, 1, 2, 3, 4]
+
+
+def test_gather_files_keep_dictionaries_for_repeating_columns_only(tmp_path):
+    """A file the gather writes reads back as written, range after range; its labels are
+    dictionary-encoded, its identifiers plain (a dictionary of unique values is wasted work)."""
+    ranges = [
+        pl.DataFrame({"processid": ["P1", "P2"], "phylum": ["Arthropoda"] * 2}),
+        pl.DataFrame({"processid": ["P3"], "phylum": ["Chordata"]}),
+    ]
+    schema = {"processid": pl.String(), "phylum": pl.String()}
+    path = tmp_path / "labels.parquet"
+    with _parquet_writer(path, schema) as writer:
+        for frame in ranges:
+            writer.write(frame.with_columns(pl.col("phylum").cast(pl.Categorical)))
+    assert pl.read_parquet(path).equals(pl.concat(ranges))
+    chunks = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {chunks.column(i).path_in_schema: chunks.column(i).encodings for i in (0, 1)}
+    assert "RLE_DICTIONARY" in encodings["phylum"]
+    assert "RLE_DICTIONARY" not in encodings["processid"]
