@@ -3,6 +3,9 @@ by their sequences' ranks, and only released records' barcodes get keys, for any
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
@@ -14,11 +17,12 @@ from curation.ingest.assemble import (
     ID,
     IDENTITY_COLUMNS,
     LENGTH,
+    RUN_ROW,
     SEQUENCE_RANK,
     choose,
     deduplicate,
 )
-from curation.ingest.gather import _behind, _parquet_writer
+from curation.ingest.gather import _behind, _parquet_writer, _Run, _sequence_ranges
 from tests.ingest_files import BARCODE, bcdm_row, ingest, write_export
 from tests.unit.test_ingest_batches import budget
 
@@ -180,3 +184,41 @@ def test_gather_files_keep_dictionaries_for_repeating_columns_only(tmp_path):
     encodings = {chunks.column(i).path_in_schema: chunks.column(i).encodings for i in (0, 1)}
     assert "RLE_DICTIONARY" in encodings["phylum"]
     assert "RLE_DICTIONARY" not in encodings["processid"]
+
+
+#: Keys and bounds from one small pool, so bounds fall on keys, between them and on repeats.
+_KEYS = ["A", "AB", "B", "BA", "BB", "C", "CC"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    runs=st.lists(st.lists(st.sampled_from(_KEYS), max_size=12), min_size=1, max_size=4),
+    bounds=st.lists(st.sampled_from(_KEYS), unique=True, max_size=4),
+    group=st.integers(1, 4),
+)
+def test_runs_read_forward_give_each_range_its_filtered_rows(runs, bounds, group):
+    """Reading each sorted run forward, each row group once, gives every range the rows (and
+    row order) of filtering every run by the range, whatever the row groups and bounds."""
+    bounds, runs = sorted(bounds), [sorted(keys) for keys in runs]
+    with tempfile.TemporaryDirectory() as tmp:
+        made, offset = [], 0
+        for number, keys in enumerate(runs):
+            path = Path(tmp) / f"sequences-{number}.parquet"
+            pl.DataFrame(
+                {"sequence": keys, RUN_ROW: range(len(keys))},
+                schema={"sequence": pl.String, RUN_ROW: pl.UInt32},
+            ).write_parquet(path, row_group_size=group)
+            made.append(_Run(path, path, offset))
+            offset += len(keys)
+        got = [frame.rows() for frame in _sequence_ranges(made, bounds)]
+    expected = []
+    for low, high in zip([None, *bounds], [*bounds, None], strict=True):
+        rows = [
+            (key, run.offset + place)
+            for run, keys in zip(made, runs, strict=True)
+            for place, key in enumerate(keys)
+            if (low is None or key >= low) and (high is None or key < high)
+        ]
+        if rows:
+            expected.append(rows)
+    assert got == expected
