@@ -6,9 +6,10 @@ prints what those two take on this machine, for comparison with ``benchmarks/run
 * *read*: the export's lines split into string fields by polars' CSV reader, batch by batch
   (no cleaning, no checks, nothing kept);
 * *write*: a built release, loaded into memory first (not timed), written once more with the
-  release's own writers: the CSV, the Parquet file and the per-split Parquet files, side by side
-  in three threads and a split at a time, as emit_metadata writes them, each checksummed on the
-  way.
+  release's own writers as one fragment (the CSV rows and per-split Parquet files side by side,
+  a split at a time, as an emit_part job writes them);
+* *join*: that fragment put together into the CSV, the per-split files and the full Parquet
+  file, each checksummed on the way, as emit_metadata does (curation/release/fragments.py).
 
     python benchmarks/floor.py EXPORT.tsv RELEASE_DIR
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from curation.release import writers
+from curation.release import fragments
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
 
 #: Bytes per batch of the read: as the ingest's batches (memory_gb 3), a few hundred MB.
@@ -62,20 +63,27 @@ def read_export(export: Path) -> str:
     return f"{rows:,} rows"
 
 
-def write_release(release: pl.DataFrame, out: Path, row_group_size: int) -> str:
-    """The release's CSV, Parquet and per-split files written once, as emit_metadata writes them."""
-    split_paths = {split: out / f"split_{split}.parquet" for split in SPLITS}
-    with writers.release_files(
+def write_fragment(release: pl.DataFrame, out: Path, row_group_size: int) -> str:
+    """The release written once as one fragment, a split at a time (in release order)."""
+    parts = (part for _, part in release.group_by("split", maintain_order=True))
+    rows = fragments.write(out / "fragment", parts, row_group_size=row_group_size)
+    return f"{rows:,} records, {_size(out / 'fragment'):.2f} GiB written"
+
+
+def join(out: Path) -> str:
+    """The fragment put together into the release's files."""
+    fragments.join(
+        [out / "fragment"],
         out / "release.csv",
         out / "release.parquet",
-        split_paths,
-        row_group_size=row_group_size,
-        metadata={"sort_order": "split, processid"},
-    ) as files:
-        for _, part in release.group_by("split", maintain_order=True):  # in release order
-            files.write(part)
-    size = sum(path.stat().st_size for path in out.iterdir()) / 2**30
-    return f"{release.height:,} records, {size:.2f} GiB written"
+        {split: out / f"split_{split}.parquet" for split in SPLITS},
+        {"sort_order": "split, processid"},
+    )
+    return f"{_size(out) - _size(out / 'fragment'):.2f} GiB written"
+
+
+def _size(directory: Path) -> float:
+    return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file()) / 2**30
 
 
 def main() -> None:
@@ -90,7 +98,9 @@ def main() -> None:
     parquet = next(args.release.rglob("*_metadata.parquet"))
     release = pl.read_parquet(parquet).select(list(RELEASE_PARQUET_SCHEMA))
     with tempfile.TemporaryDirectory(prefix="floor-", dir=args.scratch) as scratch:
-        measured("write", lambda: write_release(release, Path(scratch), args.row_group_size))
+        out = Path(scratch)
+        measured("write", lambda: write_fragment(release, out, args.row_group_size))
+        measured("join", lambda: join(out))
 
 
 if __name__ == "__main__":

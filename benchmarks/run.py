@@ -1,7 +1,7 @@
 """Benchmark a full release rebuild: raw TSV -> every release file.
 
 Generates a BCDM export with the pipeline's generator (cached under benchmarks/cache/), runs the
-Snakemake workflow on it in a fresh work directory, and prints per-rule wall time and max RSS
+Snakemake workflow on it in a fresh work directory, and prints per-rule start, wall time and max RSS
 (from each rule's ``benchmark:`` file) plus end-to-end figures: wall time, the CPU time of the
 whole build, and its true peak RSS (the largest process, as the kernel counts it: Snakemake samples
 a job's memory every 0.5 s and can miss a short peak).  Several ``--records`` values give a growth
@@ -64,6 +64,7 @@ class Build:
     wall: float  # seconds, the whole snakemake command
     cpu: float  # user + system seconds of every process of the build
     peak_rss_mb: float  # the largest process's peak resident set, MiB
+    started: float  # time.time() at the start
 
 
 #: Targets short of the whole build (``--until``): the stage's last output.
@@ -104,6 +105,7 @@ def run_workflow(
     environment = {**os.environ, "PYTHONPATH": str(code)}
     log = run_dir / "snakemake.log"
     start = time.perf_counter()
+    started = time.time()
     with log.open("w") as output:
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, env=environment
@@ -118,19 +120,22 @@ def run_workflow(
     built = until != "all" and (run_dir / UNTIL[until]).is_file()
     if process.returncode != 0 and not built:
         sys.exit(f"workflow failed in {run_dir}:\n{log.read_text()[-4000:]}")
-    return Build(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Build(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, started)
 
 
-def rule_benchmarks(run_dir: Path) -> list[tuple[str, float, float]]:
-    """(rule[/shard], seconds, max RSS MB) from the Snakemake benchmark files, in file order."""
+def rule_benchmarks(run_dir: Path, started: float) -> list[tuple[str, float, float, float]]:
+    """(rule[/shard], start s after ``started`` (a time.time()), wall s, max RSS MB) from the
+    Snakemake benchmark files, in start order.  A job's start is its benchmark file's mtime
+    (written when the job ends) less its wall time."""
     rows = []
-    for path in sorted((run_dir / "results" / "work" / "benchmarks").rglob("*.tsv")):
+    for path in (run_dir / "results" / "work" / "benchmarks").rglob("*.tsv"):
         with path.open() as handle:
             record = next(csv.DictReader(handle, delimiter="\t"))
         name = str(path.relative_to(run_dir / "results" / "work" / "benchmarks").with_suffix(""))
         rss = float(record["max_rss"]) if record["max_rss"] not in ("-", "NA") else float("nan")
-        rows.append((name, float(record["s"]), rss))
-    return rows
+        seconds = float(record["s"])
+        rows.append((name, path.stat().st_mtime - seconds - started, seconds, rss))
+    return sorted(rows, key=lambda row: (round(row[1], 1), row[0]))
 
 
 def main() -> None:
@@ -156,10 +161,12 @@ def main() -> None:
             f"\n## {records:,} records, shards={args.shards}, cores={args.cores}, "
             f"until {args.until}, code {args.code}, memory_gb {args.memory_gb or 'default'}"
         )
-        print(f"{'rule':<28}{'wall s':>10}{'max RSS MiB':>13}  (Snakemake's samples)")
-        for name, seconds, rss in rule_benchmarks(run_dir):
-            print(f"{name:<28}{seconds:>10.1f}{rss:>13.0f}")
-        print(f"{'end-to-end':<28}{build.wall:>10.1f}{build.peak_rss_mb:>13.0f}  (true peak)")
+        print(f"{'rule':<28}{'start s':>9}{'wall s':>9}{'max RSS MiB':>13}  (Snakemake's samples)")
+        for name, start, seconds, rss in rule_benchmarks(run_dir, build.started):
+            print(f"{name:<28}{start:>9.1f}{seconds:>9.1f}{rss:>13.0f}")
+        print(
+            f"{'end-to-end':<28}{0:>9.1f}{build.wall:>9.1f}{build.peak_rss_mb:>13.0f}  (true peak)"
+        )
         size = export.stat().st_size / 2**30
         print(f"CPU {build.cpu:.1f} s (user + system); input {size:.2f} GiB")
         growth.append((records, build))

@@ -103,6 +103,26 @@ def atomic_stream(path: str | os.PathLike[str]) -> Iterator[HashingWriter]:
         yield HashingWriter(handle)
 
 
+def copy_into(
+    out: HashingWriter,
+    path: str | os.PathLike[str],
+    *,
+    start: int = 0,
+    length: int | None = None,
+) -> None:
+    """Copy ``length`` bytes of the file ``path`` from ``start`` (None: to its end) into ``out``."""
+    with open(path, "rb", buffering=0) as handle:
+        left = os.fstat(handle.fileno()).st_size - start if length is None else length
+        handle.seek(start)
+        buffer = memoryview(bytearray(WRITE_CHUNK))
+        while left > 0:
+            read = handle.readinto(buffer[: min(left, len(buffer))])
+            if not read:
+                raise OSError(f"{path} ended {left} bytes short while it was copied")
+            out.write(buffer[:read])
+            left -= read
+
+
 def _umask() -> int:
     """The process umask (reading it requires setting it, so it is set straight back)."""
     mask = os.umask(0)

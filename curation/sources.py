@@ -11,6 +11,7 @@ console and the job records stay one line long however many modules a rule impor
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,8 +32,11 @@ def module_file(root: Path, module: str) -> Path | None:
     return None
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Dotted names of the modules ``path`` imports (``from curation import io`` gives both)."""
+@functools.cache
+def imported_modules(path: Path) -> frozenset[str]:
+    """Dotted names of the modules ``path`` imports (``from curation import io`` gives both).
+    Parsed once per process: the Snakefile asks for the closure of every rule's script, and the
+    rules share most of their modules (parsing them again for each took ~2 s per build start)."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
         if isinstance(node, ast.Import):
@@ -40,7 +44,7 @@ def imported_modules(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return names
+    return frozenset(names)
 
 
 def closure(root: Path, files: Iterable[Path]) -> list[str]:

@@ -68,9 +68,11 @@ SHARD_FILES: dict[str, str] = {
     "resolve_changes": "shards/{scatteritem}/resolve_changes.parquet",
     "inferred": "shards/{scatteritem}/inferred.parquet",
     "changes": "shards/{scatteritem}/changes.parquet",
-    # emit's spill directories (the release in pieces), removed once emit_metadata has run
+    # emit's spill directories (the release in pieces), removed once emit_part has run
     "emit_rows": "shards/{scatteritem}/emit_rows",
     "emit_barcodes": "shards/{scatteritem}/emit_barcodes",
+    # fragments of the release files, removed once emit_metadata has put them together
+    "emit_part": "shards/{scatteritem}/emit_part",
 }
 
 #: The files of a release, relative to the release directory.  ``output_dir`` named
@@ -205,13 +207,12 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "name": release.name,
             "version": release.version,
             "row_group_size": release.parquet_row_group_size,
-            "memory_gb": cfg.memory_gb,
             # report.html links the diff's summary (only then: the default report is unchanged)
             **({"links": [DIFF_LINK]} if compared_release(cfg) else {}),
         },
         **{
             rule: {"row_group_size": release.parquet_row_group_size, "memory_gb": cfg.memory_gb}
-            for rule in ("emit_rows", "emit_barcodes")
+            for rule in ("emit_rows", "emit_barcodes", "emit_part")
         },
         "diff": {"new": f"{release.name} {release.version}"},
         "emit_split_moves": {

@@ -91,7 +91,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
         }
         spilled = {
             rule: L.shard_file(rule).format(scatteritem="1-of-1")
-            for rule in ("emit_rows", "emit_barcodes")
+            for rule in ("emit_rows", "emit_barcodes", "emit_part")
         }
         shard = {**rule_params(CFG, "emit_rows"), "shard": "1-of-1"}
         run_rule_script(
@@ -108,15 +108,25 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
             log=L.log("emit_barcodes/1-of-1"),
             params=shard,
         )
+        run_rule_script(
+            "emit_part",
+            {
+                **emit_inputs,
+                "spilled_rows": [spilled["emit_rows"]],
+                "spilled_barcodes": [spilled["emit_barcodes"]],
+                "bioscan1m": [],
+                "bounding_boxes": [],
+            },
+            {"fragment": spilled["emit_part"]},
+            log=L.log("emit_part/1-of-1"),
+            params={**rule_params(CFG, "emit_part"), "shard": "1-of-1"},
+        )
         run_script(
             "emit_metadata",
             {
-                "spilled_rows": [spilled["emit_rows"]],
-                "spilled_barcodes": [spilled["emit_barcodes"]],
+                "fragments": [spilled["emit_part"]],
                 **digest,
                 **{key: L.work_file(key) for key in UPSTREAM + SUMMARY_FILES},
-                "bioscan1m": [],
-                "bounding_boxes": [],
             },
             {
                 **tables,

@@ -85,7 +85,7 @@ _FLAGS: tuple[str, ...] = (
     "bin_conflict",
 )
 #: Text label columns the tables read.
-_TEXT_LABELS: tuple[str, ...] = (*RANKS, "taxon", "dna_bin", "country", "province_state")
+TEXT_LABELS: tuple[str, ...] = (*RANKS, "taxon", "dna_bin", "country", "province_state")
 #: Columns the tables read, besides dna_barcode.
 _STATS_COLUMNS: tuple[str, ...] = (
     *RANKS,
@@ -199,10 +199,10 @@ def count(release: Frame) -> Counts:
         unpadded.group_by(*by, "barcode_key", "_no_barcode").agg(n),
         padded.group_by(*by, "barcode_key", "_padded_barcode").agg(n),
         frame.group_by(*_COORDINATES).agg(n),
-        *(frame.drop_nulls(c).group_by(*by, c).agg(n) for c in _TEXT_LABELS),
+        *(frame.drop_nulls(c).group_by(*by, c).agg(n) for c in TEXT_LABELS),
     ]
     records, barcodes, padded, coordinates, *labels = pl.collect_all(queries)
-    labelled = dict(zip(_TEXT_LABELS, labels, strict=True))
+    labelled = dict(zip(TEXT_LABELS, labels, strict=True))
     return Counts(records, labelled, barcodes, padded, coordinates)
 
 
@@ -220,10 +220,10 @@ def merge(parts: Sequence[Counts]) -> Counts:
         added([p.barcodes for p in parts]),
         added([p.padded for p in parts]),
         added([p.coordinates for p in parts]),
-        *(added([p.labels[c] for p in parts]) for c in _TEXT_LABELS),
+        *(added([p.labels[c] for p in parts]) for c in TEXT_LABELS),
     ]
     records, barcodes, padded, coordinates, *labels = pl.collect_all(queries)
-    labelled = dict(zip(_TEXT_LABELS, labels, strict=True))
+    labelled = dict(zip(TEXT_LABELS, labels, strict=True))
     return Counts(records, labelled, barcodes, padded, coordinates)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Self
 
 import polars as pl
@@ -58,12 +57,13 @@ def write_csv(release: pl.DataFrame, path: str | os.PathLike[str]) -> io.Hashing
 
 
 class CsvStream:
-    """The release CSV written part by part: the header once, then each part's rows.  Any cut of
-    the release into parts gives the same bytes (a CSV row depends on its own values only)."""
+    """The release CSV written part by part: the header once (unless ``header`` is false: a
+    fragment of the rows, curation/release/fragments.py), then each part's rows.  Any cut of the
+    release into parts gives the same bytes (a CSV row depends on its own values only)."""
 
-    def __init__(self, out: io.HashingWriter) -> None:
+    def __init__(self, out: io.HashingWriter, *, header: bool = True) -> None:
         self.out = out
-        self._header = True
+        self._header = header
 
     def write(self, part: pl.DataFrame) -> None:
         csv_table(part).write_csv(
@@ -75,6 +75,10 @@ class CsvStream:
         )
         self._header = False
 
+    def write_header(self) -> None:
+        """The header line alone (the first thing written)."""
+        self.write(pl.DataFrame(schema=RELEASE_PARQUET_SCHEMA))
+
 
 @contextlib.contextmanager
 def csv_stream(path: str | os.PathLike[str]) -> Iterator[CsvStream]:
@@ -84,7 +88,7 @@ def csv_stream(path: str | os.PathLike[str]) -> Iterator[CsvStream]:
         stream = CsvStream(out)
         yield stream
         if stream._header:
-            stream.write(pl.DataFrame(schema=RELEASE_PARQUET_SCHEMA))
+            stream.write_header()
 
 
 def parquet_metadata(
@@ -208,8 +212,9 @@ def parquet_stream(
 class AssembledParquet:
     """A Parquet file put together from finished Parquet files of one schema and writer options
     (``append``, in order): their column chunks copied, a footer listing their row groups
-    (curation/release/footers.py).  The release's full file is its split files put together,
-    so each row group is encoded and compressed once (docs/decisions.md)."""
+    (curation/release/footers.py).  A split file of the release is the fragments' files of that
+    split put together, and the full file the split files, so each row group is encoded and
+    compressed once, by one of several jobs (curation/release/fragments.py)."""
 
     def __init__(self, out: io.HashingWriter, metadata: Mapping[str, str]) -> None:
         self.out = out
@@ -225,16 +230,13 @@ class AssembledParquet:
             length = int.from_bytes(handle.read(8)[:4], "little")
             handle.seek(max(0, size - 8 - length))
             piece = footers.read_piece(handle.read(), size)
-            handle.seek(len(footers.MAGIC))
-            buffer = memoryview(bytearray(io.WRITE_CHUNK))
-            left = piece.body
-            while left:
-                read = handle.readinto(buffer[: min(left, len(buffer))])
-                if not read:
-                    raise footers.FooterError(f"{path} ended while its row groups were copied")
-                self.out.write(buffer[:read])
-                left -= read
+        io.copy_into(self.out, path, start=len(footers.MAGIC), length=piece.body)
         self._pieces.append(piece)
+
+    @property
+    def rows(self) -> int:
+        """Rows of the files appended so far."""
+        return sum(piece.footer.num_rows for piece in self._pieces)
 
     def finish(self) -> None:
         """Write the footer (the first appended file's schema; no file appended: an error)."""
@@ -255,9 +257,9 @@ def assembled_parquet(
 
 class SplitFiles:
     """One Parquet file per split (``paths``, in split order), every split even if empty, from
-    the release's parts in release order, each appended to ``assembled`` (the full file) once
-    finished.  Used as a context manager: on success every file is finished and ``written``
-    holds each file's path, writer and rows; on an error the open file is discarded."""
+    the release's parts in release order.  Used as a context manager: on success every file is
+    finished and ``written`` holds each file's path, writer and rows; on an error the open file
+    is discarded."""
 
     def __init__(
         self,
@@ -265,13 +267,11 @@ class SplitFiles:
         *,
         row_group_size: int,
         metadata: Mapping[str, str],
-        assembled: AssembledParquet | None = None,
     ) -> None:
         self._paths = dict(paths)
         self._pending = list(paths)
         self._options = {"row_group_size": row_group_size}
         self._metadata = dict(metadata)
-        self._assembled = assembled
         self._open = contextlib.ExitStack()
         self._stream: ParquetStream | None = None
         self.written: list[tuple[str | os.PathLike[str], io.HashingWriter, int]] = []
@@ -300,8 +300,6 @@ class SplitFiles:
         """Finish files until ``split``'s is the open one (None: finish all)."""
         while self._stream is None or self.written[-1][0] != self._paths.get(split or ""):
             self._open.close()
-            if self._stream is not None and self._assembled is not None:
-                self._assembled.append(self.written[-1][0])
             self._stream = None
             if not self._pending:
                 if split is not None:
@@ -318,57 +316,6 @@ class SplitFiles:
                 )
             )
             self.written.append((self._paths[name], self._stream.out, 0))
-
-
-class ReleaseFiles:
-    """The release's CSV, per-split Parquet files and full Parquet file (put together from the
-    split files' bytes), written from the release's parts in release order, each part at most
-    one split: :meth:`write` appends a part to the CSV and to its split's file side by side.
-    Once the :func:`release_files` block has ended, ``written`` holds each file's path, writer
-    (sha256, size) and rows."""
-
-    def __init__(
-        self,
-        csv: CsvStream,
-        splits: SplitFiles,
-        pool: ThreadPoolExecutor,
-    ) -> None:
-        self._csv, self._splits, self._pool = csv, splits, pool
-        self.rows = 0
-        self.written: list[tuple[str | os.PathLike[str], io.HashingWriter, int]] = []
-
-    def write(self, part: pl.DataFrame) -> None:
-        for write in [self._pool.submit(out.write, part) for out in (self._csv, self._splits)]:
-            write.result()
-        self.rows += part.height
-
-
-@contextlib.contextmanager
-def release_files(
-    csv_path: str | os.PathLike[str],
-    parquet_path: str | os.PathLike[str],
-    split_paths: Mapping[str, str | os.PathLike[str]],
-    *,
-    row_group_size: int,
-    metadata: Mapping[str, str],
-) -> Iterator[ReleaseFiles]:
-    """A :class:`ReleaseFiles` writing the release's files atomically (none of them on an
-    error)."""
-    with (
-        csv_stream(csv_path) as csv,
-        assembled_parquet(parquet_path, metadata) as parquet,
-        SplitFiles(
-            split_paths, row_group_size=row_group_size, metadata=metadata, assembled=parquet
-        ) as splits,
-        ThreadPoolExecutor(max_workers=2) as pool,
-    ):
-        files = ReleaseFiles(csv, splits, pool)
-        yield files
-    files.written = [
-        (csv_path, csv.out, files.rows),
-        (parquet_path, parquet.out, files.rows),
-        *splits.written,
-    ]
 
 
 def _plain(frame: pl.DataFrame) -> pl.DataFrame:

@@ -37,6 +37,7 @@ RELEASE = "results/bioscan5m"
 EMIT_RULES = (
     "digest",
     "emit_rows",
+    "emit_part",
     "emit_metadata",
     "emit_card",
     "emit_croissant",

@@ -95,9 +95,14 @@ def test_a_tiny_memory_budget_gives_a_byte_identical_release(tmp_path):
     logs = tiny.parent / "work" / "logs"
     log = (logs / "emit_metadata.log").read_text()
     splits = len(re.findall(r"INFO   \w+: \d+$", log, flags=re.MULTILINE))
-    assert int(log.split("release in ")[1].split()[0]) > splits  # a split cut in parts
+    parts = re.search(r"parts 1 to \d+ of (\d+) ", (logs / "emit_part" / "1-of-3.log").read_text())
+    assert parts and int(parts[1]) > splits  # a split cut in parts
     # 4,000 records at 600 bytes in the label jobs need 3 shards of 0.001 GiB
-    for rule, pieces in (("emit_rows", "of 4 (1024 records each)"), ("emit_barcodes", "of 2 (")):
+    for rule, pieces in (
+        ("emit_rows", "of 4 (1024 records each)"),
+        ("emit_barcodes", "of 2 ("),
+        ("emit_part", f"of {parts[1]} ("),
+    ):
         shard_logs = sorted((logs / rule).glob("*.log"))
         assert [p.name for p in shard_logs] == ["1-of-3.log", "2-of-3.log", "3-of-3.log"]
         assert all(pieces in p.read_text() for p in shard_logs)
@@ -152,6 +157,7 @@ EMIT = {
     "digest",
     "emit_rows",
     "emit_barcodes",
+    "emit_part",
     "emit_metadata",
     "emit_card",
     "emit_croissant",

@@ -41,27 +41,19 @@ def test_split_files_put_together_are_the_file_written_whole(
 ):
     root = tmp_path_factory.mktemp("assembled")
     frame = frame_of(sizes)
-    splits = {split: root / f"{split}.parquet" for split in SPLITS}
+    options = {"row_group_size": row_group_size, "group_by": "split"}
     with staged_in(root / "staging"):
-        with (
-            release_writers.assembled_parquet(root / "put.parquet", METADATA) as whole,
-            release_writers.SplitFiles(
-                splits, row_group_size=row_group_size, metadata=METADATA, assembled=whole
-            ) as split_files,
-        ):
-            for _, part in frame.group_by("split", maintain_order=True):
-                split_files.write(part)
-        release_writers.write_parquet(
-            frame,
-            root / "whole.parquet",
-            row_group_size=row_group_size,
-            metadata=METADATA,
-            group_by="split",
-        )
+        with release_writers.assembled_parquet(root / "put.parquet", METADATA) as whole:
+            for split in SPLITS:
+                path = root / f"{split}.parquet"
+                part = frame.filter(pl.col("split") == split)
+                release_writers.write_parquet(part, path, metadata=METADATA, **options)
+                whole.append(path)
+        release_writers.write_parquet(frame, root / "whole.parquet", metadata=METADATA, **options)
     data = (root / "put.parquet").read_bytes()
     assert data == (root / "whole.parquet").read_bytes()
     assert (whole.out.sha256, whole.out.size) == (hashlib.sha256(data).hexdigest(), len(data))
-    assert [rows for _, _, rows in split_files.written] == sizes
+    assert whole.rows == sum(sizes)
 
 
 def tail_piece(path) -> footers.Piece:

@@ -1,7 +1,6 @@
 """The CSV and Parquet files of the release: the BIOSCAN-5M client contract, types, determinism."""
 
 import hashlib
-import itertools
 import re
 
 import duckdb
@@ -268,77 +267,3 @@ def test_duckdb_reads_only_the_row_groups_of_the_split_it_filters_on(staging):
         own = [rows for rows, low, _ in groups if low == split]
         assert scanned_row_groups(path, split) == (len(own), len(groups)), split
         assert sum(own) == RELEASE.filter(pl.col("split") == split).height
-
-
-def write_in_parts(directory, pieces, row_group_size: int) -> dict[str, bytes]:
-    """The CSV, the per-split files written from ``pieces`` and the Parquet file put together
-    from them."""
-    splits = {split: directory / f"{split}.parquet" for split in SPLITS}
-    with release_writers.release_files(
-        directory / "r.csv",
-        directory / "r.parquet",
-        splits,
-        row_group_size=row_group_size,
-        metadata=METADATA,
-    ) as files:
-        for piece in pieces:
-            files.write(piece)
-    rows = sum(piece.height for piece in pieces)
-    assert [n for _, _, n in files.written[:2]] == [rows, rows]  # the CSV, the full file
-    paths = [directory / "r.csv", directory / "r.parquet", *splits.values()]
-    return {path.name: path.read_bytes() for path in paths}
-
-
-@st.composite
-def cuts(draw, release: pl.DataFrame, row_group_size: int) -> list[pl.DataFrame]:
-    """The release cut into parts of one split each, on row group boundaries of the split; some
-    parts put together from several pieces (so their columns have several chunks)."""
-    pieces, start = [], 0
-    for _, length in release.group_by("split", maintain_order=True).len().iter_rows():
-        groups = -(-length // row_group_size)
-        inner = draw(st.sets(st.integers(1, max(groups - 1, 1)), max_size=groups))
-        bounds = [0, *sorted(b * row_group_size for b in inner if b < groups), length]
-        for lo, hi in itertools.pairwise(bounds):
-            part = release.slice(start + lo, hi - lo)
-            if draw(st.booleans()) and part.height > 1:
-                cut = draw(st.integers(1, part.height - 1))
-                part = pl.concat([part.slice(0, cut), part.slice(cut)], rechunk=False)
-            pieces.append(part)
-        start += length
-    return pieces
-
-
-@settings(max_examples=20, deadline=None)
-@given(data=st.data(), row_group_size=st.integers(7, 120))
-def test_any_cut_into_parts_writes_the_same_bytes(tmp_path_factory, data, row_group_size):
-    """The release written part by part (curation/release/parts.py) is the release written
-    whole: CSV, Parquet and per-split files, byte for byte."""
-    root = tmp_path_factory.mktemp("parts")
-    whole, parted = root / "whole", root / "parted"
-    whole.mkdir(), parted.mkdir()
-    by_split = [part for _, part in RELEASE.group_by("split", maintain_order=True)]
-    with staged_in(root / "staging"):
-        expected = write_in_parts(whole, by_split, row_group_size)
-        got = write_in_parts(parted, data.draw(cuts(RELEASE, row_group_size)), row_group_size)
-        release_writers.write_csv(RELEASE, root / "r.csv")
-        release_writers.write_parquet(
-            RELEASE,
-            root / "r.parquet",
-            row_group_size=row_group_size,
-            metadata=METADATA,
-            group_by="split",
-        )
-    assert got == expected
-    assert expected["r.csv"] == (root / "r.csv").read_bytes()
-    assert expected["r.parquet"] == (root / "r.parquet").read_bytes()
-
-
-def test_a_part_of_two_splits_is_refused_by_the_split_files(staging):
-    with pytest.raises(ValueError, match="one split"):
-        write_in_parts(staging, [RELEASE], row_group_size=10)
-
-
-def test_a_part_that_continues_a_split_off_a_row_group_boundary_is_refused(staging):
-    pretrain = RELEASE.filter(pl.col("split") == "pretrain")
-    with pytest.raises(ValueError, match="off a row group boundary"):
-        write_in_parts(staging, [pretrain.head(5), pretrain.slice(5)], row_group_size=10)

@@ -1,8 +1,10 @@
-# Stage 6: the release.  emit_metadata assembles records + curated labels + splits and writes
-# the release tables, their statistics and the quality report; the dataset card, the Croissant
-# description and the MANIFEST are built from its outputs.  They are all written into the
-# staging directory <work_dir>/release/, which no reader looks at; publish then makes the whole
-# release visible at release.output_dir in one step.  Every file is written atomically.
+# Stage 6: the release.  emit_rows and emit_barcodes spill records + curated labels + splits and
+# the sequences in release order, emit_part writes the release's parts as fragments of its files,
+# emit_metadata puts them together and writes the provenance tables, the statistics and the
+# quality report; the dataset card, the Croissant description and the MANIFEST are built from
+# its outputs.  They are all written into the staging directory <work_dir>/release/, which no
+# reader looks at; publish then makes the whole release visible at release.output_dir in one
+# step.  Every file is written atomically.
 
 rule digest:
     """What decides the release's content: its settings and its inputs' checksums."""
@@ -86,21 +88,47 @@ rule emit_barcodes:
         "../scripts/emit_barcodes.py"
 
 
-rule emit_metadata:
+rule emit_part:
+    """A run of the release's parts written as a fragment of the release files, with its
+    statistics' counts (curation/release/fragments.py)."""
     input:
         spilled_rows=gather.shard(L.shard_file("emit_rows")),
         spilled_barcodes=gather.shard(L.shard_file("emit_barcodes")),
-        digest=L.work_file("digest"),
         records=L.work_file("records"),
-        barcodes=L.work_file("barcodes"),
         curated=L.work_file("curated"),
         splits=L.work_file("splits"),
+        barcodes=L.work_file("barcodes"),
+        bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
+        bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
+    output:
+        fragment=temp(directory(L.shard_file("emit_part"))),
+    params:
+        code=code("emit_part"),
+        shard=lambda wildcards: wildcards.scatteritem,
+        **rule_params(CFG, "emit_part"),
+    log:
+        L.log("emit_part/{scatteritem}"),
+    benchmark:
+        L.benchmark("emit_part/{scatteritem}")
+    threads: shard_threads(CFG)
+    resources:
+        mem_mb=memory_mb(CFG),
+    conda:
+        "../envs/pipeline.yaml"
+    script:
+        "../scripts/emit_part.py"
+
+
+rule emit_metadata:
+    """The release files put together from the fragments; the provenance tables, statistics
+    and quality report."""
+    input:
+        fragments=gather.shard(L.shard_file("emit_part")),
+        digest=L.work_file("digest"),
         changes=L.work_file("changes"),
         rejects=L.work_file("rejects"),
         issues=L.work_file("issues"),
         **{key: L.work_file(key) for key in SUMMARY_FILES},
-        bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
-        bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
     output:
         **{key: L.staged_file(key) for key in TABLE_FILES + STATISTICS_FILES if key != "report"},
         **reported_outputs(),

@@ -1,25 +1,20 @@
-"""Rule emit_metadata: assemble the release and write its tables (CSV, Parquet, one Parquet file
-per split, changes, rejects, issues), their statistics (CSV, Markdown) and the quality report,
-into the staging directory (rule publish makes them visible).
+"""Rule emit_metadata: the release's tables (CSV, Parquet, one Parquet file per split, changes,
+rejects, issues), their statistics (CSV, Markdown) and the quality report, written into the
+staging directory (rule publish makes them visible).
 
-The release is put together in parts whose size follows ``memory_gb`` (curation/release/parts.py)
-from the spill files of emit_rows and emit_barcodes.  Each part is appended to the CSV and to its
-split's Parquet file in two threads; each finished split file's row groups are copied into the
-full Parquet file, whose footer is assembled from theirs (each row group is encoded once).  Every
-file is checksummed as it is written (the Croissant and MANIFEST rules take those checksums from
-the sidecar), and each part is counted for the statistics (docs/decisions.md "Statistics are
-counted where they are written").
+The release's files are put together from the fragments the emit_part jobs wrote, byte for
+byte (curation/release/fragments.py), and its statistics computed from the fragments' counts
+(docs/decisions.md "Statistics are counted where they are written").  Every file is checksummed
+as it is written (the Croissant and MANIFEST rules take those checksums from the sidecar).
 """
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 
 from curation import console, io
-from curation.release import assemble as emit
-from curation.release import manifest, parts, report, sidecars, stats
+from curation.release import fragments, manifest, report, stats
 from curation.release import writers as release_writers
 from schemas.tables import (
     CHANGES_SCHEMA,
@@ -99,80 +94,23 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
     return checks
 
 
-def release_parts(log) -> Iterator[pl.DataFrame]:
-    """The release in parts, in release order, from the spill files of emit_rows and
-    emit_barcodes; assembled here in one piece if the inputs are not row-aligned (that assembly
-    names the mismatch, or sorts inputs from another producer)."""
-    row_group_size = smk.params.row_group_size
-    inputs = parts.Inputs(
-        records=smk.input.records,
-        curated=smk.input.curated,
-        splits=smk.input.splits,
-        barcodes=smk.input.barcodes,
+with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
+    # the release files put together (bytes copied and checksummed) while the statistics and
+    # the report are computed
+    pieces = [Path(p) for p in smk.input.fragments]
+    joined = pool.submit(
+        fragments.join,
+        pieces,
+        smk.output.csv,
+        smk.output.parquet,
+        {split: smk.output[f"split_{split}"] for split in SPLITS},
+        metadata("release"),
     )
-    plan = parts.make_plan(inputs, smk.params.memory_gb, row_group_size)
-    if plan is not None:
-        spilled = parts.Spilled(
-            plan,
-            [Path(p) for p in smk.input.spilled_rows],
-            [Path(p) for p in smk.input.spilled_barcodes],
-        )
-        if spilled.aligned:
-            log.info("release in %d parts (memory_gb %s)", len(plan.parts), smk.params.memory_gb)
-            return (spilled.read(part) for part in plan.parts)
-    log.info("inputs not row-aligned: the release is assembled in one piece")
-    sides = sidecars.derived_fields(
-        next(iter(smk.input.bioscan1m), None), next(iter(smk.input.bounding_boxes), None)
-    )
-    release = emit.assemble(
-        pl.scan_parquet(smk.input.records),
-        pl.scan_parquet(smk.input.curated),
-        pl.scan_parquet(smk.input.splits),
-        pl.scan_parquet(smk.input.barcodes),
-        **sides,
-    )
-    return parts.in_memory_parts(release, parts.part_rows(smk.params.memory_gb, row_group_size))
-
-
-def write_release(pieces: Iterator[pl.DataFrame]) -> tuple[list[manifest.Entry], stats.Counts]:
-    """Write each part to the release files (curation/release/writers.py ``release_files``: the
-    CSV and the split's Parquet file side by side, the full Parquet file from the split files'
-    bytes), counting it for the statistics meanwhile; the files' manifest entries and the
-    counts of the whole release."""
-    tally = stats.Tally()
-    with (
-        release_writers.release_files(
-            smk.output.csv,
-            smk.output.parquet,
-            {split: smk.output[f"split_{split}"] for split in SPLITS},
-            row_group_size=smk.params.row_group_size,
-            metadata=metadata("release"),
-        ) as files,
-        ThreadPoolExecutor(max_workers=2) as pool,
-    ):
-        for part in prefetched(pieces, pool):
-            counted = pool.submit(tally.add, part)
-            files.write(part)
-            counted.result()
-    return [manifest.written(path, out, rows) for path, out, rows in files.written], tally.total()
-
-
-def prefetched(pieces: Iterator[pl.DataFrame], pool: ThreadPoolExecutor) -> Iterator[pl.DataFrame]:
-    """``pieces``, each next one put together in ``pool`` while the current one is written."""
-    coming = pool.submit(next, pieces, None)
-    while (piece := coming.result()) is not None:
-        coming = pool.submit(next, pieces, None)
-        yield piece
-
-
-with io.rule_log(smk.log[0]) as log:
-    try:
-        measured, counts = write_release(release_parts(log))
-    except (emit.ReleaseError, sidecars.SideFileError) as err:
-        console.stop(log, str(err))
+    counts = fragments.counts(pieces)
     tables = provenance_tables()
     statistics = stats.tables(counts, tables["changes"], tables["rejects"], tables["issues"])
     checks = write_statistics_and_report(statistics, log)
+    provenance = []
     for name, table in tables.items():
         writer = release_writers.write_parquet(
             table,
@@ -180,7 +118,9 @@ with io.rule_log(smk.log[0]) as log:
             row_group_size=smk.params.row_group_size,
             metadata=metadata(name),
         )
-        measured.append(manifest.written(smk.output[name], writer, table.height))
+        provenance.append(manifest.written(smk.output[name], writer, table.height))
+    measured = [manifest.written(path, out, rows) for path, out, rows in joined.result()]
+    measured += provenance
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",
