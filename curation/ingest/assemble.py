@@ -46,6 +46,7 @@ ID = "_id"
 #: sequence among the candidates').
 SEQUENCE_RANK = "_sequence_rank"
 _COMBO = "_combo"
+_PLACE = "_place"
 #: Row fields that make two rows of one processid "exactly" the same row; the barcode is
 #: (SEQUENCE_RANK, ``padded_barcode``), equal exactly when the barcodes are.
 IDENTITY_COLUMNS = [
@@ -172,6 +173,9 @@ class Choice:
     rejects: pl.DataFrame
     #: Released records per file (FILE, ``len``).
     released: pl.DataFrame
+    #: The released records' places among ``rows`` (UInt32), in processid order: the later pass
+    #: over the same range's rows gathers them without filtering or sorting again.
+    order: pl.Series
 
 
 def choose(rows: pl.DataFrame, scope: Mapping[str, Sequence[str]] | None) -> Choice:
@@ -185,7 +189,7 @@ def choose(rows: pl.DataFrame, scope: Mapping[str, Sequence[str]] | None) -> Cho
     is never the first of the longest.  The rows are sorted by processid, so rows sharing one are
     neighbours: no hashing of millions of identifiers.
     """
-    ordered = rows[text_order(rows.get_column("processid"))]
+    ordered = rows.with_row_index(_PLACE)[text_order(rows.get_column("processid"))]
     pid = pl.col("processid")
     shared = ordered.filter((pid == pid.shift(1)) | (pid == pid.shift(-1)))
     losers = (
@@ -195,13 +199,15 @@ def choose(rows: pl.DataFrame, scope: Mapping[str, Sequence[str]] | None) -> Cho
     )
     winners = ordered.filter(~pl.col(ID).is_in(losers.implode()))
     gone = _outside(winners, scope or {})
+    kept = winners.filter(~pl.col(ID).is_in(gone.get_column(ID).implode()))
     return Choice(
         dropped=pl.concat([losers, gone.get_column(ID)]),
         shared=shared.get_column(ID),
         rejects=gone.select(
             *_ORDER, "processid", pl.lit(SCOPE_REASON).alias("reason"), "detail"
         ).cast(REJECT_COLUMNS),
-        released=winners.join(gone, on=ID, how="anti").group_by(FILE).len(),
+        released=kept.group_by(FILE).len(),
+        order=kept.get_column(_PLACE),
     )
 
 
@@ -233,13 +239,12 @@ def duplicate_rejects(
 
 
 def released_records(
-    rows: pl.DataFrame, dropped: pl.Series, keys: pl.Series, paths: Sequence[str]
+    rows: pl.DataFrame, order: pl.Series, keys: pl.Series, paths: Sequence[str]
 ) -> pl.DataFrame:
-    """A processid range's released records: its candidates ``rows`` less the ``dropped``
-    ``_id``s, in processid order, with their barcode keys (``keys`` indexed by ``_id``) and
-    ``source_file``."""
-    kept = rows.filter(~pl.col(ID).is_in(dropped.implode()))
-    kept = kept[text_order(kept.get_column("processid"))]
+    """A processid range's released records: its candidates ``rows`` at the places ``order``
+    (:attr:`Choice.order`, found on the same rows), so in processid order, with their barcode
+    keys (``keys`` indexed by ``_id``) and ``source_file``."""
+    kept = rows[order]
     return kept.with_columns(keys.gather(kept.get_column(ID)).alias("barcode_key"), source(paths))
 
 

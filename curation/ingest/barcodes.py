@@ -38,6 +38,15 @@ def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
     (docs/decisions.md "Barcode keys are exact without a full sort").
     """
     key, padded = split_padding(barcodes.alias(_KEY))
+    keys, sequences = number_sequences(key)
+    return NumberedBarcodes(keys=keys, padded=padded.alias("padded_barcode"), sequences=sequences)
+
+
+def number_sequences(sequences: pl.Series) -> tuple[pl.Series, pl.DataFrame]:
+    """:func:`number_barcodes` of N-stripped ``sequences`` (no nulls): each one's
+    ``barcode_key``, and one row per key (BARCODES_SCHEMA).  The gather's sequence runs hold
+    stripped sequences already, so it skips :func:`split_padding`'s scan of every one."""
+    key = sequences.alias(_KEY)
     rows, group = _value_groups(key)
     firsts = rows.filter(_starts(group))  # the first row of each group, in group order
     # the groups' barcodes in row order, so that the sort reads them from memory in sequence
@@ -52,16 +61,13 @@ def number_barcodes(barcodes: pl.Series) -> NumberedBarcodes:
     keys = _zeros(key.len()).scatter(rows, group_rank.gather(group))
     # a hash collision may have split one value into several groups: keep one row per rank
     sequence = ordered.filter(new_value)
-    return NumberedBarcodes(
-        keys=keys.alias("barcode_key"),
-        padded=padded.alias("padded_barcode"),
-        sequences=pl.DataFrame(
-            [
-                pl.int_range(sequence.len(), dtype=pl.UInt32, eager=True).alias("barcode_key"),
-                sequence.alias("sequence"),
-            ]
-        ),
+    table = pl.DataFrame(
+        [
+            pl.int_range(sequence.len(), dtype=pl.UInt32, eager=True).alias("barcode_key"),
+            sequence.alias("sequence"),
+        ]
     )
+    return keys.alias("barcode_key"), table
 
 
 def split_padding(barcodes: pl.Series) -> tuple[pl.Series, pl.Series]:

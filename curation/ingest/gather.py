@@ -9,7 +9,8 @@ range at a time, so memory is set by the budget, not the input, and nothing is s
    choice needs: every run's rows in the range (the runs are sorted, so whole row groups are
    skipped) hold every row of each processid in it, so one row per processid is chosen there
    and the records out of scope are found (:func:`curation.ingest.assemble.choose`).  What
-   stays is the ``_id`` of the rows not released and of the rows sharing a processid;
+   stays is the ``_id`` of the rows not released and of the rows sharing a processid, and the
+   released rows' places in the range, in processid order;
 2. **sequence ranges** (bounds from the samples): every candidate's sequence in the range is
    numbered (:func:`curation.ingest.barcodes.number_barcodes`).  A released record's barcode key
    is the rank of its sequence among the released records' sequences: the ranges follow each
@@ -17,9 +18,14 @@ range at a time, so memory is set by the budget, not the input, and nothing is s
    ranges before it, the keys of numbering every barcode at once (docs/curation.md#barcode-key).
    The keys wait in one 4-byte-per-candidate array; barcodes.parquet is written range after
    range;
-3. **processid ranges** again, every column: the released records get their keys and are
-   written range after range (records and labels); the rows sharing a processid get their
-   reject reasons, their barcodes compared through their sequences' ranks among all candidates'.
+3. **processid ranges** again, every column: the same rows in the same order, so the released
+   records are gathered at the places pass 1 found (no second filter and sort), get their keys
+   and are written range after range (records and labels); the rows sharing a processid get
+   their reject reasons, their barcodes compared through their sequences' ranks among all
+   candidates'.
+
+Each pass reads the next range in a thread while one is worked on, and writes the last one in
+another (:func:`_behind`), so reading, working and writing overlap on a machine's cores.
 
 docs/decisions.md "Ingest in bounded memory" says why polars and not DuckDB.
 """
@@ -31,12 +37,14 @@ import json
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+import polars.selectors as cs
 import pyarrow.parquet as pq
 
 from curation import io
@@ -56,9 +64,10 @@ from curation.ingest.assemble import (
     source_names,
     summary,
 )
-from curation.ingest.barcodes import number_barcodes
+from curation.ingest.barcodes import number_sequences
 from curation.ingest.batches import range_rows, read_ahead, sample_every
 from curation.ingest.codes import IngestError, nothing_released
+from curation.ingest.fields import LABELS
 from curation.ingest.parse import PART_JSON, SAMPLES
 from schemas.tables import (
     BARCODES_SCHEMA,
@@ -72,6 +81,11 @@ from schemas.tables import (
 #: Rows per row group of records.parquet, labels.parquet and barcodes.parquet: those polars'
 #: streaming sink wrote, so the later rules' slices read the same row groups as before.
 _ROW_GROUP = 81_920
+
+
+#: The columns of the gather's files whose values repeat (labels, the input's name, a count):
+#: dictionary-encoded in the Parquet files; the others are written plain.
+_REPEATED = frozenset([*LABELS, "source_file", "given_inferred_ranks"])
 
 
 class NothingReleased(Exception):
@@ -95,6 +109,7 @@ class _Choices:
     shared: list[pl.Series] = field(default_factory=list)  # ``_id``s sharing a processid
     rejects: list[pl.DataFrame] = field(default_factory=list)  # out of scope, then duplicates
     by_file: Counter = field(default_factory=Counter)  # released records per file
+    order: list[pl.Series] = field(default_factory=list)  # each range's Choice.order
 
 
 def gather(
@@ -131,13 +146,20 @@ def gather(
         with (
             _parquet_writer(made["records"], RECORDS_SCHEMA) as records,
             _parquet_writer(made["labels"], LABELS_SCHEMA) as labels,
+            _behind() as write_records,
+            _behind() as write_labels,
         ):
-            for rows in read_ahead(_range_rows(runs, pid_bounds, None)):
+            ranges = read_ahead(_range_rows(runs, pid_bounds, None))
+            for rows, order in zip(ranges, choices.order, strict=True):
                 choices.rejects.append(duplicate_rejects(rows, ranks, paths))
-                released = released_records(rows, dropped, keys, paths)
+                # categorical labels as strings once, for both files
+                released = released_records(rows, order, keys, paths).with_columns(
+                    cs.categorical().cast(pl.String)
+                )
                 del rows
-                records.write(_arrow(conform(released, RECORDS_SCHEMA)))
-                labels.write(_arrow(conform(released, LABELS_SCHEMA)))
+                write_records(records.write, released)
+                write_labels(labels.write, released)
+                del released
         rejects = _all_rejects(parts, metas, choices.rejects, paths)
         issues = _scan_issues(parts, metas, paths)
         codes = dict(issues.group_by("issue").len().collect().iter_rows())
@@ -183,16 +205,6 @@ def _bounds(samples: pl.DataFrame, kind: str, per_range: int) -> list[str]:
     return values.unique(maintain_order=True).to_list()
 
 
-def _in_range(column: str, bounds: list[str], index: int) -> pl.Expr:
-    """Whether ``column`` lies in range ``index`` of ``bounds``: [bounds[i-1], bounds[i])."""
-    condition = pl.lit(True)
-    if index > 0:
-        condition &= pl.col(column) >= bounds[index - 1]
-    if index < len(bounds):
-        condition &= pl.col(column) < bounds[index]
-    return condition
-
-
 def _sorted_ids(ids: list[pl.Series]) -> pl.Series:
     return pl.concat([pl.Series(ID, [], dtype=pl.UInt32), *ids]).sort()
 
@@ -202,19 +214,96 @@ def _range_rows(
 ) -> Iterator[pl.DataFrame]:
     """Every run's candidates (``columns``, or all) of each processid range that has any, range
     by range, with their ``_id``."""
-    for number in range(len(pid_bounds) + 1):
-        wanted = _in_range("processid", pid_bounds, number)
-        scans = [
-            pl.scan_parquet(run.candidates)
-            .filter(wanted)
-            .select(pl.all() if columns is None else columns)
-            .with_columns(_id(run))
-            .drop(RUN_ROW)
-            for run in runs
+
+    def view(run: _Run, scan: pl.LazyFrame) -> pl.LazyFrame:
+        chosen = scan.select(pl.all() if columns is None else columns)
+        return chosen.with_columns(_id(run)).drop(RUN_ROW)
+
+    cursors = [_Cursor(run, run.candidates, "processid", view) for run in runs]
+    return _ranges(cursors, pid_bounds)
+
+
+def _ranges(cursors: list[_Cursor], bounds: list[str]) -> Iterator[pl.DataFrame]:
+    """The runs' rows in each range of ``bounds`` that has any, range by range, run after run
+    (the row order of filtering each run by the range)."""
+    for bound in [*bounds, None]:
+        scans = [cursor.scan(bound) for cursor in cursors]
+        read = iter(pl.collect_all([scan for scan in scans if scan is not None]))
+        taken = [
+            cursor.take(None if scan is None else next(read), bound)
+            for cursor, scan in zip(cursors, scans, strict=True)
         ]
-        rows = pl.concat(scans).collect() if scans else None
-        if rows is not None and not rows.is_empty():
-            yield rows
+        frames = [frame for frame in taken if frame is not None and not frame.is_empty()]
+        if frames:
+            yield pl.concat(frames)
+
+
+class _Cursor:
+    """One run read forward through a pass's ranges, each row group once.
+
+    The run is sorted by ``key``, so a range's rows follow the previous range's; the row groups
+    holding any key below the range's bound are read (their smallest keys are in the footer,
+    read once), and the rows of the last one at or past the bound wait for the next range.  A
+    filter per range and run decoded the group a bound falls in twice: two groups per run and
+    range, which at 20 M records in 3 GiB (72 runs of 4,096-row groups, ranges of ~800,000
+    rows) is ~70 % more rows than the range's own.
+    """
+
+    def __init__(
+        self,
+        run: _Run,
+        path: Path,
+        key: str,
+        view: Callable[[_Run, pl.LazyFrame], pl.LazyFrame],
+    ) -> None:
+        self.run, self.path, self.key, self.view = run, path, key, view
+        footer = pq.read_metadata(path)
+        self.rows = [footer.row_group(g).num_rows for g in range(footer.num_row_groups)]
+        self.minima = [_smallest(footer.row_group(g), key) for g in range(footer.num_row_groups)]
+        self.groups_read = 0
+        self.rows_read = 0
+        self.left: pl.DataFrame | None = None  # rows read at or past the last bound
+
+    def scan(self, bound: str | None) -> pl.LazyFrame | None:
+        """The rows still to read for the range below ``bound`` (None: to the end), if any."""
+        stop = self.groups_read
+        while stop < len(self.rows) and not _above(self.minima[stop], bound):
+            stop += 1
+        count = sum(self.rows[self.groups_read : stop])
+        if count == 0:
+            return None
+        scan = pl.scan_parquet(self.path).slice(self.rows_read, count)
+        self.groups_read, self.rows_read = stop, self.rows_read + count
+        return self.view(self.run, scan)
+
+    def take(self, read: pl.DataFrame | None, bound: str | None) -> pl.DataFrame | None:
+        """The rows below ``bound`` of those left and ``read`` (:meth:`scan`'s rows)."""
+        frames = [frame for frame in (self.left, read) if frame is not None]
+        if not frames:
+            return None
+        rows = pl.concat(frames) if len(frames) > 1 else frames[0]
+        cut = (
+            rows.height
+            if bound is None
+            else rows.get_column(self.key).search_sorted(bound, side="left")
+        )
+        self.left = rows.slice(cut)
+        return rows.slice(0, cut)
+
+
+def _smallest(group: Any, key: str) -> str | None:
+    """The smallest ``key`` of a row group, from its footer statistics (None if not there)."""
+    for number in range(group.num_columns):
+        column = group.column(number)
+        if column.path_in_schema == key:
+            stats = column.statistics
+            return stats.min if stats is not None and stats.has_min_max else None
+    raise KeyError(key)
+
+
+def _above(smallest: str | None, bound: str | None) -> bool:
+    """Whether a row group whose smallest key is ``smallest`` lies wholly at or past ``bound``."""
+    return bound is not None and smallest is not None and smallest >= bound
 
 
 def _choose(
@@ -229,6 +318,7 @@ def _choose(
         choices.shared.append(choice.shared)
         choices.rejects.append(choice.rejects)
         choices.by_file.update(dict(choice.released.iter_rows()))
+        choices.order.append(choice.order)
     return choices
 
 
@@ -249,41 +339,32 @@ def _number(
     keys = _zeros(total)
     ranks = [pl.DataFrame(schema={ID: pl.UInt32, SEQUENCE_RANK: pl.UInt32})]
     next_key = next_rank = 0
-    with _parquet_writer(barcodes_out, BARCODES_SCHEMA) as barcodes:
+    with _parquet_writer(barcodes_out, BARCODES_SCHEMA) as barcodes, _behind() as write:
         for frame in read_ahead(_sequence_ranges(runs, seq_bounds)):
             ids = frame.get_column(ID)
-            numbered = number_barcodes(frame.get_column("sequence"))
-            local = numbered.keys
+            local, sequences = number_sequences(frame.get_column("sequence"))
             kept = ~ids.is_in(dropped.implode())
             # the sequences a released record has, and their ranks among those
-            used = pl.repeat(False, numbered.sequences.height, eager=True).scatter(
-                local.filter(kept), True
-            )
+            used = pl.repeat(False, sequences.height, eager=True).scatter(local.filter(kept), True)
             rank = used.cum_sum().cast(pl.Int64) - 1 + next_key  # meaningful where used
             keys = keys.scatter(ids.filter(kept), rank.gather(local.filter(kept)).cast(pl.UInt32))
             mine = ids.is_in(shared.implode())
             rank_of_shared = (local.filter(mine).cast(pl.Int64) + next_rank).cast(pl.UInt32)
             ranks.append(pl.DataFrame([ids.filter(mine), rank_of_shared.alias(SEQUENCE_RANK)]))
-            table = numbered.sequences.filter(used).with_columns(
-                rank.filter(used).alias("barcode_key")
-            )
-            barcodes.write(_arrow(conform(table, BARCODES_SCHEMA)))
+            table = sequences.filter(used).with_columns(rank.filter(used).alias("barcode_key"))
+            write(barcodes.write, table)
             next_key += table.height
-            next_rank += numbered.sequences.height
+            next_rank += sequences.height
     return keys, pl.concat(ranks), next_key
 
 
 def _sequence_ranges(runs: list[_Run], seq_bounds: list[str]) -> Iterator[pl.DataFrame]:
     """Every run's sequences (``sequence``, ``_id``) of each sequence range that has any."""
-    for number in range(len(seq_bounds) + 1):
-        wanted = _in_range("sequence", seq_bounds, number)
-        scans = [
-            pl.scan_parquet(run.sequences).filter(wanted).select("sequence", _id(run))
-            for run in runs
-        ]
-        frame = pl.concat(scans).collect() if scans else None
-        if frame is not None and not frame.is_empty():
-            yield frame
+
+    def view(run: _Run, scan: pl.LazyFrame) -> pl.LazyFrame:
+        return scan.select("sequence", _id(run))
+
+    return _ranges([_Cursor(run, run.sequences, "sequence", view) for run in runs], seq_bounds)
 
 
 def _id(run: _Run) -> pl.Expr:
@@ -300,19 +381,45 @@ def _arrow(frame: pl.DataFrame) -> Any:
 
 
 @contextlib.contextmanager
-def _parquet_writer(path: Path, schema: Mapping[str, pl.DataType]) -> Iterator[pq.ParquetWriter]:
+def _parquet_writer(path: Path, schema: dict[str, pl.DataType]) -> Iterator[_RowGroups]:
     """A Parquet file of ``schema`` written range after range (lz4, like every intermediate)."""
     arrow_schema = _arrow(pl.DataFrame(schema=schema)).schema
-    with pq.ParquetWriter(path, arrow_schema, compression="lz4", write_statistics=True) as writer:
-        yield _RowGroups(writer)
+    # dictionaries only for the columns that repeat: for identifiers, sequences and keys the
+    # writer builds one until it overflows and falls back, a quarter of its CPU wasted
+    repeated = [name for name in schema if name in _REPEATED] or False
+    with pq.ParquetWriter(
+        path, arrow_schema, compression="lz4", write_statistics=True, use_dictionary=repeated
+    ) as writer:
+        yield _RowGroups(writer, schema)
 
 
 @dataclass(frozen=True)
 class _RowGroups:
     writer: pq.ParquetWriter
+    schema: dict[str, pl.DataType]
 
-    def write(self, table: Any) -> None:
-        self.writer.write_table(table, row_group_size=_ROW_GROUP)
+    def write(self, frame: pl.DataFrame) -> None:
+        """``frame``'s columns of the file's schema, in row groups of _ROW_GROUP rows."""
+        self.writer.write_table(_arrow(conform(frame, self.schema)), row_group_size=_ROW_GROUP)
+
+
+@contextlib.contextmanager
+def _behind() -> Iterator[Callable[..., None]]:
+    """A function that runs ``work(*args)`` in one thread behind the caller, one piece at a
+    time: a range is written (pyarrow's encoding and compression release the GIL) while the
+    next is worked on, and at most one range waits in memory.  The last piece is waited for on
+    leaving, and an error in a piece is raised in the caller."""
+    pending: list[Future[None]] = []
+
+    def run(work: Callable[..., None], *args: Any) -> None:
+        if pending:
+            pending.pop().result()
+        pending.append(pool.submit(work, *args))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield run
+        if pending:
+            pending.pop().result()
 
 
 def _all_rejects(

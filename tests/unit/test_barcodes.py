@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.ingest import barcodes as barcodes_module
-from curation.ingest.barcodes import dna_barcodes, number_barcodes
+from curation.ingest.barcodes import dna_barcodes, number_barcodes, number_sequences
 from schemas.tables import BARCODES_SCHEMA
 
 BARCODE_LISTS = st.lists(st.text(alphabet="ACGN", min_size=1, max_size=6), max_size=30)
@@ -55,6 +55,17 @@ def test_numbering_does_not_depend_on_the_grouping_hash(barcodes, buckets):
         numbered = number_barcodes(series)
     assert numbered.keys.to_list() == expected_keys(barcodes)
     assert numbered.sequences.equals(reference.sequences)
+
+
+@settings(max_examples=100, deadline=None)
+@given(BARCODE_LISTS)
+def test_stripped_sequences_are_numbered_as_their_barcodes(barcodes):
+    """The gather numbers its runs' stripped sequences with number_sequences: the keys and
+    table of number_barcodes, without its padding scan."""
+    keys, table = number_sequences(pl.Series([b.strip("N") for b in barcodes], dtype=pl.String))
+    numbered = number_barcodes(pl.Series(barcodes, dtype=pl.String))
+    assert keys.to_list() == numbered.keys.to_list() and keys.dtype == pl.UInt32
+    assert table.equals(numbered.sequences)
 
 
 def test_edge_cases():

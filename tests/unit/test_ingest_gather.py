@@ -3,7 +3,12 @@ by their sequences' ranks, and only released records' barcodes get keys, for any
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import polars as pl
+import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,10 +17,12 @@ from curation.ingest.assemble import (
     ID,
     IDENTITY_COLUMNS,
     LENGTH,
+    RUN_ROW,
     SEQUENCE_RANK,
     choose,
     deduplicate,
 )
+from curation.ingest.gather import _behind, _parquet_writer, _Run, _sequence_ranges
 from tests.ingest_files import BARCODE, bcdm_row, ingest, write_export
 from tests.unit.test_ingest_batches import budget
 
@@ -73,6 +80,29 @@ def test_choose_keeps_the_row_deduplicate_keeps(rows):
     assert set(choice.dropped.to_list()) == rejected
     assert set(choice.shared.to_list()) == set(shared.get_column(ID).to_list())
     assert sum(count for _, count in choice.released.iter_rows()) == rows["processid"].n_unique()
+    # the released rows, at their places among ``rows``, in processid order
+    released = rows[choice.order]
+    assert released["processid"].to_list() == sorted(set(rows["processid"].to_list()))
+    assert set(released[ID].to_list()) == set(rows[ID].to_list()) - rejected
+
+
+def test_choose_orders_only_the_records_in_scope():
+    """Out-of-scope records are neither dropped twice nor gathered by the later pass."""
+    rows = pl.DataFrame(
+        {
+            ID: [0, 1, 2, 3],
+            "processid": ["P3", "P1", "P2", "P1"],
+            FILE: [0, 0, 0, 0],
+            "source_line": [2, 3, 4, 5],
+            LENGTH: [5, 5, 5, 6],
+            "phylum": ["Arthropoda", "Arthropoda", "Chordata", "Arthropoda"],
+        },
+        schema_overrides={ID: pl.UInt32, FILE: pl.UInt32, LENGTH: pl.UInt32},
+    )
+    choice = choose(rows, {"phylum": ["Arthropoda"]})
+    assert rows[choice.order][ID].to_list() == [3, 0]  # P1's longer row, then P3
+    assert sorted(choice.dropped.to_list()) == [1, 2]
+    assert choice.order.dtype == pl.UInt32
 
 
 def test_a_padded_barcode_is_not_a_copy_of_its_stripped_sequence(tmp_path):
@@ -117,3 +147,78 @@ def test_only_released_records_barcodes_get_keys(tmp_path):
     assert "A" * 20 not in sequences and "G" * 30 not in sequences
     assert whole.barcodes.get_column("barcode_key").to_list() == list(range(len(sequences)))
     assert sequences == sorted(sequences)
+
+
+def test_work_behind_runs_in_order_and_raises_in_the_caller():
+    """The gather's writes run in a thread behind it: in submission order, the last one done
+    on leaving, and a failed write stops the gather."""
+    done: list[int] = []
+    with _behind() as run:
+        for number in range(5):
+            run(done.append, number)
+    assert done == [0, 1, 2, 3, 4]
+
+    def fail(_: int) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"), _behind() as run:
+        run(fail, 0)
+        run(done.append, 5)  # waits for the failed piece first: raises before submitting
+    assert done == [0, 1, 2, 3, 4]
+
+
+def test_gather_files_keep_dictionaries_for_repeating_columns_only(tmp_path):
+    """A file the gather writes reads back as written, range after range; its labels are
+    dictionary-encoded, its identifiers plain (a dictionary of unique values is wasted work)."""
+    ranges = [
+        pl.DataFrame({"processid": ["P1", "P2"], "phylum": ["Arthropoda"] * 2}),
+        pl.DataFrame({"processid": ["P3"], "phylum": ["Chordata"]}),
+    ]
+    schema = {"processid": pl.String(), "phylum": pl.String()}
+    path = tmp_path / "labels.parquet"
+    with _parquet_writer(path, schema) as writer:
+        for frame in ranges:
+            writer.write(frame.with_columns(pl.col("phylum").cast(pl.Categorical)))
+    assert pl.read_parquet(path).equals(pl.concat(ranges))
+    chunks = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {chunks.column(i).path_in_schema: chunks.column(i).encodings for i in (0, 1)}
+    assert "RLE_DICTIONARY" in encodings["phylum"]
+    assert "RLE_DICTIONARY" not in encodings["processid"]
+
+
+#: Keys and bounds from one small pool, so bounds fall on keys, between them and on repeats.
+_KEYS = ["A", "AB", "B", "BA", "BB", "C", "CC"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    runs=st.lists(st.lists(st.sampled_from(_KEYS), max_size=12), min_size=1, max_size=4),
+    bounds=st.lists(st.sampled_from(_KEYS), unique=True, max_size=4),
+    group=st.integers(1, 4),
+)
+def test_runs_read_forward_give_each_range_its_filtered_rows(runs, bounds, group):
+    """Reading each sorted run forward, each row group once, gives every range the rows (and
+    row order) of filtering every run by the range, whatever the row groups and bounds."""
+    bounds, runs = sorted(bounds), [sorted(keys) for keys in runs]
+    with tempfile.TemporaryDirectory() as tmp:
+        made, offset = [], 0
+        for number, keys in enumerate(runs):
+            path = Path(tmp) / f"sequences-{number}.parquet"
+            pl.DataFrame(
+                {"sequence": keys, RUN_ROW: range(len(keys))},
+                schema={"sequence": pl.String, RUN_ROW: pl.UInt32},
+            ).write_parquet(path, row_group_size=group)
+            made.append(_Run(path, path, offset))
+            offset += len(keys)
+        got = [frame.rows() for frame in _sequence_ranges(made, bounds)]
+    expected = []
+    for low, high in zip([None, *bounds], [*bounds, None], strict=True):
+        rows = [
+            (key, run.offset + place)
+            for run, keys in zip(made, runs, strict=True)
+            for place, key in enumerate(keys)
+            if (low is None or key >= low) and (high is None or key < high)
+        ]
+        if rows:
+            expected.append(rows)
+    assert got == expected
