@@ -96,6 +96,10 @@ def test_a_tiny_memory_budget_gives_a_byte_identical_release(tmp_path):
     log = (logs / "emit_metadata.log").read_text()
     splits = len(re.findall(r"INFO   \w+: \d+$", log, flags=re.MULTILINE))
     parts = re.search(r"parts 1 to \d+ of (\d+) ", (logs / "emit_part" / "1-of-3.log").read_text())
+    pieces = re.search(
+        r"curated records in (\d+) pieces", (logs / "gather_curation.log").read_text()
+    )
+    assert pieces and int(pieces[1]) > 1  # the global label steps a processid range at a time
     assert parts and int(parts[1]) > splits  # a split cut in parts
     # 4,000 records at 600 bytes in the label jobs need 3 shards of 0.001 GiB
     for rule, pieces in (

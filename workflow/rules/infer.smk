@@ -41,6 +41,7 @@ rule gather_curation:
         summary=L.work_file("curation_summary"),
     params:
         code=code("gather_curation"),
+        memory_gb=CFG.memory_gb,
         **rule_params(CFG, "gather_curation"),
     log:
         L.log("gather_curation"),

@@ -22,7 +22,9 @@ with io.rule_log(smk.log[0]) as log:
         pl.concat([io.read_parquet(path) for path in smk.input.bin_conflicts], how="vertical"),
     )
     pieces = io.sorted_pieces(
-        [smk.input.inferred, smk.input.changes], "processid", complete.PIECE_ROWS
+        [smk.input.inferred, smk.input.changes],
+        "processid",
+        complete.piece_rows(smk.params.memory_gb),
     )
     facts = []
     with (
