@@ -19,9 +19,11 @@ include: "workflow/rules/common.smk"
 
 
 # The per-barcode label stages run as independent jobs, one per shard of barcode keys, and so do
-# emit's passes: `shards` of them, or more if the input would not fit memory_gb otherwise.
+# emit's passes: `shards` of them, or more if the input would not fit memory_gb otherwise.  The
+# release's files are written by `shards` emit_part jobs (parts: bounded memory at any count).
 scattergather:
     shard=effective_shards(CFG),
+    part=emit_parts(CFG),
 
 
 include: "workflow/rules/ingest.smk"

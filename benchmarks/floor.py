@@ -8,8 +8,9 @@ prints what those two take on this machine, for comparison with ``benchmarks/run
 * *write*: a built release, loaded into memory first (not timed), written once more with the
   release's own writers as one fragment (the CSV rows and per-split Parquet files side by side,
   a split at a time, as an emit_part job writes them);
-* *join*: that fragment put together into the CSV, the per-split files and the full Parquet
-  file, each checksummed on the way, as emit_metadata does (curation/release/fragments.py).
+* *join*: that fragment made the release's files as emit_metadata does with one emit_part job
+  (curation/release/fragments.py): the CSV and the per-split files moved into place, the full
+  Parquet file put together from the split files' bytes and checksummed on the way.
 
     python benchmarks/floor.py EXPORT.tsv RELEASE_DIR
 """
@@ -28,6 +29,8 @@ import polars as pl
 from curation.release import fragments
 from schemas.tables import RELEASE_PARQUET_SCHEMA, SPLITS
 
+#: The Parquet files' key-value metadata.
+METADATA = {"sort_order": "split, processid"}
 #: Bytes per batch of the read: as the ingest's batches (memory_gb 3), a few hundred MB.
 READ_BATCH_BYTES = 384 << 20
 
@@ -66,7 +69,9 @@ def read_export(export: Path) -> str:
 def write_fragment(release: pl.DataFrame, out: Path, row_group_size: int) -> str:
     """The release written once as one fragment, a split at a time (in release order)."""
     parts = (part for _, part in release.group_by("split", maintain_order=True))
-    rows = fragments.write(out / "fragment", parts, row_group_size=row_group_size)
+    rows = fragments.write(
+        out / "fragment", parts, first=True, row_group_size=row_group_size, metadata=METADATA
+    )
     return f"{rows:,} records, {_size(out / 'fragment'):.2f} GiB written"
 
 
@@ -77,7 +82,7 @@ def join(out: Path) -> str:
         out / "release.csv",
         out / "release.parquet",
         {split: out / f"split_{split}.parquet" for split in SPLITS},
-        {"sort_order": "split, processid"},
+        METADATA,
     )
     return f"{_size(out) - _size(out / 'fragment'):.2f} GiB written"
 

@@ -215,7 +215,13 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         },
         **{
             rule: {"row_group_size": release.parquet_row_group_size, "memory_gb": cfg.memory_gb}
-            for rule in ("emit_rows", "emit_barcodes", "emit_part")
+            for rule in ("emit_rows", "emit_barcodes")
+        },
+        "emit_part": {
+            "name": release.name,
+            "version": release.version,
+            "row_group_size": release.parquet_row_group_size,
+            "memory_gb": cfg.memory_gb,
         },
         "diff": {"new": f"{release.name} {release.version}"},
         "emit_split_moves": {
@@ -302,6 +308,14 @@ def shard_threads(cfg: PipelineConfig) -> int:
     shards side by side within ``--cores`` instead of one after the other.  variant_map and
     shard_labels declare it too: with several shards both run, side by side."""
     return max(1, cfg.threads // effective_shards(cfg))
+
+
+def emit_parts(cfg: PipelineConfig) -> int:
+    """emit_part jobs: ``shards`` as configured.  Their memory is bounded by the parts
+    whatever their number (unlike the label shards), and each job beyond the first costs a copy
+    of the release's files when they are put together (docs/decisions.md "The release written
+    in fragments"), so a single machine's build (``shards: 1``) writes the release in one."""
+    return cfg.shards
 
 
 def memory_mb(cfg: PipelineConfig) -> int:

@@ -112,6 +112,7 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
             "emit_part",
             {
                 **emit_inputs,
+                **digest,
                 "spilled_rows": [spilled["emit_rows"]],
                 "spilled_barcodes": [spilled["emit_barcodes"]],
                 "bioscan1m": [],

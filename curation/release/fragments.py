@@ -1,39 +1,40 @@
 """The release written in fragments by independent jobs, then put together byte for byte.
 
 Each emit_part job writes the release's parts (curation/release/parts.py) of a run of them, in
-release order, into a fragment directory: the CSV rows without the header, one Parquet file per
-split holding that split's row groups among those parts (a file without row groups if none), and
-the statistics' counts of those parts.  emit_metadata then puts the fragments together:
+release order, into a fragment directory: the CSV rows (the first fragment with the header), one
+Parquet file per split holding that split's row groups among those parts (a file without row
+groups if none; the release's key-value metadata already in it), and the statistics' counts of
+those parts; ``done.json`` records each file's rows and checksum.  emit_metadata then puts the
+fragments together:
 
-* the CSV is the header, then each fragment's rows, their bytes copied;
-* each split's Parquet file is that split's fragment files put together (curation/release/
-  footers.py), and the full Parquet file is the split files put together.
+* the CSV is the fragments' bytes one after the other;
+* each split's Parquet file is that split's fragment files with rows put together
+  (curation/release/footers.py), and the full Parquet file is the split files put together.
 
-The parts are cut on row group boundaries of their split, so the files are the same bytes as
-those one job writes from the whole release, for any number of fragments (docs/decisions.md
-"The release written in fragments").
+A file made of one fragment's file is that file, moved rather than copied (its checksum taken
+by the job that wrote it): with one emit_part job (``shards: 1``) only the full Parquet file is
+copied, as a single writer would.  The parts are cut on row group boundaries of their split, so
+the files are the same bytes as those one job writes from the whole release, for any number of
+fragments (docs/decisions.md "The release written in fragments").
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 
 from curation import io
-from curation.release import stats, writers
+from curation.release import manifest, stats, writers
 from schemas.tables import SPLITS
 
-#: The CSV rows of a fragment (no header).
+#: The CSV rows of a fragment.
 CSV = "release.csv"
-#: Written last: a fragment directory without it is not finished.
+#: Written last: each file's rows, sha256 and size; a directory without it is not finished.
 _DONE = "done.json"
-
-#: (path, writer with its sha256 and size, rows) of each release file written.
-Written = tuple[str | os.PathLike[str], io.HashingWriter, int]
 
 
 def split_file(directory: Path, split: str) -> Path:
@@ -41,9 +42,18 @@ def split_file(directory: Path, split: str) -> Path:
     return directory / f"split_{split}.parquet"
 
 
-def write(directory: Path, parts: Iterable[pl.DataFrame], *, row_group_size: int) -> int:
+def write(
+    directory: Path,
+    parts: Iterable[pl.DataFrame],
+    *,
+    first: bool,
+    row_group_size: int,
+    metadata: Mapping[str, str],
+) -> int:
     """Write ``parts`` (release rows in release order, each of one split and starting on a row
-    group boundary of it) as a fragment into ``directory``; the rows written.
+    group boundary of it) as a fragment into ``directory``, the CSV header first if it is the
+    ``first`` fragment, the split files with the release's key-value ``metadata``; the rows
+    written.
 
     Each next part is put together while the current one is written; the CSV and the split
     file are written side by side and the part is counted for the statistics meanwhile.
@@ -56,18 +66,22 @@ def write(directory: Path, parts: Iterable[pl.DataFrame], *, row_group_size: int
         writers.SplitFiles(
             {split: split_file(directory, split) for split in SPLITS},
             row_group_size=row_group_size,
-            metadata={},
+            metadata=metadata,
         ) as split_files,
         ThreadPoolExecutor(max_workers=4) as pool,
     ):
-        csv = writers.CsvStream(out, header=False)
-        for part in _prefetched(iter(parts), pool):
+        csv = writers.CsvStream(out, header=first)
+        if first:
+            csv.write_header()
+        for part in io.prefetched(iter(parts), pool):
             jobs = [pool.submit(f, part) for f in (tally.add, csv.write, split_files.write)]
             for job in jobs:
                 job.result()
             rows += part.height
     _save_counts(tally.total(), directory)
-    io.write_json({"rows": rows}, directory / _DONE)
+    files = [(directory / CSV, out, rows), *split_files.written]
+    done = {Path(path).name: [n, w.sha256, w.size] for path, w, n in files}
+    io.write_json(done, directory / _DONE)
     return rows
 
 
@@ -77,16 +91,26 @@ def join(
     parquet_path: str | os.PathLike[str],
     split_paths: Mapping[str, str | os.PathLike[str]],
     metadata: Mapping[str, str],
-) -> list[Written]:
-    """Put the ``fragments`` (in release order) together into the release's CSV, full Parquet
-    file and split files (``split_paths``, every split), each written atomically, the CSV and the
-    Parquet files side by side; their path, writer and rows (CSV, full file, split files)."""
+) -> list[manifest.Entry]:
+    """Put the ``fragments`` (in release order, written with the release's ``metadata``)
+    together into the release's CSV, full Parquet file and split files (``split_paths``, every
+    split), each written atomically, the CSV and the Parquet files side by side; their
+    manifest entries (CSV, full file, split files).  The fragments' files are moved away."""
+    done = []
     for directory in fragments:
         if not (directory / _DONE).is_file():
             raise FileNotFoundError(f"{directory} is not a finished fragment of the release")
+        done.append(io.read_json(directory / _DONE))
+    files = [
+        {name: (directory / name, *entry) for name, entry in entries.items()}
+        for directory, entries in zip(fragments, done, strict=True)
+    ]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        csv = pool.submit(_join_csv, fragments, csv_path)
-        parquet = pool.submit(_join_parquet, fragments, parquet_path, split_paths, metadata)
+        # a CSV piece is empty without header and rows, a split file without rows
+        csv = pool.submit(
+            _put_together, [f[CSV] for f in files], csv_path, _concatenated, _has_bytes
+        )
+        parquet = pool.submit(_join_parquet, files, parquet_path, split_paths, metadata)
         return [csv.result(), *parquet.result()]
 
 
@@ -95,38 +119,69 @@ def counts(fragments: Sequence[Path]) -> stats.Counts:
     return stats.merge([_load_counts(directory) for directory in fragments])
 
 
-def _join_csv(fragments: Sequence[Path], path: str | os.PathLike[str]) -> Written:
-    rows = sum(io.read_json(directory / _DONE)["rows"] for directory in fragments)
-    with writers.csv_stream(path) as csv:
-        csv.write_header()
-        for directory in fragments:
-            io.copy_into(csv.out, directory / CSV)
-    return path, csv.out, rows
+#: A fragment's file: path, rows, sha256, size.
+_File = tuple[Path, int, str, int]
+#: Writes a file at a path from the paths of pieces; the writer that checksummed it.
+_Assemble = Callable[[str | os.PathLike[str], list[Path]], io.HashingWriter]
+
+
+def _put_together(
+    pieces: list[_File],
+    path: str | os.PathLike[str],
+    assemble: _Assemble,
+    keep: Callable[[_File], bool],
+) -> manifest.Entry:
+    """``pieces`` as one file at ``path``, the empty ones left out (``keep``): the one piece
+    left (or the first) moved there, else the pieces left put together by ``assemble``."""
+    full = [piece for piece in pieces if keep(piece)] or pieces[:1]
+    rows = sum(piece[1] for piece in full)
+    if len(full) == 1:
+        source, _, sha256, size = full[0]
+        with io.atomic_output(path) as tmp:
+            os.replace(source, tmp)
+        return manifest.Entry(os.fspath(path), sha256, size, rows)
+    out = assemble(path, [piece[0] for piece in full])
+    return manifest.Entry(os.fspath(path), out.sha256, out.size, rows)
+
+
+def _has_bytes(piece: _File) -> bool:
+    return piece[3] > 0
+
+
+def _has_rows(piece: _File) -> bool:
+    return piece[1] > 0
+
+
+def _concatenated(path: str | os.PathLike[str], pieces: list[Path]) -> io.HashingWriter:
+    with io.atomic_stream(path) as out:
+        for piece in pieces:
+            io.copy_into(out, piece)
+    return out
 
 
 def _join_parquet(
-    fragments: Sequence[Path],
+    files: list[dict[str, _File]],
     path: str | os.PathLike[str],
     split_paths: Mapping[str, str | os.PathLike[str]],
     metadata: Mapping[str, str],
-) -> list[Written]:
-    written: list[Written] = []
+) -> list[manifest.Entry]:
+    def assembled(split: str) -> _Assemble:
+        def assemble(target: str | os.PathLike[str], pieces: list[Path]) -> io.HashingWriter:
+            with writers.assembled_parquet(target, {**metadata, "split": split}) as one:
+                for piece in pieces:
+                    one.append(piece)
+            return one.out
+
+        return assemble
+
+    entries = []
     with writers.assembled_parquet(path, metadata) as full:
         for split in SPLITS:
-            with writers.assembled_parquet(split_paths[split], {**metadata, "split": split}) as one:
-                for directory in fragments:
-                    one.append(split_file(directory, split))
-            written.append((split_paths[split], one.out, one.rows))
+            pieces = [f[split_file(Path(), split).name] for f in files]
+            entries.append(_put_together(pieces, split_paths[split], assembled(split), _has_rows))
             full.append(split_paths[split])
-    return [(path, full.out, full.rows), *written]
-
-
-def _prefetched(parts: Iterator[pl.DataFrame], pool: ThreadPoolExecutor) -> Iterator[pl.DataFrame]:
-    """``parts``, each next one put together in ``pool`` while the current one is written."""
-    coming = pool.submit(next, parts, None)
-    while (part := coming.result()) is not None:
-        coming = pool.submit(next, parts, None)
-        yield part
+    rows = sum(entry.rows or 0 for entry in entries)
+    return [manifest.Entry(os.fspath(path), full.out.sha256, full.out.size, rows), *entries]
 
 
 def _counts_files(counts: stats.Counts) -> dict[str, pl.DataFrame]:

@@ -21,10 +21,17 @@ import pyarrow.parquet as pq
 
 from curation import io
 from curation.release import footers, stats, stats_format
-from schemas.tables import RELEASE_COLUMNS, RELEASE_PARQUET_SCHEMA, RELEASE_SCHEMA_VERSION
+from schemas.tables import (
+    RELEASE_COLUMNS,
+    RELEASE_PARQUET_SCHEMA,
+    RELEASE_SCHEMA_VERSION,
+    SPLITS,
+)
 
 #: zstd level of the Parquet files (see write_parquet).
 ZSTD_LEVEL = 1
+#: The release's row order, as its Parquet files' metadata states it.
+RELEASE_SORT_ORDER = f"split (release order: {', '.join(SPLITS)}), processid"
 #: Integers up to this size are exact in a float64, so they can be printed without a fraction.
 _EXACT_INTEGER_LIMIT = 2.0**53
 

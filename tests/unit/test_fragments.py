@@ -5,6 +5,7 @@ grouping of the parts into fragments."""
 
 import hashlib
 import itertools
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -45,7 +46,13 @@ def written_in_fragments(directory, groups: list[list[pl.DataFrame]], row_group_
     pieces = []
     for number, parts in enumerate(groups):
         pieces.append(directory / f"fragment_{number}")
-        rows = fragments.write(pieces[-1], parts, row_group_size=row_group_size)
+        rows = fragments.write(
+            pieces[-1],
+            parts,
+            first=number == 0,
+            row_group_size=row_group_size,
+            metadata=METADATA,
+        )
         assert rows == sum(part.height for part in parts)
     split_paths = {split: directory / f"{split}.parquet" for split in SPLITS}
     written = fragments.join(
@@ -100,10 +107,11 @@ def test_any_cut_into_fragments_gives_the_release_written_whole(
     assert got == expected
     rows = {"r.csv": RELEASE.height, "r.parquet": RELEASE.height}
     rows |= {f"{s}.parquet": RELEASE.filter(pl.col("split") == s).height for s in SPLITS}
-    for path, out, n in written:
-        data_ = (parted / path.name).read_bytes()
-        assert (out.sha256, out.size) == (hashlib.sha256(data_).hexdigest(), len(data_))
-        assert n == rows[path.name]
+    for entry in written:
+        name = Path(entry.path).name
+        data_ = (parted / name).read_bytes()
+        assert (entry.sha256, entry.size) == (hashlib.sha256(data_).hexdigest(), len(data_))
+        assert entry.rows == rows[name]
     counted = stats.tables(fragments.counts(pieces), *EMPTY)
     for name, table in stats.compute(RELEASE, *EMPTY).items():
         assert_frame_equal(counted[name], table)
@@ -119,11 +127,11 @@ def test_an_empty_release_has_a_header_and_empty_split_files(staging):
     got, written, _ = written_in_fragments(staging / "parted", [[], []], row_group_size=10)
     (staging / "whole").mkdir()
     assert got == written_whole(staging / "whole", RELEASE.clear(), row_group_size=10)
-    assert [n for _, _, n in written] == [0] * (2 + len(SPLITS))
+    assert [entry.rows for entry in written] == [0] * (2 + len(SPLITS))
 
 
 def test_an_unfinished_fragment_is_not_put_together(staging):
-    fragments.write(staging / "f", [], row_group_size=10)
+    fragments.write(staging / "f", [], first=True, row_group_size=10, metadata=METADATA)
     (staging / "f" / "done.json").unlink()
     with pytest.raises(FileNotFoundError, match="not a finished fragment"):
         fragments.join([staging / "f"], staging / "r.csv", staging / "r.parquet", {}, METADATA)
@@ -131,10 +139,16 @@ def test_an_unfinished_fragment_is_not_put_together(staging):
 
 def test_a_part_of_two_splits_is_refused(staging):
     with pytest.raises(ValueError, match="one split"):
-        fragments.write(staging / "f", [RELEASE], row_group_size=10)
+        fragments.write(staging / "f", [RELEASE], first=True, row_group_size=10, metadata=METADATA)
 
 
 def test_a_part_that_continues_a_split_off_a_row_group_boundary_is_refused(staging):
     pretrain = RELEASE.filter(pl.col("split") == "pretrain")
     with pytest.raises(ValueError, match="off a row group boundary"):
-        fragments.write(staging / "f", [pretrain.head(5), pretrain.slice(5)], row_group_size=10)
+        fragments.write(
+            staging / "f",
+            [pretrain.head(5), pretrain.slice(5)],
+            first=True,
+            row_group_size=10,
+            metadata=METADATA,
+        )

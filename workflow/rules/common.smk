@@ -26,6 +26,7 @@ from curation.wiring import (
     Layout,
     compared_table,
     effective_shards,
+    emit_parts,
     foreign_files,
     ingest_parts,
     missing_inputs,

@@ -100,6 +100,7 @@ rule emit_part:
         barcodes=L.work_file("barcodes"),
         bioscan1m=[CFG.input.bioscan1m_metadata] if CFG.input.bioscan1m_metadata else [],
         bounding_boxes=[CFG.input.bounding_boxes] if CFG.input.bounding_boxes else [],
+        digest=L.work_file("digest"),
     output:
         fragment=temp(directory(L.shard_file("emit_part"))),
     params:
@@ -110,7 +111,7 @@ rule emit_part:
         L.log("emit_part/{scatteritem}"),
     benchmark:
         L.benchmark("emit_part/{scatteritem}")
-    threads: shard_threads(CFG)
+    threads: max(1, CFG.threads // emit_parts(CFG))
     resources:
         mem_mb=memory_mb(CFG),
     conda:
@@ -123,7 +124,7 @@ rule emit_metadata:
     """The release files put together from the fragments; the provenance tables, statistics
     and quality report."""
     input:
-        fragments=gather.shard(L.shard_file("emit_part")),
+        fragments=gather.part(L.shard_file("emit_part")),
         digest=L.work_file("digest"),
         changes=L.work_file("changes"),
         rejects=L.work_file("rejects"),

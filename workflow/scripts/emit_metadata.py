@@ -29,7 +29,7 @@ smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injecte
 DIGEST = io.read_json(smk.input.digest)
 #: Row order of each file, written into its metadata.
 SORT_ORDER = {
-    "release": f"split (release order: {', '.join(SPLITS)}), processid",
+    "release": release_writers.RELEASE_SORT_ORDER,
     "changes": "processid, rule (order of application), column (rank order)",
     "rejects": "source_file, source_line, processid, reason, detail",
     "issues": "source_file, source_line, processid, field, issue, detail",
@@ -119,8 +119,7 @@ with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
             metadata=metadata(name),
         )
         provenance.append(manifest.written(smk.output[name], writer, table.height))
-    measured = [manifest.written(path, out, rows) for path, out, rows in joined.result()]
-    measured += provenance
+    measured = joined.result() + provenance
     manifest.save_measured(measured, smk.output.checksums)
     log.info(
         "release: %d records, %d label changes, %d rejects, %d issues",

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from curation import console, io
-from curation.release import assemble, fragments, parts, sidecars
+from curation.release import assemble, fragments, parts, sidecars, writers
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
@@ -62,7 +62,14 @@ with io.rule_log(smk.log[0]) as log:
         rows = fragments.write(
             Path(smk.output.fragment),
             shard_parts(log),
+            first=smk.params.shard.startswith("1-of-"),
             row_group_size=smk.params.row_group_size,
+            metadata=writers.parquet_metadata(
+                name=smk.params.name,
+                version=smk.params.version,
+                config_digest=io.read_json(smk.input.digest)["config_sha256"],
+                sort_order=writers.RELEASE_SORT_ORDER,
+            ),
         )
     except (assemble.ReleaseError, sidecars.SideFileError) as err:
         console.stop(log, str(err))
