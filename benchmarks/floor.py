@@ -9,7 +9,7 @@ prints what those two take on this machine, for comparison with ``benchmarks/run
   release's own writers as one fragment (the CSV rows and per-split Parquet files side by side,
   a split at a time, as an emit_part job writes them);
 * *join*: that fragment made the release's files as emit_metadata does with one emit_part job
-  (curation/release/fragments.py): the CSV and the per-split files moved into place, the full
+  (curation/release/fragments.py): the CSV and the per-split files linked into place, the full
   Parquet file put together from the split files' bytes and checksummed on the way.
 
     python benchmarks/floor.py EXPORT.tsv RELEASE_DIR
@@ -84,7 +84,8 @@ def join(out: Path) -> str:
         {split: out / f"split_{split}.parquet" for split in SPLITS},
         METADATA,
     )
-    return f"{_size(out) - _size(out / 'fragment'):.2f} GiB written"
+    release = _size(out) - _size(out / "fragment")
+    return f"{release:.2f} GiB of release files (the full Parquet file copied, the rest linked)"
 
 
 def _size(directory: Path) -> float:

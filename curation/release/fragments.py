@@ -11,8 +11,8 @@ fragments together:
 * each split's Parquet file is that split's fragment files with rows put together
   (curation/release/footers.py), and the full Parquet file is the split files put together.
 
-A file made of one fragment's file is that file, moved rather than copied (its checksum taken
-by the job that wrote it): with one emit_part job (``shards: 1``) only the full Parquet file is
+A file made of one fragment's file is that file, hard-linked rather than copied (its checksum
+taken by the job that wrote it): with one emit_part job (``shards: 1``) only the full Parquet file is
 copied, as a single writer would.  The parts are cut on row group boundaries of their split, so
 the files are the same bytes as those one job writes from the whole release, for any number of
 fragments (docs/decisions.md "The release written in fragments").
@@ -21,6 +21,7 @@ fragments (docs/decisions.md "The release written in fragments").
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -95,7 +96,7 @@ def join(
     """Put the ``fragments`` (in release order, written with the release's ``metadata``)
     together into the release's CSV, full Parquet file and split files (``split_paths``, every
     split), each written atomically, the CSV and the Parquet files side by side; their
-    manifest entries (CSV, full file, split files).  The fragments' files are moved away."""
+    manifest entries (CSV, full file, split files).  The fragments are left as they were."""
     done = []
     for directory in fragments:
         if not (directory / _DONE).is_file():
@@ -132,13 +133,18 @@ def _put_together(
     keep: Callable[[_File], bool],
 ) -> manifest.Entry:
     """``pieces`` as one file at ``path``, the empty ones left out (``keep``): the one piece
-    left (or the first) moved there, else the pieces left put together by ``assemble``."""
+    left (or the first) linked there, else the pieces left put together by ``assemble``."""
     full = [piece for piece in pieces if keep(piece)] or pieces[:1]
     rows = sum(piece[1] for piece in full)
     if len(full) == 1:
         source, _, sha256, size = full[0]
         with io.atomic_output(path) as tmp:
-            os.replace(source, tmp)
+            # a hard link: the fragment stays whole, so a re-run after a failure finds it
+            tmp.unlink()
+            try:
+                os.link(source, tmp)
+            except OSError:  # another file system, or one without hard links
+                shutil.copyfile(source, tmp)
         return manifest.Entry(os.fspath(path), sha256, size, rows)
     out = assemble(path, [piece[0] for piece in full])
     return manifest.Entry(os.fspath(path), out.sha256, out.size, rows)

@@ -152,3 +152,22 @@ def test_a_part_that_continues_a_split_off_a_row_group_boundary_is_refused(stagi
             row_group_size=10,
             metadata=METADATA,
         )
+
+
+def test_putting_together_again_gives_the_same_files(staging):
+    """A re-run of emit_metadata (after a failure) finds its fragments whole."""
+    parts = [part for _, part in RELEASE.group_by("split", maintain_order=True)]
+    first, written, _ = written_in_fragments(staging / "a", [parts], row_group_size=50)
+    (staging / "b").mkdir()
+    split_paths = {split: staging / "b" / f"{split}.parquet" for split in SPLITS}
+    again = fragments.join(
+        [staging / "a" / "fragment_0"],
+        staging / "b" / "r.csv",
+        staging / "b" / "r.parquet",
+        split_paths,
+        METADATA,
+    )
+    assert files_of(staging / "b") == first
+    assert [(e.sha256, e.size, e.rows) for e in again] == [
+        (e.sha256, e.size, e.rows) for e in written
+    ]

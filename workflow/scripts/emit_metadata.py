@@ -95,8 +95,8 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
 
 
 with io.rule_log(smk.log[0]) as log, ThreadPoolExecutor(max_workers=1) as pool:
-    # the release files put together (bytes copied and checksummed) while the statistics and
-    # the report are computed
+    # the release files put together (linked, or copied and checksummed) while the statistics
+    # and the report are computed
     pieces = [Path(p) for p in smk.input.fragments]
     joined = pool.submit(
         fragments.join,
