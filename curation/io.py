@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -189,14 +189,35 @@ def _merged(parts: list[pl.LazyFrame], key: str) -> pl.DataFrame:
     return merged
 
 
-def prefetched(items: Iterator[T], pool: ThreadPoolExecutor) -> Iterator[T]:
-    """``items`` (never None), each next one made in ``pool`` while the caller works on the
-    current one (polars and pyarrow release the GIL: reading the next piece overlaps computing
-    this one)."""
-    coming = pool.submit(next, items, None)
-    while (item := coming.result()) is not None:
+def prefetched(items: Iterator[T]) -> Iterator[T]:
+    """``items`` (never None), each next one made in a thread while the caller works on the
+    current one (reading a batch or a range is mostly I/O and polars work, which release the
+    GIL, so the two overlap)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
         coming = pool.submit(next, items, None)
-        yield item
+        while (item := coming.result()) is not None:
+            coming = pool.submit(next, items, None)
+            yield item
+            del item
+
+
+@contextlib.contextmanager
+def behind() -> Iterator[Callable[..., None]]:
+    """A function that runs ``work(*args)`` in one thread behind the caller, one piece at a
+    time: a piece is written (pyarrow's encoding and compression release the GIL) while the
+    next is worked on, and at most one piece waits in memory.  The last piece is waited for on
+    leaving, and an error in a piece is raised in the caller."""
+    pending: list[Future[None]] = []
+
+    def run(work: Callable[..., None], *args: Any) -> None:
+        if pending:
+            pending.pop().result()
+        pending.append(pool.submit(work, *args))
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield run
+        if pending:
+            pending.pop().result()
 
 
 @contextlib.contextmanager

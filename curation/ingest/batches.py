@@ -11,8 +11,7 @@ part or batch therefore ends on the first whole line at or after it (or at the e
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 from curation.ingest.layouts import ColumnMap
 
@@ -46,20 +45,6 @@ def range_rows(memory_gb: float) -> int:
 def sample_every(memory_gb: float) -> int:
     """One row in this many is sampled (for the range bounds)."""
     return max(1, range_rows(memory_gb) // SAMPLES_PER_RANGE)
-
-
-_Item = TypeVar("_Item")
-
-
-def read_ahead(items: Iterator[_Item]) -> Iterator[_Item]:
-    """``items``, each produced in a thread while the one before is used: reading a batch or a
-    range is mostly I/O and polars work that releases the GIL, so the two overlap."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        coming = pool.submit(next, items, None)
-        while (item := coming.result()) is not None:
-            coming = pool.submit(next, items, None)
-            yield item
-            del item
 
 
 def part_range(

@@ -25,7 +25,7 @@ range at a time, so memory is set by the budget, not the input, and nothing is s
    candidates'.
 
 Each pass reads the next range in a thread while one is worked on, and writes the last one in
-another (:func:`_behind`), so reading, working and writing overlap on a machine's cores.
+another (:func:`curation.io.behind`), so reading, working and writing overlap on a machine's cores.
 
 docs/decisions.md "Ingest in bounded memory" says why polars and not DuckDB.
 """
@@ -38,7 +38,6 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +64,7 @@ from curation.ingest.assemble import (
     summary,
 )
 from curation.ingest.barcodes import number_sequences
-from curation.ingest.batches import range_rows, read_ahead, sample_every
+from curation.ingest.batches import range_rows, sample_every
 from curation.ingest.codes import IngestError, nothing_released
 from curation.ingest.fields import LABELS
 from curation.ingest.parse import PART_JSON, SAMPLES
@@ -146,10 +145,10 @@ def gather(
         with (
             _parquet_writer(made["records"], RECORDS_SCHEMA) as records,
             _parquet_writer(made["labels"], LABELS_SCHEMA) as labels,
-            _behind() as write_records,
-            _behind() as write_labels,
+            io.behind() as write_records,
+            io.behind() as write_labels,
         ):
-            ranges = read_ahead(_range_rows(runs, pid_bounds, None))
+            ranges = io.prefetched(_range_rows(runs, pid_bounds, None))
             for rows, order in zip(ranges, choices.order, strict=True):
                 choices.rejects.append(duplicate_rejects(rows, ranks, paths))
                 # categorical labels as strings once, for both files
@@ -312,7 +311,7 @@ def _choose(
     """The first pass: each processid range's choice (only the columns it needs are read)."""
     choices = _Choices()
     columns = ["processid", FILE, "source_line", LENGTH, RUN_ROW, *(scope or {})]
-    for rows in read_ahead(_range_rows(runs, pid_bounds, columns)):
+    for rows in io.prefetched(_range_rows(runs, pid_bounds, columns)):
         choice = choose(rows, scope)
         choices.dropped.append(choice.dropped)
         choices.shared.append(choice.shared)
@@ -339,8 +338,8 @@ def _number(
     keys = _zeros(total)
     ranks = [pl.DataFrame(schema={ID: pl.UInt32, SEQUENCE_RANK: pl.UInt32})]
     next_key = next_rank = 0
-    with _parquet_writer(barcodes_out, BARCODES_SCHEMA) as barcodes, _behind() as write:
-        for frame in read_ahead(_sequence_ranges(runs, seq_bounds)):
+    with _parquet_writer(barcodes_out, BARCODES_SCHEMA) as barcodes, io.behind() as write:
+        for frame in io.prefetched(_sequence_ranges(runs, seq_bounds)):
             ids = frame.get_column(ID)
             local, sequences = number_sequences(frame.get_column("sequence"))
             kept = ~ids.is_in(dropped.implode())
@@ -401,25 +400,6 @@ class _RowGroups:
     def write(self, frame: pl.DataFrame) -> None:
         """``frame``'s columns of the file's schema, in row groups of _ROW_GROUP rows."""
         self.writer.write_table(_arrow(conform(frame, self.schema)), row_group_size=_ROW_GROUP)
-
-
-@contextlib.contextmanager
-def _behind() -> Iterator[Callable[..., None]]:
-    """A function that runs ``work(*args)`` in one thread behind the caller, one piece at a
-    time: a range is written (pyarrow's encoding and compression release the GIL) while the
-    next is worked on, and at most one range waits in memory.  The last piece is waited for on
-    leaving, and an error in a piece is raised in the caller."""
-    pending: list[Future[None]] = []
-
-    def run(work: Callable[..., None], *args: Any) -> None:
-        if pending:
-            pending.pop().result()
-        pending.append(pool.submit(work, *args))
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        yield run
-        if pending:
-            pending.pop().result()
 
 
 def _all_rejects(

@@ -42,7 +42,6 @@ from curation.ingest.barcodes import split_padding
 from curation.ingest.batches import (
     batch_bytes,
     part_range,
-    read_ahead,
     read_batches,
     sample_every,
 )
@@ -121,7 +120,7 @@ def _parse_into(
             batches = read_batches(
                 handle, start, end, export.data_start, columns, batch_bytes(memory_gb)
             )
-            for number, (first, data) in enumerate(read_ahead(batches)):
+            for number, (first, data) in enumerate(io.prefetched(batches)):
                 raw = read_batch(path, columns, data, first, transform)
                 del data
                 meta["rows_read"] += raw.rows_read

@@ -25,6 +25,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import polars as pl
 
@@ -69,12 +70,12 @@ def write(
             row_group_size=row_group_size,
             metadata=metadata,
         ) as split_files,
-        ThreadPoolExecutor(max_workers=4) as pool,
+        ThreadPoolExecutor(max_workers=3) as pool,
     ):
         csv = writers.CsvStream(out, header=first)
         if first:
             csv.write_header()
-        for part in io.prefetched(iter(parts), pool):
+        for part in io.prefetched(iter(parts)):
             jobs = [pool.submit(f, part) for f in (tally.add, csv.write, split_files.write)]
             for job in jobs:
                 job.result()
@@ -103,7 +104,7 @@ def join(
             raise FileNotFoundError(f"{directory} is not a finished fragment of the release")
         done.append(io.read_json(directory / _DONE))
     files = [
-        {name: (directory / name, *entry) for name, entry in entries.items()}
+        {name: _File(directory / name, *entry) for name, entry in entries.items()}
         for directory, entries in zip(fragments, done, strict=True)
     ]
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -120,8 +121,15 @@ def counts(fragments: Sequence[Path]) -> stats.Counts:
     return stats.merge([_load_counts(directory) for directory in fragments])
 
 
-#: A fragment's file: path, rows, sha256, size.
-_File = tuple[Path, int, str, int]
+class _File(NamedTuple):
+    """A fragment's file, as its ``done.json`` records it."""
+
+    path: Path
+    rows: int
+    sha256: str
+    size: int
+
+
 #: Writes a file at a path from the paths of pieces; the writer that checksummed it.
 _Assemble = Callable[[str | os.PathLike[str], list[Path]], io.HashingWriter]
 
@@ -135,7 +143,7 @@ def _put_together(
     """``pieces`` as one file at ``path``, the empty ones left out (``keep``): the one piece
     left (or the first) linked there, else the pieces left put together by ``assemble``."""
     full = [piece for piece in pieces if keep(piece)] or pieces[:1]
-    rows = sum(piece[1] for piece in full)
+    rows = sum(piece.rows for piece in full)
     if len(full) == 1:
         source, _, sha256, size = full[0]
         with io.atomic_output(path) as tmp:
@@ -146,16 +154,16 @@ def _put_together(
             except OSError:  # another file system, or one without hard links
                 shutil.copyfile(source, tmp)
         return manifest.Entry(os.fspath(path), sha256, size, rows)
-    out = assemble(path, [piece[0] for piece in full])
+    out = assemble(path, [piece.path for piece in full])
     return manifest.Entry(os.fspath(path), out.sha256, out.size, rows)
 
 
 def _has_bytes(piece: _File) -> bool:
-    return piece[3] > 0
+    return piece.size > 0
 
 
 def _has_rows(piece: _File) -> bool:
-    return piece[1] > 0
+    return piece.rows > 0
 
 
 def _concatenated(path: str | os.PathLike[str], pieces: list[Path]) -> io.HashingWriter:

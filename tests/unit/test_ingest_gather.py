@@ -8,7 +8,6 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow.parquet as pq
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +21,7 @@ from curation.ingest.assemble import (
     choose,
     deduplicate,
 )
-from curation.ingest.gather import _behind, _parquet_writer, _Run, _sequence_ranges
+from curation.ingest.gather import _parquet_writer, _Run, _sequence_ranges
 from tests.ingest_files import BARCODE, bcdm_row, ingest, write_export
 from tests.unit.test_ingest_batches import budget
 
@@ -147,24 +146,6 @@ def test_only_released_records_barcodes_get_keys(tmp_path):
     assert "A" * 20 not in sequences and "G" * 30 not in sequences
     assert whole.barcodes.get_column("barcode_key").to_list() == list(range(len(sequences)))
     assert sequences == sorted(sequences)
-
-
-def test_work_behind_runs_in_order_and_raises_in_the_caller():
-    """The gather's writes run in a thread behind it: in submission order, the last one done
-    on leaving, and a failed write stops the gather."""
-    done: list[int] = []
-    with _behind() as run:
-        for number in range(5):
-            run(done.append, number)
-    assert done == [0, 1, 2, 3, 4]
-
-    def fail(_: int) -> None:
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"), _behind() as run:
-        run(fail, 0)
-        run(done.append, 5)  # waits for the failed piece first: raises before submitting
-    assert done == [0, 1, 2, 3, 4]
 
 
 def test_gather_files_keep_dictionaries_for_repeating_columns_only(tmp_path):

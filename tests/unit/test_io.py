@@ -3,7 +3,6 @@ outputs are checksummed as they are written."""
 
 import hashlib
 import itertools
-from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import polars as pl
@@ -128,5 +127,22 @@ def test_parquet_pieces_refuse_to_write_no_frame(staging):
 @settings(deadline=None, max_examples=20)
 @given(items=st.lists(st.integers(), max_size=6))
 def test_prefetched_gives_every_item_in_order(items):
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        assert list(io.prefetched(iter(items), pool)) == items
+    assert list(io.prefetched(iter(items))) == items
+
+
+def test_work_behind_runs_in_order_and_raises_in_the_caller():
+    """Writes run in a thread behind the caller: in submission order, the last one done on
+    leaving, and a failed write stops the caller."""
+    done: list[int] = []
+    with io.behind() as run:
+        for number in range(5):
+            run(done.append, number)
+    assert done == [0, 1, 2, 3, 4]
+
+    def fail(_: int) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"), io.behind() as run:
+        run(fail, 0)
+        run(done.append, 5)  # waits for the failed piece first: raises before submitting
+    assert done == [0, 1, 2, 3, 4]

@@ -7,8 +7,6 @@ Planned from the shards' small facts, then run one processid range of every shar
 "The global label steps one processid range at a time").  The next range is read and the last
 one written while one is completed."""
 
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import polars as pl
 
 from curation import console, io
@@ -30,22 +28,17 @@ with io.rule_log(smk.log[0]) as log:
     with (
         io.parquet_pieces(smk.output.curated) as curated_out,
         io.parquet_pieces(smk.output.changes) as changes_out,
-        ThreadPoolExecutor(max_workers=2) as pool,
+        io.behind() as write,
     ):
 
-        def write(curated: pl.DataFrame, changes: pl.DataFrame) -> None:
+        def append(curated: pl.DataFrame, changes: pl.DataFrame) -> None:
             curated_out(curated)
             changes_out(changes)
 
-        written: Future[None] | None = None
-        done = complete.gather(io.prefetched(pieces, pool), planned, **smk.params.settings)
+        done = complete.gather(io.prefetched(pieces), planned, **smk.params.settings)
         for curated, changes, piece_facts in done:
-            if written is not None:
-                written.result()
-            written = pool.submit(write, curated, changes)
+            write(append, curated, changes)  # while the next piece is completed
             facts.append(piece_facts)
-        if written is not None:
-            written.result()
     summary = provenance.summarise_facts(facts)
     io.write_json(summary, smk.output.summary)
     console.stage("labels", console.labels_line(summary["rules"], summary["records"]))
