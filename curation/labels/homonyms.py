@@ -15,7 +15,10 @@ with nothing).  For each genus, then each species, name:
   curtailed at the first rank where they differ: that rank and every deeper one are nulled for
   its records (the records keep what is not in dispute);
 * if a conflicting lineage has as many records as the reference, there is no majority: every
-  record of the name is curtailed at the shallowest rank where its lineages hold two taxa.
+  record of the name is curtailed at the shallowest rank where its lineages hold two taxa;
+* where the reference names no taxon, the lineages left standing may still name two: rank by
+  rank, the largest of them decides, and those naming another taxon are curtailed at that rank
+  (on a tie, all that name the rank are).
 
 Lineages that differ only by missing ancestors are not curtailed; they are reported by
 :func:`curation.labels.provenance.hierarchy_report`.  The work is done on the distinct label
@@ -127,12 +130,47 @@ def lineage_cuts(paths: pl.DataFrame, rank: str) -> pl.DataFrame:
         for index, a in enumerate(ancestors)
     )
     cut = pl.when(tied.over(rank)).then(disputed).otherwise(conflict)
+    decided = joined.with_columns(cut.alias(_CUT)).select(rank, *ancestors, "records", _CUT)
     return (
-        joined.with_columns(cut.alias(_CUT))
+        _settle_where_the_reference_is_silent(decided, rank, ancestors)
         .filter(pl.col(_CUT).is_not_null())
-        .select(rank, *ancestors, "records", _CUT)
         .sort(rank, *ancestors, nulls_last=True)
     )
+
+
+def _settle_where_the_reference_is_silent(
+    lineages: pl.DataFrame, rank: str, ancestors: list[str]
+) -> pl.DataFrame:
+    """The lineages left standing agree with the reference, but may still name different taxa
+    where it names none (a genus without a subfamily on most records, in two subfamilies on
+    the rest).  Rank by rank, shallowest first, the standing lineage with most records that
+    names the rank decides it (ordered as the reference is chosen); a standing lineage naming
+    another taxon there is cut at that rank, and if one of as many records does, every
+    standing lineage naming the rank is (no majority)."""
+    descending = [False, True, *[False] * len(ancestors)]
+    for index, ancestor in enumerate(ancestors):
+        naming = pl.col(_CUT).is_null() & pl.col(ancestor).is_not_null()
+        decided = (
+            lineages.filter(naming)
+            .sort([rank, "records", *ancestors], descending=descending, nulls_last=True)
+            .group_by(rank, maintain_order=True)
+            .agg(pl.col(ancestor).first().alias("_taxon"), pl.col("records").first().alias("_most"))
+        )
+        if decided.is_empty():
+            continue
+        other = naming & (pl.col(ancestor) != pl.col("_taxon")).fill_null(False)
+        tied = (other & (pl.col("records") == pl.col("_most"))).any().over(rank)
+        lineages = (
+            lineages.join(decided, on=rank, how="left")
+            .with_columns(
+                pl.when(other | (naming & tied))
+                .then(pl.lit(index, pl.UInt8))
+                .otherwise(pl.col(_CUT))
+                .alias(_CUT)
+            )
+            .drop("_taxon", "_most")
+        )
+    return lineages
 
 
 def _with_cut(frame: pl.DataFrame, rank: str, cuts: pl.DataFrame) -> pl.DataFrame:

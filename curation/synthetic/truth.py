@@ -278,7 +278,10 @@ def homonyms(paths: dict[Path, int]) -> dict[Path, Path]:
     reference (ties: the smallest, a missing ancestor last); a lineage naming another taxon
     than the reference at some rank is cut there (that rank and all deeper ones nulled), or,
     when such a lineage has as many records as the reference, every lineage of the name is cut
-    at the shallowest rank where two of them name different taxa.
+    at the shallowest rank where two of them name different taxa.  Where the reference names
+    no taxon, the lineages left uncut may still name two: rank by rank, the first of them (in
+    the reference's order) naming the rank decides it; the others naming another taxon there
+    are cut at it, or all naming it if one of those has as many records.
     """
     result = {path: path for path in paths}
     for rank in (GENUS, SPECIES):
@@ -308,6 +311,8 @@ def _cuts(paths: dict[Path, int], rank: int) -> dict[Path, int]:
         if tied:
             every = min(i for i in range(rank) if len({a[i] for a in found} - {None}) > 1)
             clash = {a: every for a in found}
+        else:
+            clash |= _silent_reference_clashes([a for a in order if clash.get(a) is None], found)
         for above, at in clash.items():
             if at is not None:
                 cut_lineage[name, above] = at
@@ -316,6 +321,21 @@ def _cuts(paths: dict[Path, int], rank: int) -> dict[Path, int]:
         for path in paths
         if path[rank] is not None and (path[rank], path[:rank]) in cut_lineage
     }
+
+
+def _silent_reference_clashes(standing: list[Path], found: dict[Path, int]) -> dict[Path, int]:
+    """Cuts among ``standing`` (the uncut lineages, reference first) at the ranks where they name
+    different taxa, shallowest first."""
+    clashes: dict[Path, int] = {}
+    for i in range(len(standing[0])):
+        naming = [a for a in standing if a[i] is not None]
+        if not naming:
+            continue
+        others = [a for a in naming if a[i] != naming[0][i]]
+        cut = naming if any(found[a] == found[naming[0]] for a in others) else others
+        clashes |= dict.fromkeys(cut, i)
+        standing = [a for a in standing if a not in cut]
+    return clashes
 
 
 def _first_clash(lineage: Path, reference: Path) -> int | None:

@@ -16,6 +16,7 @@ from polars.testing import assert_frame_equal
 from curation.labels import chain, homonyms, provenance, subfamily
 from curation.labels.complete import complete, gather, plan, shard_facts
 from curation.labels.normalise import build_variant_map
+from curation.synthetic import truth
 from schemas.config import CurationConfig
 from schemas.corrections import CORRECTIONS_SCHEMA
 from schemas.tables import CHANGES_SCHEMA, RANKS, empty
@@ -88,6 +89,84 @@ def test_species_are_checked_after_genera():
     ]
     labels, _ = homonyms.curtail(labels_frame(rows))
     assert labels.filter(pl.col("family").is_null())["species"].to_list() == [None]
+
+
+def test_minorities_that_conflict_only_with_each_other_keep_the_larger_one():
+    """The reference names no subfamily, so neither minority conflicts with it; they conflict
+    with each other, and the larger one completes the reference (#homonyms)."""
+    rows = [lineage("Phoridae", "Megaselia")] * 5
+    rows += [lineage("Phoridae", "Megaselia", subfamily="Metopininae")] * 3
+    rows += [lineage("Phoridae", "Megaselia", subfamily="Phorinae", species="Megaselia bus")] * 2
+    labels, changes = homonyms.curtail(labels_frame(rows))
+    assert (
+        labels.select("subfamily", "genus", "species").rows()
+        == [(None, "Megaselia", None)] * 5
+        + [("Metopininae", "Megaselia", None)] * 3
+        + [(None, None, None)] * 2
+    )
+    assert pl.concat(changes)["processid"].unique().sort().to_list() == ["P0009", "P0010"]
+
+
+def test_minorities_tied_with_each_other_lose_the_rank_they_dispute_only():
+    """Two minorities of as many records name different subfamilies where the reference names
+    none: both lose the subfamily and what is under it; the reference keeps its labels."""
+    rows = [lineage("Phoridae", "Megaselia")] * 5
+    rows += [lineage("Phoridae", "Megaselia", subfamily="Metopininae")] * 2
+    rows += [lineage("Phoridae", "Megaselia", subfamily="Phorinae")] * 2
+    labels, _ = homonyms.curtail(labels_frame(rows))
+    assert (
+        labels.select("family", "subfamily", "genus").rows()
+        == [("Phoridae", None, "Megaselia")] * 5 + [("Phoridae", None, None)] * 4
+    )
+
+
+def _path_of(row: tuple) -> tuple:
+    return row[:-1]
+
+
+@st.composite
+def tangled_paths(draw: st.DrawFn) -> pl.DataFrame:
+    """Label paths over a small alphabet, so that a name's lineages often differ by a taxon or
+    by a missing one, with their record counts."""
+    taxon = st.sampled_from([None, "A", "B"])
+    rows = draw(
+        st.lists(
+            st.tuples(
+                *[taxon] * 5,
+                st.sampled_from(["G", "H"]),
+                st.sampled_from([None, "G s", "G t", "H s"]),
+                st.integers(1, 4),
+            ),
+            min_size=1,
+            max_size=12,
+            unique_by=_path_of,
+        )
+    )
+    return pl.DataFrame(
+        rows, schema={**{rank: pl.String for rank in RANKS}, "records": pl.UInt32}, orient="row"
+    )
+
+
+@settings(deadline=None, max_examples=300)
+@given(tangled_paths())
+def test_after_the_homonym_rule_no_genus_or_species_has_two_parents(paths):
+    _, after = homonyms.plan(paths)
+    report = provenance.hierarchy_report(after)
+    assert report["genus"]["check"]["passed"] and report["species"]["check"]["passed"]
+    assert after["records"].sum() == paths["records"].sum()
+
+
+@settings(deadline=None, max_examples=300)
+@given(tangled_paths())
+def test_the_homonym_rule_agrees_with_the_generators_truth(paths):
+    """The generator's second implementation of the rule (curation/synthetic/truth.py, written
+    from docs/curation.md) cuts the same paths the same way."""
+    weights = {row[:-1]: row[-1] for row in paths.iter_rows()}
+    expected: dict[tuple, int] = {}
+    for original, cut in truth.homonyms(weights).items():
+        expected[cut] = expected.get(cut, 0) + weights[original]
+    _, after = homonyms.plan(paths)
+    assert {row[:-1]: row[-1] for row in after.iter_rows()} == expected
 
 
 # --- subfamily completion ---------------------------------------------------------------------
