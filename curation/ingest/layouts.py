@@ -51,6 +51,11 @@ class Layout:
     #: Layout-specific missing-value tokens, on top of MISSING_TOKENS.
     extra_missing: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.fields) - set(CANONICAL_FIELDS))
+        if unknown:
+            raise ValueError(f"layout {self.name} maps unknown canonical fields {unknown}")
+
     @property
     def has_marker(self) -> bool:
         return "marker_code" in self.fields

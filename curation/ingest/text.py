@@ -34,8 +34,8 @@ IDENTIFIER_PATTERNS = {"processid": PROCESSID_PATTERN, "sampleid": SAMPLEID_PATT
 NAME_CHARACTERS = r"A-Za-z0-9 .\-'():_/"
 #: Label fields checked against NAME_CHARACTERS.
 NAME_FIELDS = (*RANKS, "dna_bin")
-#: Characters that make a spreadsheet read a cell as a formula (OWASP, "CSV injection").
-FORMULA_START = "=+-@"
+#: A cell starting with a character that makes a spreadsheet read it as a formula (OWASP, "CSV
+#: injection").
 _FORMULA = r"^[=+\-@]"
 #: Invisible characters: Unicode's default-ignorable code points (zero-width space and joiners,
 #: soft hyphen, bidirectional marks, byte-order mark, variation selectors, fillers) and the
