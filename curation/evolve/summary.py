@@ -383,7 +383,6 @@ def _set_changes(ax: Axes, diff: ReleaseDiff) -> None:
     counts = [species for _, _, species in rows][::-1]
     report.labelled_barh(ax, names, counts)
     ax.set_xlabel("species")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 #: The summary's plots, in page order.

@@ -20,8 +20,9 @@ from typing import Any
 import matplotlib
 import polars as pl
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import LogFormatter, MaxNLocator, StrMethodFormatter
 
 from curation.release.stats_format import rows_as_text
 from schemas.tables import RANKS
@@ -350,6 +351,7 @@ def _records_per_split(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
     bars = ax.bar(table3["split"].to_list(), table3["rows"].to_list(), color="#4a7ab5")
     ax.bar_label(bars, labels=[f"{n:,}" for n in table3["rows"]], fontsize=7)
     ax.set_yscale("log")
+    plain_log_labels(ax.yaxis)
     ax.set_ylabel("records (log scale)")
     ax.tick_params(axis="x", labelrotation=45)
 
@@ -361,6 +363,8 @@ def _species_sizes(ax: Axes, tables: Mapping[str, pl.DataFrame]) -> None:
     ax.loglog(
         sizes["records"].to_list(), sizes["species"].to_list(), "o", markersize=3, color="#4a7ab5"
     )
+    plain_log_labels(ax.xaxis)
+    plain_log_labels(ax.yaxis)
     ax.set_xlabel("records per species (log scale)")
     ax.set_ylabel("number of species (log scale)")
 
@@ -401,7 +405,23 @@ def labelled_barh(ax: Axes, names: list[str], counts: list[int]) -> None:
     bars = ax.barh(names, counts, color="#4a7ab5")
     ax.bar_label(bars, labels=[f"{n:,}" for n in counts], fontsize=7, padding=2)
     ax.set_xlim(0, max(counts) * 1.18)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", integer=True))
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+class _PlainLogFormatter(LogFormatter):
+    """matplotlib's choice of the log ticks to label (also between decades when the axis spans
+    few), written as plain numbers: its default writes mathtext, which the report's style does
+    not parse (``$\\mathdefault{10^{3}}$`` would show as such)."""
+
+    def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
+        return f"{x:,.0f}" if x >= 1 else f"{x:g}"
+
+
+def plain_log_labels(axis: Axis) -> None:
+    """Label a logarithmic axis in plain numbers (1, 10, 1,000)."""
+    axis.set_major_formatter(_PlainLogFormatter())
+    axis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False))
 
 
 #: The report's plots, in page order.

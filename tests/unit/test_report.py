@@ -4,6 +4,7 @@ import base64
 import re
 
 import polars as pl
+import pytest
 from matplotlib.figure import Figure
 
 from curation.release import assemble as emit
@@ -190,6 +191,46 @@ def test_the_changes_plot_is_sorted_and_leaves_out_rules_that_changed_nothing():
     top_down = [tick.get_text() for tick in ax.get_yticklabels()][::-1]
     assert top_down == ["C5_vote", "C6_inferred", "C0_whitespace"]
     assert [bar.get_width() for bar in ax.patches][::-1] == [9, 7, 5]
+
+
+def tick_labels(axis) -> list[str]:
+    """The tick labels ``axis`` shows (major and minor, inside its view), without blank ones."""
+    axis.axes.figure.draw_without_rendering()
+    low, high = sorted(axis.get_view_interval())
+    ticks = axis.get_major_ticks() + axis.get_minor_ticks()
+    return [
+        tick.label1.get_text()
+        for tick in ticks
+        if low <= tick.get_loc() <= high and tick.label1.get_text()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "species_sizes"),
+    [
+        ([181_508, 10_770, 372, 2_108, 510, 122, 193, 4_417], [(1, 2900), (8, 380), (1200, 1)]),
+        ([50, 20, 30, 40, 0, 0, 0, 55], [(2, 5), (3, 1)]),  # less than a decade apart
+    ],
+)
+def test_log_axes_are_labelled_in_plain_numbers(rows, species_sizes):
+    """The report's style does not parse mathtext, so matplotlib's default log labels would
+    show as ``$\\mathdefault{10^{5}}$``; and an axis within a decade still gets labels."""
+    table3 = TABLES["table3"].head(8).with_columns(pl.Series("rows", rows))
+    sizes = pl.DataFrame(species_sizes, schema=["records", "species"], orient="row")
+    tables = {**TABLES, "table3": table3, "species_sizes": sizes}
+    axes = [drawn("records_per_split", tables).yaxis]
+    axes += [drawn("species_sizes", tables).xaxis, drawn("species_sizes", tables).yaxis]
+    for axis in axes:
+        labels = tick_labels(axis)
+        assert labels and all(re.fullmatch(r"[0-9][0-9,]*", label) for label in labels), labels
+
+
+def test_count_axes_tick_at_whole_numbers():
+    """A few changes: the ticks of the bars' axis are whole numbers (no 2.5 shown as 2)."""
+    rules = pl.DataFrame({"rule": ["C5_vote", "C6_inferred"], "labels": [18, 3]})
+    ax = drawn("changes_per_rule", {**TABLES, "curation_rules": rules})
+    tick_labels(ax.xaxis)
+    assert all(float(tick).is_integer() for tick in ax.get_xticks())
 
 
 def test_an_empty_table_says_none():
