@@ -59,7 +59,15 @@ def nothing_released(summary: dict) -> str:
     if summary["rows_read"] == 0:
         return "the input files hold no data rows"
     reasons = [f"{count} {reason}" for reason, count in summary["rejects"].items() if count]
-    return f"all {summary['rows_read']} rows were rejected ({', '.join(reasons)})"
+    why = f"all {summary['rows_read']} rows were rejected ({', '.join(reasons)})"
+    if summary["rejects"].get("no_barcode") == summary["rows_read"]:
+        layouts = sorted({entry["layout"] for entry in summary["files"]})
+        why += (
+            f": no row has a sequence (layout {', '.join(layouts)}): give an export with sequences "
+            "(a BOLD v4 specimen TSV and a BIOSCAN-1M file without nucraw have none; "
+            "docs/formats.md)"
+        )
+    return why
 
 
 class IngestError(ValueError):

@@ -136,7 +136,7 @@ def render(
     sections = [
         f"# {name} {version}",
         text(release["description"]),
-        _loading(release, split_files),
+        _loading(release, split_files, records),
         _summary(tables, records),
         (
             "## Licence\n\n"
@@ -153,16 +153,26 @@ def render(
     return f"---\n{header}---\n\n" + "\n\n".join(sections) + "\n"
 
 
-def _loading(release: Mapping[str, Any], split_files: Mapping[str, str]) -> str:
+def _loading(
+    release: Mapping[str, Any], split_files: Mapping[str, str], records: Mapping[str, int]
+) -> str:
     """How to open the release with the tools BIOSCAN-5M users run."""
     page = f" Its home is <{release['url']}>." if release["url"] else ""
+    loaded = [split for split in SPLITS if records[split]]
     lines = [
         "## Loading",
         "",
         "```python",
         "import datasets",
-        'splits = datasets.load_dataset("path/to/this/directory")  # eight splits, typed',
+        'splits = datasets.load_dataset("path/to/this/directory")  # typed, one per split',
         "```",
+        "",
+        (
+            f"This gives the {len(loaded)} splits with records ({', '.join(loaded) or 'none'}): "
+            "`datasets` cannot load an empty split. Load the directory or the Parquet files "
+            "rather than the CSV: `datasets`' CSV reader guesses each column's type from the "
+            "first rows, and the CSV starts with pretrain, whose species are all empty."
+        ),
         "",
         (
             "The metadata CSV has the BIOSCAN-5M layout (the 23 columns of the paper's Table A3). "
@@ -181,6 +191,7 @@ def _loading(release: Mapping[str, Any], split_files: Mapping[str, str]) -> str:
         f"| `{posixpath.dirname(split_files[SPLITS[0]])}/<split>.parquet` | one file per split |",
         "| `metadata/parquet/changes.parquet` | every label changed by curation, with its rule |",
         "| `metadata/parquet/rejects.parquet` | every input row not released, with its reason |",
+        "| `metadata/parquet/issues.parquet` | every input field repaired or unreadable, why |",
         "| `metadata/croissant.json` | Croissant 1.1 description (mlcroissant, TFDS) |",
         "| `stats/`, `report.html` | statistics tables and the quality report |",
         "| `MANIFEST` | sha256, size and rows of every file, the inputs and the tools |",

@@ -49,6 +49,8 @@ def test_an_empty_split_is_left_out_of_the_configs():
     assert [f["split"] for f in meta["configs"][0]["data_files"]] == [
         s for s in SPLITS if s != "val_unseen"
     ]
+    text = card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32)
+    assert "the 7 splits with records (pretrain, train, val, test, key_unseen, test_unseen" in text
 
 
 @pytest.mark.parametrize(

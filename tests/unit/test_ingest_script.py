@@ -83,6 +83,14 @@ def test_bad_input_is_one_logged_line_and_no_output(tmp_path, capsys):
             [bcdm_row(nuc=""), bcdm_row(processid="P2", marker_code="CAD")],
             "all 2 rows were rejected (1 non_target_marker, 1 no_barcode)",
         ),
+        (
+            [bcdm_row(nuc=""), bcdm_row(processid="P2", nuc="")],
+            (
+                "all 2 rows were rejected (2 no_barcode): no row has a sequence (layout bcdm): give an "
+                "export with sequences (a BOLD v4 specimen TSV and a BIOSCAN-1M file without nucraw "
+                "have none; docs/formats.md)"
+            ),
+        ),
     ],
 )
 def test_nothing_released_stops_with_one_line_and_no_output(tmp_path, rows, why):
