@@ -51,6 +51,16 @@ def test_nested_command_line_numbers_are_accepted(tmp_path):
     assert done.returncode == 0
 
 
+def test_a_config_file_value_is_not_blamed_on_the_command_line(tmp_path):
+    """Snakemake folds --configfile values into its command-line overrides: an error in such a
+    file names the file, and its quoted text stays text (a version "2" is no number)."""
+    write_config(tmp_path, {})
+    (tmp_path / "more.yaml").write_text('shards: 0\nrelease:\n  version: "2"\n')
+    text = failure(tmp_path, "--configfile", str(tmp_path / "more.yaml"))
+    assert text.splitlines()[-1] == "  shards: Input should be greater than or equal to 1"
+    assert "--config" not in text and "release.version" not in text
+
+
 def test_an_output_directory_with_foreign_files_is_refused(tmp_path):
     write_config(tmp_path, {"release": {"output_dir": "mine"}})
     (tmp_path / "mine").mkdir()

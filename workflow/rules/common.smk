@@ -57,7 +57,8 @@ if Quietness.RULES in (workflow.output_settings.quiet or ()):
     console.quiet_console(snakemake_logger, active=lambda: not workflow.dryrun)
 
 # --config values win over the config files; their nested numbers come typed (typed_command_line).
-_command_line = typed_command_line(workflow.config_settings.overwrite_config)
+# (Snakemake's overwrite_config also holds the --configfile values: those are typed YAML already.)
+_command_line = typed_command_line(dict(workflow.config_settings.config))
 update_config(config, _command_line)
 # The config files read, each once (the Snakefile's config.yaml may also be given by --configfile).
 _files = {}
