@@ -426,9 +426,11 @@ def measured_biases(
             f"{country} {n / located:.1%}"
             for country, n in countries.head(3).select("country", "records").iter_rows()
         )
+        where = f"{countries.height:,} {'country' if countries.height == 1 else 'countries'}"
+        most = "the most sampled hold" if countries.height > 1 else "it holds"
         geography = (
-            f"Geographic: {countries.height:,} countries; the most sampled hold {shares} of the "
-            f"{located:,} records with a country ({records - located:,} have none)."
+            f"Geographic: {where}; {most} {shares} of the {located:,} records with a country "
+            f"({records - located:,} have none)."
         )
     else:
         geography = f"Geographic: none of the {records:,} records has a country."
@@ -440,7 +442,7 @@ def measured_biases(
             f"Taxonomic: the most frequent order, {order['most'][0]}, holds "
             f"{order['most_n'][0] / records:.1%} of the records"
             + (
-                f"; {labelled['labelled_pct'][0]:.1f} % of the records have a species label."
+                f"; {labelled['labelled_pct'][0] / 100:.1%} of the records have a species label."
                 if labelled.height
                 else "."
             )

@@ -282,3 +282,25 @@ def test_a_split_is_read_by_filter_as_tfds_asks_for_it(built):
         expected = release.filter(pl.col("split") == split)["processid"].to_list()
         assert [r["specimens/processid"].decode() for r in records] == expected, split
         assert {r["specimens/split"] for r in records} <= {split.encode()}
+
+
+@pytest.mark.parametrize(
+    ("countries", "expected"),
+    [
+        ({"Norway": 9}, "Geographic: 1 country; it holds Norway 100.0% of the 9 records"),
+        (
+            {"Canada": 3, "Peru": 1},
+            "Geographic: 2 countries; the most sampled hold Canada 75.0%, Peru 25.0% of the 4",
+        ),
+    ],
+)
+def test_measured_biases_read_as_sentences(countries, expected):
+    table = pl.DataFrame({"country": list(countries), "records": list(countries.values())})
+    categories = pl.DataFrame({"column": ["order"], "most": ["Diptera"], "most_n": [9]})
+    labels = pl.DataFrame({"column": ["species"], "labelled_pct": [96.4]})
+    geography, taxonomy = croissant.measured_biases(table, categories, labels, 10)
+    assert geography.startswith(expected)
+    assert taxonomy == (
+        "Taxonomic: the most frequent order, Diptera, holds 90.0% of the records; "
+        "96.4% of the records have a species label."
+    )
