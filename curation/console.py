@@ -150,16 +150,38 @@ def failure(logs: Path, since: float, snakemake_logs: Sequence[str]) -> str:
         errors = [m["message"] for line in lines if (m := _ERROR_LINE.match(line))]
         rule = path.relative_to(logs).with_suffix("").as_posix()
         found += [f"  {rule}: {message}\n    (log: {path})" for message in errors]
+    if not found and _interrupted(snakemake_logs):
+        return f"\n{INTERRUPTED}"
     if not found:
         where = ", ".join(snakemake_logs) or ".snakemake/log/"
         found = [f"  a job stopped without an error message; Snakemake's log: {where}"]
     return "\n".join(["", "Build failed:", *found])
 
 
+#: What an interrupted build says (publish, the last rule, never ran: docs/decisions.md "A
+#: release is whole or absent").
+INTERRUPTED = (
+    "Build interrupted: nothing was published, the release is as it was.\n"
+    "Run the same command to go on: finished steps are kept."
+)
+#: How Snakemake's log reports a job ended by Ctrl-C.
+_SIGINT = "died with <Signals.SIGINT: 2>"
+
+
+def _interrupted(snakemake_logs: Sequence[str]) -> bool:
+    """Did a job of this build end by Ctrl-C, as Snakemake's log says?"""
+    return any(
+        _SIGINT in Path(path).read_text(encoding="utf-8", errors="replace")
+        for path in snakemake_logs
+        if Path(path).is_file()
+    )
+
+
 #: Snakemake's routine messages (regular expressions matched at the start of a message), kept off
 #: the console; they stay in its log file.  The last one is its report of a script that exited
 #: with status 1, which logged why (:func:`stop`, or a traceback): the build prints that last
-#: (:func:`failure`).  A job killed by a signal is reported as usual.
+#: (:func:`failure`).  A job killed by a signal is reported as usual, but for Ctrl-C's: the
+#: build says it was interrupted.
 ROUTINE: tuple[str, ...] = (
     r"Assuming unrestricted shared filesystem usage",
     r"Building DAG of jobs",
@@ -175,6 +197,7 @@ ROUTINE: tuple[str, ...] = (
     r"Exiting because a job execution failed",
     r"(WorkflowError:\n)?At least one job did not complete successfully",
     r"RuleException:\nCalledProcessError in file .*returned non-zero exit status 1\.$",
+    r"RuleException:\nCalledProcessError in file .*died with <Signals\.SIGINT: 2>\.$",
 )
 _ROUTINE = re.compile("|".join(f"(?:{pattern})" for pattern in ROUTINE), re.DOTALL)
 

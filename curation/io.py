@@ -16,8 +16,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -280,6 +282,7 @@ def rule_log(path: str | os.PathLike[str] | None) -> Iterator[logging.Logger]:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     logging.captureWarnings(True)
+    interrupt = _die_on_interrupt()
     try:
         yield log
     except Exception as err:
@@ -290,3 +293,14 @@ def rule_log(path: str | os.PathLike[str] | None) -> Iterator[logging.Logger]:
     finally:
         log.removeHandler(handler)
         handler.close()
+        if interrupt is not None:
+            signal.signal(signal.SIGINT, interrupt)
+
+
+def _die_on_interrupt() -> Any:
+    """Let Ctrl-C end the job as the signal does, not as a KeyboardInterrupt traceback from
+    wherever the job was (the build then says it was interrupted: curation.console.failure).
+    The handler it replaces, to restore; None off the main thread, where none can be set."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, signal.SIG_DFL)

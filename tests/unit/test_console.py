@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import time
 
 import duckdb
 import polars as pl
 import pytest
 
-from curation import console
+from curation import console, io
 from schemas.tables import SPLITS
 
 
@@ -125,6 +126,21 @@ def test_a_job_that_died_silently_points_at_snakemakes_log(tmp_path):
     assert text.splitlines()[-1].endswith("Snakemake's log: /x/.snakemake/log/a.log")
 
 
+def test_a_build_interrupted_by_ctrl_c_says_so_and_that_the_release_is_unchanged(tmp_path):
+    smk_log = tmp_path / "a.snakemake.log"
+    smk_log.write_text("RuleException:\nCommand 'python x.py' died with <Signals.SIGINT: 2>.\n")
+    text = console.failure(tmp_path / "logs", since=0.0, snakemake_logs=[str(smk_log)])
+    assert text == "\n" + console.INTERRUPTED
+    assert "the release is as it was" in text
+
+
+def test_rule_log_lets_ctrl_c_end_the_job_as_a_signal_and_restores_the_handler(tmp_path):
+    before = signal.getsignal(signal.SIGINT)
+    with io.rule_log(tmp_path / "x.log"):
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def test_stop_logs_one_error_and_exits_with_status_one(caplog):
     log = logging.getLogger("curation")
     with caplog.at_level(logging.INFO, logger="curation"), pytest.raises(SystemExit) as stopped:
@@ -151,6 +167,10 @@ def test_the_filter_drops_snakemakes_routine_messages_only_while_active():
         (
             "RuleException:\nCalledProcessError in file /w/ingest.smk, line 49:\n"
             "Command 'set -euo pipefail; python x.py' returned non-zero exit status 1."
+        ),
+        (
+            "RuleException:\nCalledProcessError in file /w/ingest.smk, line 49:\n"
+            "Command 'python x.py' died with <Signals.SIGINT: 2>."
         ),
     ):
         assert not routine.filter(record(message)), message
