@@ -344,9 +344,9 @@ def configured_inputs(cfg: PipelineConfig) -> dict[str, str]:
 
 
 def missing_inputs(cfg: PipelineConfig) -> list[str]:
-    """One line per configured input file that is not there."""
+    """One line per configured input file that is not there (or is a directory)."""
     return [
-        f"{key}: no such file: {path}"
+        f"{key}: {'a directory, not a file' if os.path.isdir(path) else 'no such file'}: {path}"
         for key, path in configured_inputs(cfg).items()
         if not os.path.isfile(path)
     ]

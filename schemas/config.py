@@ -27,8 +27,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+_QUALIFIER = r"^[a-z]+(?:(?:\. ?| )[a-z]+)*\.?$"
+_VERSION = r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$"
+_FILE_STEM = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
+#: What each pattern asks for, in words: the error names the rule, not the regular expression.
+PATTERN_WORDS = {
+    _QUALIFIER: "lower-case words separated by a dot and/or a space (e.g. 'sp. nov')",
+    _VERSION: "a plain name: a letter or digit, then up to 63 letters, digits or . _ + -",
+    _FILE_STEM: "a plain file name: a letter or digit, then up to 199 letters, digits or . _ -",
+}
+
 #: A qualifier as written in the config: lower-case words, separated by a dot and/or a space.
-QualifierText = Annotated[str, Field(pattern=r"^[a-z]+(?:(?:\. ?| )[a-z]+)*\.?$")]
+QualifierText = Annotated[str, Field(pattern=_QUALIFIER)]
 
 
 class GeneratorConfig(_Strict):
@@ -171,16 +181,14 @@ class ReleaseConfig(_Strict):
 
     name: str = "BIOSCAN-5M-rebuild"
     #: Names the published version's directory too, so it is a plain name (``0.1.0``, ``2.0rc1``).
-    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")] = "0.1.0"
+    version: Annotated[str, Field(pattern=_VERSION)] = "0.1.0"
     #: Where readers find the release: a link to its current version (docs/decisions.md "A
     #: release is whole or absent").  Named ``bioscan5m``, its parent is the ``root`` of the
     #: BIOSCAN-5M client.
     output_dir: str = "results/bioscan5m"
     work_dir: str = "results/work"
     #: Base name of the metadata CSV/Parquet files: a plain file name, never a path.
-    file_stem: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")] = (
-        "BIOSCAN_5M_Insect_Dataset_metadata"
-    )
+    file_stem: Annotated[str, Field(pattern=_FILE_STEM)] = "BIOSCAN_5M_Insect_Dataset_metadata"
     description: str = (
         "DNA-barcoded arthropod specimens curated from a BOLD export with the BIOSCAN-5M label "
         "cleaning and partitioning rules."
@@ -335,6 +343,9 @@ def _problem(problem: Any, command_line: dict[str, Any]) -> str:
     loc = [str(part) for part in problem["loc"]]
     key = ".".join(loc) or "release"
     message = problem["msg"].removeprefix("Value error, ")
+    if problem["type"] == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(problem["ctx"]["pattern"])
+        message = f"{problem['input']!r} is not {words}" if words else message
     if problem["type"] == "extra_forbidden":
         known = _known_keys(loc[:-1])
         close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
@@ -361,7 +372,10 @@ def _given(values: dict[str, Any], loc: list[str]) -> bool:
         return False
     node: Any = values
     for part in loc:
-        if not isinstance(node, dict) or part not in node:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
             return False
-        node = node[part]
     return True

@@ -32,6 +32,9 @@ def failure(run_dir: Path, *args: str) -> str:
 def test_a_missing_input_file_is_named_before_anything_runs(tmp_path):
     write_config(tmp_path, {"input": {"files": ["nope.tsv"]}})
     assert "input.files[0]: no such file: nope.tsv" in failure(tmp_path)
+    (tmp_path / "exports").mkdir()
+    write_config(tmp_path, {"input": {"files": ["exports"]}})
+    assert "input.files[0]: a directory, not a file: exports" in failure(tmp_path)
 
 
 def test_a_misspelt_command_line_key_is_named_with_a_suggestion(tmp_path):

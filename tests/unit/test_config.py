@@ -71,6 +71,31 @@ def test_a_near_miss_key_gets_a_suggestion_and_command_line_values_are_named():
     )
 
 
+@pytest.mark.parametrize(
+    ("raw", "line"),
+    [
+        (
+            {"release": {"version": "v 1"}},
+            (
+                "  release.version: 'v 1' is not a plain name: a letter or digit, then up to 63 "
+                "letters, digits or . _ + - (from --config)"
+            ),
+        ),
+        (
+            {"curation": {"open_nomenclature_qualifiers": ["sp", "Sp"]}},
+            (
+                "  curation.open_nomenclature_qualifiers.1: 'Sp' is not lower-case words separated "
+                "by a dot and/or a space (e.g. 'sp. nov') (from --config)"
+            ),
+        ),
+    ],
+)
+def test_a_pattern_is_explained_in_words_and_list_items_are_traced_to_the_command_line(raw, line):
+    with pytest.raises(ConfigError) as caught:
+        load_config(raw, "--config", command_line=raw)
+    assert str(caught.value).splitlines()[1:] == [line]
+
+
 def test_nested_command_line_values_are_typed_like_json():
     given = {"shards": 4, "partition": {"seeds": {"test": "2"}}, "input": {"files": ["12"]}}
     typed = typed_command_line(given)
