@@ -212,6 +212,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "row_group_size": release.parquet_row_group_size,
             # report.html links the diff's summary (only then: the default report is unchanged)
             **({"links": [DIFF_LINK]} if compared_release(cfg) else {}),
+            "files": [[RELEASE_FILES[key], text] for key, text in REPORT_FILE_LINKS.items()],
         },
         **{
             rule: {"row_group_size": release.parquet_row_group_size, "memory_gb": cfg.memory_gb}
@@ -242,6 +243,14 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
     return params.get(rule, {})
 
 
+#: The release files the quality report links to (beside it), with what each is.
+REPORT_FILE_LINKS = {
+    "card": "dataset card: loading, licence, citation",
+    "manifest": "checksums of every file",
+    "croissant": "Croissant description",
+    "changes": "every label change",
+    "rejects": "every input row not released",
+}
 #: The quality report's link to the diff's summary: (href, text).
 DIFF_LINK = (
     f"{DIFF_DIR}/{diff_output.FILES['summary_html']}",

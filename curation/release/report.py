@@ -196,10 +196,12 @@ def render(
     summaries: Mapping[str, Any],
     images: Mapping[str, bytes] | None = None,
     links: Sequence[Sequence[str]] = (),
+    files: Sequence[Sequence[str]] = (),
 ) -> str:
     """The report page.  ``summaries`` are the stages' JSON summaries, shown verbatim; ``images``
     the PNGs of :func:`plots` if the caller has drawn them already; ``links`` (href, text)
-    pairs to other pages of the release (the diff's summary), shown under the verdict."""
+    pairs to other pages of the release (the diff's summary), shown under the verdict, and
+    ``files`` (href, text) pairs to the release's files beside the report, in one line."""
     failed = sum(not c.passed for c in checks)
     verdict = (
         f"all {len(checks)} checks passed"
@@ -210,6 +212,11 @@ def render(
         f"<h1>{_e(title)}</h1>",
         f'<p class="{"pass" if not failed else "fail"}">{_e(verdict)}</p>',
         *(f"<p><a href='{_e(href)}'>{_e(text)}</a></p>" for href, text in links),
+        *(
+            ["<p>Files: " + " · ".join(_link(href, text) for href, text in files) + "</p>"]
+            if files
+            else []
+        ),
         _nav(titles),
         "<h2 id='checks'>Invariant checks</h2>",
         _checks_table(checks),
@@ -220,7 +227,7 @@ def render(
     for name, table in tables.items():
         sections += [
             f"<h3 id='{_e(name)}'>{_e(titles[name])}</h3>",
-            f"<p><code>stats/{_e(name)}.csv</code></p>",
+            f"<p><a href='stats/{_e(name)}.csv'><code>stats/{_e(name)}.csv</code></a></p>",
             html_table(_explained(name, table)),
         ]
     sections.append("<h2 id='summaries'>Stage summaries</h2>")
@@ -250,6 +257,10 @@ CSS = (
 
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _link(href: str, text: str) -> str:
+    return f"<a href='{_e(href)}'><code>{_e(href)}</code></a> ({_e(text)})"
 
 
 def _nav(titles: Mapping[str, str]) -> str:

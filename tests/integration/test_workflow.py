@@ -80,6 +80,13 @@ def test_release_has_every_file_and_conserves_rows(release):
     assert (release / "MANIFEST").is_file() and (release / "report.html").is_file()
 
 
+def test_every_link_of_the_report_opens_a_file_of_the_release(release):
+    page = (release / "report.html").read_text(encoding="utf-8")
+    hrefs = [href for href in re.findall(r"href='([^']+)'", page) if not href.startswith("#")]
+    assert {"README.md", "MANIFEST", "stats/table3.csv"} <= set(hrefs)
+    assert [href for href in hrefs if not (release / href).is_file()] == []
+
+
 def test_three_shards_give_a_byte_identical_release(release, tmp_path):
     sharded = build(tmp_path / "shards3", {**CONFIG, "shards": 3})
     assert digests(sharded) == digests(release)

@@ -82,6 +82,7 @@ def write_statistics_and_report(statistics: dict[str, pl.DataFrame], log) -> lis
         summaries=summaries,
         images=images,
         links=getattr(smk.params, "links", ()),
+        files=smk.params.files,
     )
     io.write_text(page, smk.output.report)
     failed = [c.name for c in checks if not c.passed]
