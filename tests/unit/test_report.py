@@ -117,9 +117,12 @@ def test_report_has_every_section_table_and_plot():
 
 
 def test_report_is_self_contained():
+    """Images are inline and nothing is fetched; links go only to the release's own files."""
     html = PAGE
-    assert not re.search(r"(src|href)=['\"](?!data:|#)", html)
-    assert "<script" not in html
+    assert not re.search(r"src=['\"](?!data:)", html)
+    assert "<script" not in html and "<link" not in html
+    for href in re.findall(r"href=['\"]([^'\"]*)", html):
+        assert href.startswith("#") or re.fullmatch(r"[\w-]+(/[\w.-]+)*\.\w+", href), href
 
 
 def test_failed_checks_are_flagged_and_counted(monkeypatch):
@@ -236,7 +239,7 @@ def test_count_axes_tick_at_whole_numbers():
 def test_an_empty_table_says_none():
     empty = {**TABLES, "issues": TABLES["issues"].clear()}
     html = page(tables=empty)
-    after = html.split("<code>stats/issues.csv</code></p>", 1)[1]
+    after = html.split("<code>stats/issues.csv</code></a></p>", 1)[1]
     assert after.lstrip().startswith("<p class='none'>none</p>")
 
 
@@ -253,18 +256,18 @@ def test_inferred_ranks_codes_are_explained():
     ]
     codes = pl.DataFrame({"inferred_ranks": [0, 3], "records": [10, 2]})
     html = page(tables={**TABLES, "inferred_ranks": codes})
-    section = html.split("<code>stats/inferred_ranks.csv</code></p>", 1)[1].split("</table>")[0]
+    section = html.split("<code>stats/inferred_ranks.csv</code></a></p>", 1)[1].split("</table>")[0]
     assert "<th>meaning</th>" in section and "subfamily to species inferred" in section
 
 
 def test_long_tables_fold_and_short_ones_do_not():
     long = pl.DataFrame({"records": range(1, 67), "species": range(66, 0, -1)})
     html = page(tables={**TABLES, "species_sizes": long})
-    section = html.split("<code>stats/species_sizes.csv</code></p>", 1)[1]
+    section = html.split("<code>stats/species_sizes.csv</code></a></p>", 1)[1]
     assert section.lstrip().startswith(
         "<details class='rows'><summary>66 rows: show the table</summary>"
     )
-    short = html.split("<code>stats/table3.csv</code></p>", 1)[1]
+    short = html.split("<code>stats/table3.csv</code></a></p>", 1)[1]
     assert short.lstrip().startswith("<table>")
 
 
