@@ -148,7 +148,8 @@ def failure(logs: Path, since: float, snakemake_logs: Sequence[str]) -> str:
             continue
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
         errors = [m["message"] for line in lines if (m := _ERROR_LINE.match(line))]
-        rule = path.relative_to(logs).with_suffix("").as_posix()
+        # the stage, not the job: normalise/2-of-3.log is normalise's (its log is named below)
+        rule = path.relative_to(logs).with_suffix("").parts[0]
         found += [f"  {rule}: {message}\n    (log: {path})" for message in errors]
     if not found and _interrupted(snakemake_logs):
         return f"\n{INTERRUPTED}"

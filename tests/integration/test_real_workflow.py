@@ -89,7 +89,7 @@ def test_an_unsupported_file_is_the_last_thing_a_build_says(tmp_path):
     assert lines[-3:] == [
         "Build failed:",
         (
-            f"  ingest/0-0: {unsupported}: line 1: unknown layout: header starts 'foo', 'bar'; "
+            f"  ingest: {unsupported}: line 1: unknown layout: header starts 'foo', 'bar'; "
             "supported: BOLD v4 combined/specimen TSV, BCDM data-package TSV (2023-2025 layouts), "
             "BIOSCAN-5M metadata CSV, BIOSCAN-1M metadata TSV; plain or gzip"
         ),

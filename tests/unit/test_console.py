@@ -111,6 +111,7 @@ def test_a_failure_lists_this_builds_logged_errors_with_their_logs(tmp_path):
     logs = tmp_path / "logs"
     write_log(logs / "ingest.log", ["2026-01-01 10:00:00,000 ERROR x.tsv: line 1: unknown layout"])
     write_log(logs / "normalise" / "1-of-2.log", ["2026-01-01 10:00:00,000 INFO 5 records"])
+    write_log(logs / "resolve" / "2-of-2.log", ["2026-01-01 10:00:00,000 ERROR bad vote"])
     write_log(logs / "partition.log", ["2026-01-01 09:00:00,000 ERROR old news"], age=3600)
     text = console.failure(logs, since=time.time() - 60, snakemake_logs=["smk.log"])
     assert text.splitlines() == [
@@ -118,6 +119,8 @@ def test_a_failure_lists_this_builds_logged_errors_with_their_logs(tmp_path):
         "Build failed:",
         "  ingest: x.tsv: line 1: unknown layout",
         f"    (log: {logs / 'ingest.log'})",
+        "  resolve: bad vote",  # the stage's name; the job's log below
+        f"    (log: {logs / 'resolve' / '2-of-2.log'})",
     ]
 
 
