@@ -152,14 +152,15 @@ def markdown_problems(text: str) -> list[str]:
 
 
 def html_problems(page: str, reference: str) -> list[str]:
-    """Elements and attributes of the report ``page`` that the ``reference`` report (the same
-    page for harmless data) does not have, and image sources other than embedded PNGs."""
+    """Elements, attributes and links or sources of the report ``page`` that the ``reference``
+    report (the same page for harmless data: its links to the release's own files) does not
+    have, but for embedded PNGs and anchors."""
     found, known = tags(page), tags(reference)
     problems = [f"element <{tag}>" for tag in sorted(found.tags - known.tags)]
     problems += [f"attribute {t}.{n}" for t, n in sorted(found.attributes - known.attributes)]
     problems += [
         f"source {source[:40]!r}"
-        for source in sorted(found.sources)
+        for source in sorted(found.sources - known.sources)
         if not source.startswith(("data:image/png;base64,", "#"))
     ]
     return problems
