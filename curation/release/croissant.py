@@ -426,11 +426,12 @@ def measured_biases(
             f"{country} {n / located:.1%}"
             for country, n in countries.head(3).select("country", "records").iter_rows()
         )
-        where = f"{countries.height:,} {'country' if countries.height == 1 else 'countries'}"
-        most = "the most sampled hold" if countries.height > 1 else "it holds"
         geography = (
-            f"Geographic: {where}; {most} {shares} of the {located:,} records with a country "
-            f"({records - located:,} have none)."
+            f"Geographic: {countries.height:,} countries; the most sampled hold {shares} of the "
+            f"{located:,} records with a country ({records - located:,} have none)."
+            if countries.height > 1
+            else f"Geographic: one country, {countries['country'][0]}, holds all {located:,} "
+            f"records with a country ({records - located:,} have none)."
         )
     else:
         geography = f"Geographic: none of the {records:,} records has a country."
