@@ -18,6 +18,7 @@ from curation.release import manifest
 from curation.release.stats import TABLES as STATS_TABLES
 from curation.wiring import (
     PLOT_FILES,
+    SPLIT_FILES,
     STATISTICS_FILES,
     SUMMARY_FILES,
     TABLE_FILES,
@@ -137,7 +138,12 @@ def build(root: Path, inputs: dict[str, pl.DataFrame]) -> None:
             },
         )
         statistics = {f"stats_{name}": STAGED_FILES[f"stats_{name}"] for name in STATS_TABLES}
-        run_script("emit_card", {**statistics, **digest}, {"card": STAGED_FILES["card"]})
+        splits = {key: STAGED_FILES[key] for key in SPLIT_FILES}
+        run_script(
+            "emit_card",
+            {**statistics, **splits, **digest, "checksums": checksums},
+            {"card": STAGED_FILES["card"]},
+        )
         run_script(
             "emit_croissant",
             {**tables, **statistics, **digest, "checksums": checksums},

@@ -9,6 +9,7 @@ what the release is, how to load it, what curation did, its licence and how to c
 
 from __future__ import annotations
 
+import hashlib
 import html
 import posixpath
 from collections.abc import Mapping, Sequence
@@ -79,13 +80,25 @@ def split_paths(split_files: Mapping[str, str], records: Mapping[str, int]) -> l
     return [{"split": s, "path": split_files[s]} for s in SPLITS if records.get(s, 0) > 0]
 
 
+def content_key(split_checksums: Sequence[str]) -> str:
+    """A name for the release's data, from its split files' sha256 (in split order): the card's
+    config is named after it (:func:`metadata`)."""
+    return hashlib.sha256("\n".join(split_checksums).encode()).hexdigest()[:16]
+
+
 def metadata(
-    release: Mapping[str, Any], split_files: Mapping[str, str], records: Mapping[str, int]
+    release: Mapping[str, Any],
+    split_files: Mapping[str, str],
+    records: Mapping[str, int],
+    content: str,
 ) -> dict[str, Any]:
     """The card's YAML header: licence, configs, features and split sizes.
 
     ``split_files`` gives each split's Parquet file relative to the release directory,
-    ``records`` each split's record count.
+    ``records`` each split's record count, ``content`` the :func:`content_key` of the data.
+    The config is named after the content: ``datasets`` keys its cache by the card's configs
+    (relative paths) and the folder's name, so two releases in folders named alike would
+    otherwise share one cache entry and the second would load the first's records.
     """
     licence = release["license"]
     header: dict[str, Any] = {"pretty_name": release["name"]}
@@ -100,13 +113,13 @@ def metadata(
         "size_categories": [next((label for bound, label in _SIZES if total < bound), "n>100M")],
         "configs": [
             {
-                "config_name": "default",
+                "config_name": f"release-{content}",
                 "default": True,
                 "data_files": split_paths(split_files, records),
             }
         ],
         "dataset_info": {
-            "config_name": "default",
+            "config_name": f"release-{content}",
             "features": [
                 {"name": column, "dtype": hf_dtype(dtype)}
                 for column, dtype in RELEASE_PARQUET_SCHEMA.items()
@@ -121,15 +134,20 @@ def render(
     split_files: Mapping[str, str],
     tables: Mapping[str, pl.DataFrame],
     config_sha256: str,
+    content: str,
 ) -> str:
     """The whole card: YAML header, then Markdown.
 
     ``tables`` are the statistics tables ``table3`` (records per split), ``rejects`` and
-    ``curation_rules`` of the release (curation/release/stats.py).
+    ``curation_rules`` of the release (curation/release/stats.py); ``content`` names its data
+    (:func:`content_key`).
     """
     records = dict(zip(tables["table3"]["split"], tables["table3"]["rows"], strict=True))
     header = yaml.safe_dump(
-        metadata(release, split_files, records), sort_keys=False, allow_unicode=True, width=100
+        metadata(release, split_files, records, content),
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
     text = _escape
     name, version = text(release["name"]), text(release["version"])

@@ -88,6 +88,22 @@ def test_datasets_loads_the_eight_named_splits_with_their_types(release, tmp_pat
     assert features["species"].dtype == "string" and features["coord-lat"].dtype == "float64"
 
 
+def test_datasets_loads_each_release_not_one_cached_under_the_same_folder_name(
+    release, tmp_path, monkeypatch
+):
+    """Releases live in folders named alike (bioscan5m): datasets keys its cache by the card's
+    configs and the folder's name, so the card names its config after the data."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import datasets
+
+    other = tmp_path / "other"
+    build(other, synthetic_inputs(700, seed=9))
+    cache = str(tmp_path / "cache")
+    for root, records in ((release, RECORDS), (other, 700)):
+        loaded = datasets.load_dataset(str(root / R), cache_dir=cache)
+        assert sum(loaded.num_rows.values()) == records
+
+
 def test_a_split_filter_reads_only_that_splits_row_groups(release):
     file = path(release, "parquet")
     meta = pq.ParquetFile(file).metadata

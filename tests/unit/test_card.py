@@ -29,9 +29,10 @@ def header(text: str) -> dict:
 
 def test_the_header_maps_each_split_to_its_file_with_explicit_features():
     records = {s: 10 + i for i, s in enumerate(SPLITS)}
-    meta = header(card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32))
+    meta = header(card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32, "cd" * 8))
     [config] = meta["configs"]
-    assert config["config_name"] == "default" and config["default"] is True
+    assert config["config_name"] == "release-" + "cd" * 8 and config["default"] is True
+    assert meta["dataset_info"]["config_name"] == config["config_name"]
     assert config["data_files"] == [{"split": s, "path": SPLIT_FILES[s]} for s in SPLITS]
     features = meta["dataset_info"]["features"]
     assert [f["name"] for f in features] == list(RELEASE_PARQUET_SCHEMA)
@@ -45,11 +46,11 @@ def test_the_header_maps_each_split_to_its_file_with_explicit_features():
 def test_an_empty_split_is_left_out_of_the_configs():
     # datasets refuses to load a split without rows ("corresponds to no data")
     records = {s: 0 if s == "val_unseen" else 5 for s in SPLITS}
-    meta = header(card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32))
+    meta = header(card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32, "cd" * 8))
     assert [f["split"] for f in meta["configs"][0]["data_files"]] == [
         s for s in SPLITS if s != "val_unseen"
     ]
-    text = card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32)
+    text = card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32, "cd" * 8)
     assert "the 7 splits with records (pretrain, train, val, test, key_unseen, test_unseen" in text
 
 
@@ -68,13 +69,15 @@ def test_an_empty_split_is_left_out_of_the_configs():
     ],
 )
 def test_the_licence_is_a_hub_identifier_or_a_link(licence, expected):
-    meta = card.metadata({**RELEASE, "license": licence}, SPLIT_FILES, dict.fromkeys(SPLITS, 1))
+    meta = card.metadata(
+        {**RELEASE, "license": licence}, SPLIT_FILES, dict.fromkeys(SPLITS, 1), "cd" * 8
+    )
     assert {k: meta[k] for k in expected} == expected
 
 
 def test_the_body_has_the_loading_summary_licence_and_citation():
     records = dict.fromkeys(SPLITS, 1000)
-    text = card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32)
+    text = card.render(RELEASE, SPLIT_FILES, tables(records), "ab" * 32, "cd" * 8)
     body = text.split("---\n", 2)[2]
     assert "datasets.load_dataset(" in body and 'BIOSCAN5M(root="results"' in body
     assert "8,000 records released; 7 input rows not released." in body
@@ -85,7 +88,7 @@ def test_the_body_has_the_loading_summary_licence_and_citation():
 
 def test_configured_text_is_shown_not_interpreted():
     hostile = {**RELEASE, "name": "<script>alert(1)</script>", "description": "a | b <img>"}
-    text = card.render(hostile, SPLIT_FILES, tables(dict.fromkeys(SPLITS, 1)), "ab" * 32)
+    text = card.render(hostile, SPLIT_FILES, tables(dict.fromkeys(SPLITS, 1)), "ab" * 32, "cd" * 8)
     body = text.split("---\n", 2)[2]
     assert "<script>" not in body and "&lt;script&gt;" in body and "a \\| b &lt;img&gt;" in body
     assert header(text)["pretty_name"] == hostile["name"]  # YAML quotes it
@@ -102,6 +105,11 @@ def test_statistics_read_back_from_csv_keep_their_types_when_empty(tmp_path):
         for name, types in card.STATISTICS.items()
     }
     read["table3"] = tables(dict.fromkeys(SPLITS, 1))["table3"]
-    body = card.render(RELEASE, SPLIT_FILES, read, "ab" * 32).split("---\n", 2)[2]
+    body = card.render(RELEASE, SPLIT_FILES, read, "ab" * 32, "cd" * 8).split("---\n", 2)[2]
     assert "8 records released; 0 input rows not released." in body
     assert "rejected because: none" in body
+
+
+def test_the_content_key_names_the_data_by_its_split_files_checksums():
+    key = card.content_key(["a" * 64, "b" * 64])
+    assert len(key) == 16 and key != card.content_key(["b" * 64, "a" * 64])

@@ -20,6 +20,7 @@ from curation.release.croissant import STATISTICS as CROISSANT_STATISTICS
 from curation.evolve.releases import ReleaseError
 from curation.wiring import (
     DIFF_DIR,
+    SPLIT_FILES,
     STATISTICS_FILES,
     SUMMARY_FILES,
     TABLE_FILES,

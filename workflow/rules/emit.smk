@@ -177,6 +177,8 @@ rule emit_card:
     """The dataset card README.md: Hugging Face configs and features, licence, citation."""
     input:
         **{f"stats_{name}": L.staged_file(f"stats_{name}") for name in CARD_STATISTICS},
+        **{key: L.staged_file(key) for key in SPLIT_FILES},
+        checksums=L.work_file("metadata_checksums"),
         digest=L.work_file("digest"),
     output:
         card=L.staged_file("card"),

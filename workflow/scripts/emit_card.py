@@ -4,7 +4,8 @@ curation summary), from the release's statistics."""
 import polars as pl
 
 from curation import io
-from curation.release import card
+from curation.release import card, manifest
+from schemas.tables import SPLITS
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
 
@@ -15,6 +16,9 @@ with io.rule_log(smk.log[0]) as log:
     }
     split_files = smk.params.split_files  # relative to the release directory
     digest = io.read_json(smk.input.digest)
-    text = card.render(smk.params.release, split_files, tables, digest["config_sha256"])
+    # the split files' checksums, as emit_metadata measured them, name the data
+    measured = manifest.load_measured(smk.input.checksums)
+    content = card.content_key([measured[smk.input[f"split_{s}"]].sha256 for s in SPLITS])
+    text = card.render(smk.params.release, split_files, tables, digest["config_sha256"], content)
     io.write_text(text, smk.output.card)
     log.info("dataset card: %d splits, %d bytes", len(split_files), len(text.encode()))
