@@ -176,9 +176,13 @@ def stable_files(cfg: PipelineConfig, layout: Layout) -> list[str]:
 
 
 def previous_release_table(cfg: PipelineConfig) -> list[str]:
-    """The previous release's metadata table (an input of partition and digest), or none."""
+    """The previous release's metadata table (an input of partition and digest), or none.
+    ReleaseError when it is not a release, or is in this build's own output: each build
+    replaces that, so the next build would follow the release it just made, and publishing
+    prunes the older versions it would follow."""
     if cfg.partition.previous_release is None:
         return []
+    _refuse_own_output(cfg, cfg.partition.previous_release)
     # resolved: a published link's target, which the next publication does not change
     return [os.path.realpath(releases.release_table(cfg.partition.previous_release))]
 
@@ -273,17 +277,22 @@ def compared_table(cfg: PipelineConfig) -> str | None:
     if path is None:
         # stable partitioning's previous release, as partition reads it
         return next(iter(previous_release_table(cfg)), None)
+    _refuse_own_output(cfg, path)
+    return str(release_table(path))
+
+
+def _refuse_own_output(cfg: PipelineConfig, path: str) -> None:
+    """ReleaseError if ``path`` is in this build's own output (published or staged)."""
     link = cfg.release.output_dir
     work = cfg.release.work_dir
     own = [Path(place).resolve() for place in (link, publish.versions_dir(link), work)]
-    compared = Path(path).resolve()
-    if any(compared == place or place in compared.parents for place in own):
+    given = Path(path).resolve()
+    if any(given == place or place in given.parents for place in own):
         raise ReleaseError(
             f"{path} is in this build's own output (release.output_dir {link} or work_dir "
-            f"{work}), which each build replaces: copy the release to compare with elsewhere "
+            f"{work}), which each build replaces: copy the release elsewhere "
             f"(cp -rL {link} releases/<version>) and name the copy"
         )
-    return str(release_table(path))
 
 
 #: Bytes of raw export per record, at least (the generator's BCDM rows: 1.3 KB; real exports have

@@ -139,9 +139,13 @@ def test_a_complete_build_with_a_diff_has_nothing_left_to_do(releases):
     assert "Nothing to be done" in done.stdout + done.stderr
 
 
-def test_comparing_with_its_own_output_stops_with_one_line(tmp_path):
-    write_config(tmp_path, {"release": {"compare_with": "results/bioscan5m"}})
+@pytest.mark.parametrize("setting", ["release.compare_with", "partition.previous_release"])
+def test_following_or_comparing_with_its_own_output_stops_with_one_line(tmp_path, setting):
+    """Each build replaces its own output: following it would make every build follow the one
+    just made (and publishing prunes the versions it followed)."""
+    section, key = setting.split(".")
+    write_config(tmp_path, {section: {key: "results/bioscan5m"}})
     done = snakemake(tmp_path, "--cores", "1", "--dry-run", check=False)
     assert done.returncode != 0
-    assert "release.compare_with: results/bioscan5m is in this build's own output" in done.stderr
+    assert f"{setting}: results/bioscan5m is in this build's own output" in done.stderr
     assert "Traceback" not in done.stderr

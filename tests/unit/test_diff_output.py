@@ -13,7 +13,13 @@ import pytest
 from curation.evolve import output, summary
 from curation.evolve.compare import compare, main
 from curation.evolve.releases import ReleaseError, release_name
-from curation.wiring import DIFF_FILES, Layout, compared_table, rule_params
+from curation.wiring import (
+    DIFF_FILES,
+    Layout,
+    compared_table,
+    previous_release_table,
+    rule_params,
+)
 from schemas.config import load_config
 from tests import hostile, release_build
 from tests.release_frames import synthetic_inputs
@@ -144,6 +150,8 @@ def test_the_workflow_compares_with_a_release_elsewhere_only(release, monkeypatc
     for own in ("results/bioscan5m", "results/bioscan5m/metadata/csv", "results/work/release"):
         with pytest.raises(ReleaseError, match="in this build's own output"):
             compared_table(load_config({"release": {"compare_with": own}}))
+        with pytest.raises(ReleaseError, match="in this build's own output"):
+            previous_release_table(load_config({"partition": {"previous_release": own}}))
     cfg = load_config({"release": {"compare_with": str(SAMPLE)}})
     assert compared_table(cfg) == str(SAMPLE)
     assert rule_params(cfg, "emit_metadata")["links"][0][0] == "diff/summary.html"
