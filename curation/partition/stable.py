@@ -81,6 +81,7 @@ def stable_partition(
     splits, checks = finish(records, labelled, singletons, leaks, steps, cfg)
     moves = split_moves(previous, splits, records, keys)
     checks["stable"] = moves_summary(previous, moves)
+    checks["stable_overlap"] = overlap_check(previous, moves)
     return splits, checks, moves
 
 
@@ -419,4 +420,16 @@ def moves_summary(previous: pl.DataFrame, moves: pl.DataFrame) -> dict[str, Any]
         "previous_records": previous.height,
         "kept": previous.height - moves.height,
         "moved": {reason: int(counts.get(reason, 0)) for reason in MOVE_REASONS},
+    }
+
+
+def overlap_check(previous: pl.DataFrame, moves: pl.DataFrame) -> dict[str, Any]:
+    """The checks' ``stable_overlap`` entry: does this build still release any record of the
+    previous release?  None at all means it follows an unrelated release (a wrong path): every
+    record would be "withdrawn" and nothing kept, which no maintainer meant."""
+    shared = previous.height - int((moves.get_column("reason") == "withdrawn").sum())
+    return {
+        "name": "stable: this release holds records of the previous one",
+        "passed": previous.height == 0 or shared > 0,
+        "shared_records": shared,
     }

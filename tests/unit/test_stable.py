@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.partition.splits import PartitionError, partition
+from curation.partition import stable
 from curation.partition.stable import stable_partition
 from schemas.config import PartitionConfig
 from schemas.tables import MOVE_REASONS, SPLIT_MOVES_SCHEMA, SPLITS_SCHEMA
@@ -298,3 +299,17 @@ def test_worked_example_of_the_docs():
     cus = current.filter(pl.col("species") == "Aus cus")["processid"].to_list()
     assert "test" in split_of(splits, cus) and "train" in split_of(splits, cus)
     assert moves.height == 13 and checks["stable"]["kept"] == previous.height - 13
+
+
+@pytest.mark.parametrize(
+    ("reasons", "passed"),
+    [(["withdrawn", "withdrawn"], False), (["withdrawn"], True), ([], True)],
+)
+def test_an_unrelated_previous_release_fails_the_overlap_check(reasons, passed):
+    """Two previous records: all withdrawn means the build followed a release it shares nothing
+    with (a wrong path), which the report must not call a pass."""
+    previous = pl.DataFrame({"processid": ["A", "B"]})
+    moves = pl.DataFrame({"reason": reasons}, schema={"reason": pl.String})
+    check = stable.overlap_check(previous, moves)
+    assert check["passed"] is passed and check["shared_records"] == 2 - len(reasons)
+    assert stable.overlap_check(previous.clear(), moves.clear())["passed"]
