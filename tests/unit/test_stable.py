@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.partition.splits import PartitionError, partition
 from curation.partition import stable
+from curation.partition.splits import PartitionError, partition
 from curation.partition.stable import stable_partition
 from schemas.config import PartitionConfig
 from schemas.tables import MOVE_REASONS, SPLIT_MOVES_SCHEMA, SPLITS_SCHEMA
