@@ -216,7 +216,8 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "row_group_size": release.parquet_row_group_size,
             # report.html links the diff's summary (only then: the default report is unchanged)
             **({"links": [DIFF_LINK]} if compared_release(cfg) else {}),
-            "files": [[RELEASE_FILES[key], text] for key, text in REPORT_FILE_LINKS.items()],
+            "files": [[RELEASE_FILES[key], text] for key, text in REPORT_FILE_LINKS.items()]
+            + [[path, text] for path, text in _evolution_files(cfg) if path != f"{DIFF_DIR}/"],
         },
         **{
             rule: {"row_group_size": release.parquet_row_group_size, "memory_gb": cfg.memory_gb}
@@ -237,6 +238,8 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
         "emit_card": {
             "release": release.model_dump(mode="json", include=set(CARD_SETTINGS)),
             "split_files": {split: RELEASE_FILES[f"split_{split}"] for split in SPLITS},
+            # what the release adds when it follows a previous one or is compared with one
+            "extra_files": _evolution_files(cfg),
         },
         "emit_croissant": {
             "release": release.model_dump(mode="json", include=set(CROISSANT_SETTINGS))
@@ -254,7 +257,21 @@ REPORT_FILE_LINKS = {
     "croissant": "Croissant description",
     "changes": "every label change",
     "rejects": "every input row not released",
+    "issues": "every input field repaired or unreadable",
 }
+
+
+def _evolution_files(cfg: PipelineConfig) -> list[list[str]]:
+    """(path, what) of the files a release following or compared with another one adds."""
+    files = []
+    if cfg.partition.previous_release is not None:
+        text = "every record of the release this one follows that left its split there, and why"
+        files.append([STABLE_RELEASE_FILES["split_moves"], text])
+    if compared_release(cfg):
+        files.append([f"{DIFF_DIR}/", "what changed since the compared release (summary.html)"])
+    return files
+
+
 #: The quality report's link to the diff's summary: (href, text).
 DIFF_LINK = (
     f"{DIFF_DIR}/{diff_output.FILES['summary_html']}",

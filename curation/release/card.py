@@ -135,12 +135,14 @@ def render(
     tables: Mapping[str, pl.DataFrame],
     config_sha256: str,
     content: str,
+    extra_files: Sequence[Sequence[str]] = (),
 ) -> str:
     """The whole card: YAML header, then Markdown.
 
     ``tables`` are the statistics tables ``table3`` (records per split), ``rejects`` and
     ``curation_rules`` of the release (curation/release/stats.py); ``content`` names its data
-    (:func:`content_key`).
+    (:func:`content_key`); ``extra_files`` (path, what) are the files a release following or
+    compared with another one adds (split moves, diff).
     """
     records = dict(zip(tables["table3"]["split"], tables["table3"]["rows"], strict=True))
     header = yaml.safe_dump(
@@ -154,7 +156,7 @@ def render(
     sections = [
         f"# {name} {version}",
         text(release["description"]),
-        _loading(release, split_files, records),
+        _loading(release, split_files, records, extra_files),
         _summary(tables, records),
         (
             "## Licence\n\n"
@@ -172,7 +174,10 @@ def render(
 
 
 def _loading(
-    release: Mapping[str, Any], split_files: Mapping[str, str], records: Mapping[str, int]
+    release: Mapping[str, Any],
+    split_files: Mapping[str, str],
+    records: Mapping[str, int],
+    extra_files: Sequence[Sequence[str]],
 ) -> str:
     """How to open the release with the tools BIOSCAN-5M users run."""
     page = f" Its home is <{release['url']}>." if release["url"] else ""
@@ -213,6 +218,7 @@ def _loading(
         "| `metadata/croissant.json` | Croissant 1.1 description (mlcroissant, TFDS) |",
         "| `stats/`, `report.html` | statistics tables and the quality report |",
         "| `MANIFEST` | sha256, size and rows of every file, the inputs and the tools |",
+        *(f"| `{_escape(path)}` | {_escape(what)} |" for path, what in extra_files),
     ]
     return "\n".join(lines)
 

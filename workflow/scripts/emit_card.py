@@ -19,6 +19,13 @@ with io.rule_log(smk.log[0]) as log:
     # the split files' checksums, as emit_metadata measured them, name the data
     measured = manifest.load_measured(smk.input.checksums)
     content = card.content_key([measured[smk.input[f"split_{s}"]].sha256 for s in SPLITS])
-    text = card.render(smk.params.release, split_files, tables, digest["config_sha256"], content)
+    text = card.render(
+        smk.params.release,
+        split_files,
+        tables,
+        digest["config_sha256"],
+        content,
+        smk.params.extra_files,
+    )
     io.write_text(text, smk.output.card)
     log.info("dataset card: %d splits, %d bytes", len(split_files), len(text.encode()))
