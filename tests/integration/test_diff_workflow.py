@@ -82,6 +82,9 @@ def test_the_release_holds_its_diff_listed_and_linked(releases):
     assert {f"diff/{path}" for path in FILES.values()} <= set(listed)
     assert not manifest.verify(release, checksums=True)
     assert "<a href='diff/summary.html'>" in (release / "report.html").read_text(encoding="utf-8")
+    assert (
+        "| `diff/` | what changed since the compared release" in (release / "README.md").read_text()
+    )
     text = (release / "MANIFEST").read_text(encoding="utf-8")
     inputs = text.split("[inputs]")[1].split("\n\n")[0]
     sha = manifest.sha256_file(_parquet(kept))

@@ -4,6 +4,7 @@ training split into an evaluation split across the two releases."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -51,6 +52,15 @@ def test_stable_build_reports_its_moves(pair):
     assert not (pair["previous"] / "metadata" / "parquet" / "split_moves.parquet").exists()
     # The previous release's table is one of the build's inputs, by checksum.
     assert "BIOSCAN_5M_Insect_Dataset_metadata.parquet" in manifest.split("[inputs]")[1]
+
+
+def test_the_card_and_report_of_a_stable_release_name_its_split_moves(pair):
+    current = pair["current"]
+    assert "| `metadata/parquet/split_moves.parquet` |" in (current / "README.md").read_text()
+    page = (current / "report.html").read_text(encoding="utf-8")
+    hrefs = [href for href in re.findall(r"href='([^']+)'", page) if not href.startswith("#")]
+    assert "metadata/parquet/split_moves.parquet" in hrefs
+    assert [href for href in hrefs if not (current / href).is_file()] == []
 
 
 def test_moves_are_every_record_that_left_its_split(pair):
