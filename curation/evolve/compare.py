@@ -46,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         return _fail(f"--out {out}: exists and is not a directory")
+    if release := _release_holding(out):
+        return _fail(
+            f"--out {out}: inside the release {release} (it has a MANIFEST): a release's files "
+            "are only its own; write the diff elsewhere"
+        )
     try:
         found = compare(args.old, args.new)
         out.mkdir(parents=True, exist_ok=True)
@@ -63,6 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"diff     {args.old} -> {args.new}: {summary.headline(found)}", file=sys.stderr)
     print(f"  summary  {out / output.FILES['summary_html']}", file=sys.stderr)
     return 0
+
+
+def _release_holding(out: Path) -> Path | None:
+    """The published release ``out`` is in (or is), found by its MANIFEST; None if none."""
+    for place in (out.resolve(), *out.resolve().parents):
+        if (place / "MANIFEST").is_file():
+            return place
+    return None
 
 
 def _fail(message: str) -> int:

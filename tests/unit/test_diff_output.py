@@ -124,6 +124,14 @@ def test_a_bad_path_is_one_line_without_traceback(tmp_path, old, message):
     assert not (tmp_path / "out").exists()
 
 
+def test_the_diff_is_not_written_into_a_release(tmp_path, capsys):
+    (tmp_path / "rel" / "metadata").mkdir(parents=True)
+    (tmp_path / "rel" / "MANIFEST").write_text("")
+    assert main([str(SAMPLE), str(SAMPLE), "--out", str(tmp_path / "rel" / "diff")]) == 2
+    assert "inside the release" in capsys.readouterr().err
+    assert not (tmp_path / "rel" / "diff").exists()
+
+
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     """The build root of a small release made by the emit rule scripts."""
