@@ -28,11 +28,17 @@ class ReleaseError(ValueError):
     """A path that does not hold a readable release; the message names the file."""
 
 
+#: What a release table's file name ends with (Parquet first).
+_TABLE_SUFFIXES = (".parquet", ".csv", ".csv.gz")
+
+
 def release_table(path: str | Path) -> Path:
     """The metadata file of the release at ``path``: the file itself, or in a release directory
     its Parquet table (else its CSV)."""
     place = Path(path)
     if place.is_file():
+        if not place.name.lower().endswith(_TABLE_SUFFIXES):
+            raise ReleaseError(f"{place}: a release table is a .csv, .csv.gz or .parquet file")
         return place
     if not place.is_dir():
         raise ReleaseError(f"{place}: no such release file or directory")
@@ -122,16 +128,14 @@ def read_changes(path: str | Path) -> pl.DataFrame | None:
 
 
 def _scan(table: Path) -> pl.LazyFrame:
-    """Every column as text (a CSV's types are not trusted), from a CSV or a Parquet file."""
-    name = table.name.lower()
+    """Every column as text (a CSV's types are not trusted), from a CSV or a Parquet file (a
+    :func:`release_table`)."""
     try:
-        if name.endswith(".parquet"):
+        if table.name.lower().endswith(".parquet"):
             return pl.scan_parquet(table).select(pl.all().cast(pl.String))
-        if name.endswith((".csv", ".csv.gz")):
-            return pl.scan_csv(table, infer_schema=False)
+        return pl.scan_csv(table, infer_schema=False)
     except (OSError, pl.exceptions.PolarsError) as err:
         raise ReleaseError(f"{table}: cannot be read as a release table ({err})") from None
-    raise ReleaseError(f"{table}: a release table is a .csv, .csv.gz or .parquet file")
 
 
 def _checked(table: Path, records: pl.DataFrame) -> pl.DataFrame:

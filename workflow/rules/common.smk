@@ -75,7 +75,7 @@ except ConfigError as err:
 
 L = Layout(work=CFG.release.work_dir, release=CFG.release.output_dir, stem=CFG.release.file_stem)
 if _missing := missing_inputs(CFG):
-    sys.exit("input file missing:\n  " + "\n  ".join(_missing))
+    sys.exit("input file not there:\n  " + "\n  ".join(_missing))
 if _foreign := foreign_files(L):
     sys.exit(
         f"release.output_dir {L.release} (or {L.release}.versions beside it) holds "
