@@ -96,7 +96,7 @@ def moves_line(stable: Mapping) -> str:
     moved = sum(stable["moved"].values())
     line = (
         f"{stable['kept']:,} of {stable['previous_records']:,} previous records kept their split, "
-        f"{moved:,} moved{_also(counted(stable['moved'], list(stable['moved'])))}"
+        f"{moved:,} did not{_also(counted(stable['moved'], list(stable['moved'])))}"
     )
     return line + ("" if stable["passed"] else "; UNEXPLAINED MOVES")
 

@@ -66,9 +66,21 @@ def overview(diff: ReleaseDiff) -> pl.DataFrame:
         ("records moved to another split", diff["moved"].height),
         ("species in the older release", labelled.filter(pl.col("old_records") > 0).height),
         ("species in the newer release", labelled.filter(pl.col("new_records") > 0).height),
-        ("species that changed species set", diff["species_sets"]["species"].drop_nulls().len()),
+        *_set_change_counts(diff["species_sets"]),
     ]
     return pl.DataFrame(rows, schema={"what": pl.String, "count": pl.Int64}, orient="row")
+
+
+def _set_change_counts(sets: pl.DataFrame) -> list[tuple[str, int]]:
+    """Species that appeared, disappeared, or are in both releases in another species set (a
+    species of one release only is no change of set)."""
+    named = sets.filter(pl.col("species").is_not_null())
+    old, new = pl.col("old_set").is_not_null(), pl.col("new_set").is_not_null()
+    return [
+        ("species that appeared", named.filter(~old).height),
+        ("species that disappeared", named.filter(~new).height),
+        ("species that changed species set", named.filter(old & new).height),
+    ]
 
 
 def rule_columns(diff: ReleaseDiff) -> list[str]:
@@ -230,8 +242,10 @@ def headline(diff: ReleaseDiff) -> str:
         f"{table['records added']:,} records added, {table['records removed']:,} removed, "
         f"{table['labels relabelled']:,} labels relabelled on "
         f"{table['records relabelled (at one rank or more)']:,} records, "
-        f"{table['records moved to another split']:,} records moved to another split, "
-        f"{table['species that changed species set']:,} species changed species set."
+        f"{table['records moved to another split']:,} records moved to another split; "
+        f"{table['species that appeared']:,} species appeared, "
+        f"{table['species that disappeared']:,} disappeared, "
+        f"{table['species that changed species set']:,} changed species set."
     )
 
 

@@ -214,7 +214,7 @@ def test_moves_line_counts_the_kept_and_the_moves_by_reason():
     }
     # _GLUE keeps a reason and its count on one line when the console wraps the text
     assert console.moves_line(stable).replace(console._GLUE, " ") == (
-        "15,498 of 16,000 previous records kept their split, 502 moved "
+        "15,498 of 16,000 previous records kept their split, 502 did not "
         "(withdrawn 160, label_added 252, species_named 90)"
     )
     assert console.moves_line({**stable, "passed": False}).endswith("; UNEXPLAINED MOVES")

@@ -65,6 +65,17 @@ def test_the_command_writes_the_diff_of_the_sample_and_a_modified_copy(modified,
     assert str(out / "summary.html") in printed
 
 
+def test_a_species_that_appears_is_not_counted_as_changing_set(modified):
+    """The hostile name is new (3 relabelled records): it appeared; no species changed set."""
+    found = compare(SAMPLE, modified)
+    table = dict(summary.overview(found).iter_rows())
+    assert [table[f"species that {what}"] for what in ("appeared", "disappeared")] == [1, 0]
+    assert table["species that changed species set"] == 0
+    assert summary.headline(found).endswith(
+        "; 1 species appeared, 0 disappeared, 0 changed species set."
+    )
+
+
 def test_hostile_names_are_shown_as_written(modified, tmp_path):
     """The summary of a diff naming a hostile species renders no more markup than the summary
     of the same diff with a harmless name (tests/hostile.py)."""
