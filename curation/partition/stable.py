@@ -140,15 +140,24 @@ def _anchored_keys(
     )
     earlier = previous.filter(pl.col("split") != "pretrain").select("dna_barcode", "split")
     by_sequence = sequences.join(earlier.unique(), on="dna_barcode").select("barcode_key", "split")
+    training = pl.col("set").replace_strict(TRAINING, default=None, return_dtype=pl.String)
     anchors = (
         pl.concat([by_record.select("barcode_key", "split"), by_sequence])
         .unique()
         .join(keys, on="barcode_key")
+        # A record of N in pretrain that now has a species: a model pretrained on N has seen
+        # its sequence, so it anchors its key to the set's training split, not to evaluation.
+        .with_columns(
+            split=pl.when(pl.col("split") == "pretrain")
+            .then(training)
+            .otherwise(pl.col("split").cast(pl.String))
+        )
+        .filter(pl.col("split").is_not_null())
         .filter(_SET_OF == pl.col("set"))
+        .unique()
         .group_by("barcode_key")
-        .agg(splits=pl.col("split").cast(pl.String).sort())
+        .agg(splits=pl.col("split").sort())
     )
-    training = pl.col("set").replace_strict(TRAINING, default=None, return_dtype=pl.String)
     joined = pl.col("splits").list.len() > 1
     return (
         keys.join(anchors, on="barcode_key", how="left")

@@ -100,6 +100,18 @@ def test_no_barcode_leaves_training_for_evaluation(pair):
     assert same_set.filter((pl.col("before") == "train") & (pl.col("split") != "train")).is_empty()
 
 
+def test_no_record_of_ns_pretrain_is_in_an_evaluation_split(pair):
+    """A model pretrained on N has seen N's pretrain sequences: those that now have a species
+    go to their set's training split, never to val or test (docs/curation.md#stable-partitioning)."""
+    before = read_release(pair["previous"], ("processid", "split"))
+    after = read_release(pair["current"], ("processid", "split"))
+    labelled = before.filter(pl.col("split") == "pretrain").join(
+        after, on="processid", suffix="_now"
+    )
+    now = labelled.filter(pl.col("split_now") != "pretrain")["split_now"].cast(pl.String)
+    assert now.len() > 0 and set(now) <= {"train", "key_unseen", "other_heldout"}
+
+
 def test_a_missing_previous_release_stops_with_its_name(tmp_path):
     write_config(tmp_path, {"partition": {"previous_release": "no/such/release"}})
     done = snakemake(tmp_path, "-n", check=False)

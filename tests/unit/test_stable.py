@@ -12,7 +12,7 @@ from curation.partition import stable
 from curation.partition.splits import PartitionError, partition
 from curation.partition.stable import stable_partition
 from schemas.config import PartitionConfig
-from schemas.tables import MOVE_REASONS, SPLIT_MOVES_SCHEMA, SPLITS_SCHEMA
+from schemas.tables import MOVE_REASONS, SPLIT_DTYPE, SPLIT_MOVES_SCHEMA, SPLITS_SCHEMA
 from tests.unit.test_partition import A8_LAYOUTS, curated, tables
 
 CFG = PartitionConfig()
@@ -313,3 +313,29 @@ def test_an_unrelated_previous_release_fails_the_overlap_check(reasons, passed):
     check = stable.overlap_check(previous, moves)
     assert check["passed"] is passed and check["shared_records"] == 2 - len(reasons)
     assert stable.overlap_check(previous.clear(), moves.clear())["passed"]
+
+
+def test_a_key_of_ns_pretrain_records_is_anchored_to_its_sets_training_split():
+    """Key 1's records were in N's pretrain and now have a seen species; key 2's an unseen one;
+    key 3 was in test; key 4 is new. A model pretrained on N has seen keys 1 and 2."""
+    labelled = pl.DataFrame(
+        {
+            "processid": ["A", "B", "C", "D", "E"],
+            "barcode_key": pl.Series([1, 1, 2, 3, 4], dtype=pl.UInt32),
+            "set": ["seen", "seen", "unseen", "seen", "seen"],
+        }
+    )
+    previous = pl.DataFrame(
+        {"processid": ["A", "C", "D"], "split": ["pretrain", "pretrain", "test"]},
+        schema_overrides={"split": SPLIT_DTYPE},
+    ).with_columns(dna_barcode=pl.lit(None, pl.String))
+    barcodes = pl.DataFrame(
+        {"barcode_key": pl.Series([1, 2, 3, 4], dtype=pl.UInt32), "sequence": list("ACGT")}
+    )
+    keys = stable._anchored_keys(labelled, barcodes, previous)
+    assert keys.select("barcode_key", "split").rows() == [
+        (1, "train"),
+        (2, "key_unseen"),
+        (3, "test"),
+        (4, None),
+    ]
