@@ -343,15 +343,19 @@ def _problem(problem: Any, command_line: dict[str, Any]) -> str:
     loc = [str(part) for part in problem["loc"]]
     key = ".".join(loc) or "release"
     message = problem["msg"].removeprefix("Value error, ")
-    if problem["type"] == "string_pattern_mismatch":
-        words = PATTERN_WORDS.get(problem["ctx"]["pattern"])
-        message = f"{problem['input']!r} is not {words}" if words else message
     if problem["type"] == "extra_forbidden":
         known = _known_keys(loc[:-1])
         close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
         message = "unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
         if known and not close:
             message += f" (known here: {', '.join(sorted(known))})"
+    elif problem["type"] == "string_pattern_mismatch":
+        words = PATTERN_WORDS.get(problem["ctx"]["pattern"])
+        message = f"{problem['input']!r} is not {words}" if words else message
+    elif problem["type"] != "value_error" and isinstance(
+        problem.get("input"), str | int | float | bool
+    ):
+        message += f", not {problem['input']!r}"  # a value the user typed: say which
     return f"  {key}: {message}" + (" (from --config)" if _given(command_line, loc) else "")
 
 

@@ -60,7 +60,7 @@ def test_a_config_file_value_is_not_blamed_on_the_command_line(tmp_path):
     write_config(tmp_path, {})
     (tmp_path / "more.yaml").write_text('shards: 0\nrelease:\n  version: "2"\n')
     text = failure(tmp_path, "--configfile", str(tmp_path / "more.yaml"))
-    assert text.splitlines()[-1] == "  shards: Input should be greater than or equal to 1"
+    assert text.splitlines()[-1] == "  shards: Input should be greater than or equal to 1, not 0"
     assert "--config" not in text and "release.version" not in text
 
 

@@ -71,6 +71,14 @@ def test_a_near_miss_key_gets_a_suggestion_and_command_line_values_are_named():
     )
 
 
+def test_a_wrong_value_is_quoted_in_its_message():
+    with pytest.raises(ConfigError) as caught:
+        load_config({"partition": {"val_fraction": "0.05x"}})
+    assert str(caught.value).splitlines()[1] == (
+        "  partition.val_fraction: Input should be a valid number, not '0.05x'"
+    )
+
+
 @pytest.mark.parametrize(
     ("raw", "line"),
     [
