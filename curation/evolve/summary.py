@@ -144,7 +144,8 @@ def moves(diff: ReleaseDiff) -> pl.DataFrame:
 
 
 def set_changes(diff: ReleaseDiff) -> pl.DataFrame:
-    """Species that changed species set, per pair of sets (``absent``: not in that release)."""
+    """Species that appeared, disappeared or changed species set, per pair of sets
+    (``absent``: not in that release)."""
     return (
         diff["species_sets"]
         .filter(pl.col("species").is_not_null())
@@ -219,7 +220,7 @@ def sections(diff: ReleaseDiff) -> list[Section]:
             moves(diff),
         ),
         Section(
-            "Species that changed species set",
+            "Species that appeared, disappeared or changed species set",
             "Species per change of species set (seen, unseen, heldout, unknown: from their "
             f"records' splits; {ABSENT}: not in that release); each species is in "
             "species_sets.parquet.",
@@ -424,7 +425,7 @@ PLOTS: tuple[DiffPlot, ...] = (
     ),
     DiffPlot(
         "species_set_changes",
-        "Species that changed species set",
+        "Species that appeared, left or changed set",
         f"Species per change of species set, from the older to the newer release ({ABSENT}: the "
         "species is not in that release).",
         _set_changes,
