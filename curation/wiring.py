@@ -217,7 +217,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             # report.html links the diff's summary (only then: the default report is unchanged)
             **({"links": [DIFF_LINK]} if compared_release(cfg) else {}),
             "files": [[RELEASE_FILES[key], text] for key, text in REPORT_FILE_LINKS.items()]
-            + [[path, text] for path, text in _evolution_files(cfg) if path != f"{DIFF_DIR}/"],
+            + _stable_file_rows(cfg),
         },
         **{
             rule: {"row_group_size": release.parquet_row_group_size, "memory_gb": cfg.memory_gb}
@@ -239,7 +239,7 @@ def rule_params(cfg: PipelineConfig, rule: str) -> dict[str, Any]:
             "release": release.model_dump(mode="json", include=set(CARD_SETTINGS)),
             "split_files": {split: RELEASE_FILES[f"split_{split}"] for split in SPLITS},
             # what the release adds when it follows a previous one or is compared with one
-            "extra_files": _evolution_files(cfg),
+            "extra_files": _stable_file_rows(cfg) + ([DIFF_ROW] if compared_release(cfg) else []),
         },
         "emit_croissant": {
             "release": release.model_dump(mode="json", include=set(CROISSANT_SETTINGS))
@@ -261,15 +261,16 @@ REPORT_FILE_LINKS = {
 }
 
 
-def _evolution_files(cfg: PipelineConfig) -> list[list[str]]:
-    """(path, what) of the files a release following or compared with another one adds."""
-    files = []
-    if cfg.partition.previous_release is not None:
-        text = "every record of the release this one follows that left its split there, and why"
-        files.append([STABLE_RELEASE_FILES["split_moves"], text])
-    if compared_release(cfg):
-        files.append([f"{DIFF_DIR}/", "what changed since the compared release (summary.html)"])
-    return files
+def _stable_file_rows(cfg: PipelineConfig) -> list[list[str]]:
+    """(path, what) of the files a release following a previous one adds (none otherwise)."""
+    if cfg.partition.previous_release is None:
+        return []
+    what = "every record of the release this one follows that left its split, with the reason"
+    return [[STABLE_RELEASE_FILES["split_moves"], what]]
+
+
+#: The dataset card's row for the diff of a compared release (report.html links its summary).
+DIFF_ROW = [f"{DIFF_DIR}/", "what changed since the compared release (summary.html)"]
 
 
 #: The quality report's link to the diff's summary: (href, text).

@@ -71,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _release_holding(out: Path) -> Path | None:
-    """The published release ``out`` is in (or is), found by its MANIFEST; None if none."""
+    """The release ``out`` is in (or is): a directory with a MANIFEST and a metadata/ folder
+    (a project's own MANIFEST file alone is no release); None if none."""
     for place in (out.resolve(), *out.resolve().parents):
-        if (place / "MANIFEST").is_file():
+        if (place / "MANIFEST").is_file() and (place / "metadata").is_dir():
             return place
     return None
 

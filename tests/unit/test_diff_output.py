@@ -141,6 +141,10 @@ def test_the_diff_is_not_written_into_a_release(tmp_path, capsys):
     assert main([str(SAMPLE), str(SAMPLE), "--out", str(tmp_path / "rel" / "diff")]) == 2
     assert "inside the release" in capsys.readouterr().err
     assert not (tmp_path / "rel" / "diff").exists()
+    # a MANIFEST alone (a source tree's, say) is no release
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "MANIFEST").write_text("")
+    assert main([str(SAMPLE), str(SAMPLE), "--out", str(tmp_path / "project" / "diff")]) == 0
 
 
 @pytest.fixture(scope="module")

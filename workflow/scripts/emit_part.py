@@ -13,6 +13,8 @@ from curation import console, io
 from curation.release import assemble, fragments, parts, sidecars, writers
 
 smk = snakemake  # noqa: F821 (the rule's input, output, params and log, injected by Snakemake)
+#: The first shard's fragment starts the CSV (its header) and assembles an unaligned release.
+FIRST = smk.params.shard.startswith("1-of-")
 
 
 def shard_parts(log) -> Iterator[pl.DataFrame]:
@@ -40,7 +42,7 @@ def shard_parts(log) -> Iterator[pl.DataFrame]:
                 smk.params.memory_gb,
             )
             return (spilled.read(plan.parts[i]) for i in mine)
-    if not smk.params.shard.startswith("1-of-"):
+    if not FIRST:
         log.info("inputs not row-aligned: the first shard assembles the release")
         return iter(())
     log.info("inputs not row-aligned: the release is assembled in one piece")
@@ -62,7 +64,7 @@ with io.rule_log(smk.log[0]) as log:
         rows = fragments.write(
             Path(smk.output.fragment),
             shard_parts(log),
-            first=smk.params.shard.startswith("1-of-"),
+            first=FIRST,
             row_group_size=smk.params.row_group_size,
             metadata=writers.parquet_metadata(
                 name=smk.params.name,
